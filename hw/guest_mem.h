@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Guest physical memory: a small set of regions, each a host mapping.
+ * All guest memory access in the VMM goes through these bounds-checked
+ * accessors: a range must lie wholly inside one region, and arithmetic
+ * overflow is rejected. virtio/ uses this header too (the one hw/ header a
+ * device may include), and unit tests build a fake guest_mem over malloc.
+ */
+#ifndef KRUN_HW_GUEST_MEM_H
+#define KRUN_HW_GUEST_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+#define GM_MAX_REGIONS 4
+
+struct gm_region {
+	uint64_t gpa; /* guest physical start */
+	uint64_t size;
+	uint8_t *host; /* host mapping of gpa */
+};
+
+struct guest_mem {
+	struct gm_region regions[GM_MAX_REGIONS];
+	unsigned int n_regions;
+};
+
+/* Add a region (no overlap with existing ones). */
+int gm_add_region(struct guest_mem *gm, uint64_t gpa, uint64_t size,
+		  void *host, struct krun_err **err);
+
+/* Host pointer for [gpa, gpa+len) or NULL if not wholly inside one region.
+ * len 0 is rejected (NULL). */
+void *gm_slice(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
+
+/* Copy in/out; return 0 or -EFAULT. */
+int gm_read(const struct guest_mem *gm, uint64_t gpa, void *dst, size_t len);
+int gm_write(const struct guest_mem *gm, uint64_t gpa, const void *src,
+	     size_t len);
+
+/* Total bytes of all regions. */
+uint64_t gm_total_size(const struct guest_mem *gm);
+
+#endif

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The context model: one `struct krun_config` per context, filled through
+ * the config_* setters below. Every front door (krun_* API, krun-run flags,
+ * JSON spec) calls these same setters, so validation and error wording are
+ * identical everywhere. Setters validate fully before changing anything: on
+ * failure the config is left exactly as it was.
+ */
+#ifndef KRUN_LIB_CONFIG_H
+#define KRUN_LIB_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+#define KRUN_MAX_VCPUS 64
+#define KRUN_MIN_RAM_MIB 64
+#define KRUN_MAX_RAM_MIB (1024u * 1024u) /* 1 TiB */
+#define KRUN_DEFAULT_VCPUS 1
+#define KRUN_DEFAULT_RAM_MIB 512
+#define KRUN_MAX_TAG_LEN 36 /* virtio-fs tag field is 36 bytes */
+#define KRUN_MAX_BLOCK_ID_LEN 20 /* virtio-blk GET_ID returns 20 bytes */
+
+#define KRUN_FORMAT_RAW 0 /* == KRUN_DISK_FORMAT_RAW */
+#define KRUN_FORMAT_QCOW2 1 /* == KRUN_DISK_FORMAT_QCOW2 */
+
+enum krun_disk_api {
+	KRUN_DISK_API_UNSET = 0,
+	KRUN_DISK_API_LEGACY, /* krun_set_root_disk / krun_set_data_disk */
+	KRUN_DISK_API_MODERN, /* krun_add_disk / krun_add_disk2 */
+};
+
+enum krun_net_mode {
+	KRUN_NET_DEFAULT = 0, /* never configured: libkrun's TSI; refused */
+	KRUN_NET_NONE, /* explicitly no network */
+	KRUN_NET_PASST_FD, /* krun_set_passt_fd: caller-provided socket */
+	KRUN_NET_PASST, /* krun-run starts passt itself */
+	KRUN_NET_GVPROXY, /* unixgram socket path in vfkit mode */
+};
+
+struct krun_disk {
+	char *block_id;
+	char *path;
+	uint32_t format; /* KRUN_FORMAT_* */
+	bool read_only;
+};
+
+struct krun_share {
+	char *tag;
+	char *host_path;
+	char *guest_path; /* NULL: not mounted by init */
+	bool read_only;
+	uint64_t shm_size; /* DAX window; 0 = none */
+};
+
+struct krun_rlimit {
+	int resource; /* RLIMIT_* */
+	uint64_t cur; /* RLIM_INFINITY for unlimited */
+	uint64_t max;
+};
+
+struct krun_port {
+	uint16_t host;
+	uint16_t guest;
+};
+
+struct krun_vsock_port {
+	uint32_t port;
+	char *path;
+};
+
+struct krun_config {
+	uint8_t vcpus;
+	uint32_t ram_mib;
+
+	/* Root: a host directory (virtio-fs tag "/dev/root") or a disk. */
+	char *root_dir;
+	bool root_read_only;
+
+	enum krun_disk_api disk_api;
+	char *legacy_root_disk;
+	char *legacy_data_disk;
+	struct krun_disk *disks;
+	size_t n_disks;
+	char *root_disk_id; /* block id of the disk to boot from, or NULL */
+
+	struct krun_share *shares;
+	size_t n_shares;
+
+	/* Workload. argv excludes argv[0] (libkrun convention). */
+	char *exec_path;
+	char **argv; /* NULL-terminated, may be empty */
+	char **envp; /* NULL-terminated; NULL means "not set" */
+	char *workdir;
+	char *hostname;
+	bool has_user;
+	uint32_t uid;
+	uint32_t gid;
+	bool terminal; /* OCI process.terminal; informational for now */
+	struct krun_rlimit *rlimits;
+	size_t n_rlimits;
+
+	/* Network. */
+	enum krun_net_mode net_mode;
+	int passt_fd;
+	char *gvproxy_path;
+	bool mac_set;
+	uint8_t mac[6];
+	bool port_map_set; /* false: NULL/never called; true: list given */
+	struct krun_port *ports;
+	size_t n_ports;
+
+	struct krun_vsock_port *vsock_ports;
+	size_t n_vsock_ports;
+
+	/* Devices landing in later issues; validated and stored now. */
+	bool gpu_enabled;
+	uint32_t virgl_flags;
+	uint64_t gpu_shm_size;
+	bool snd_enabled;
+	char *tee_config_file;
+	char **oem_strings; /* NULL-terminated or NULL */
+
+	/* VMM behaviour. */
+	char *console_output;
+	char *kernel_path;
+	bool kernel_log; /* 8250 serial carries the kernel log */
+	uint32_t log_level;
+	int shutdown_eventfd; /* -1 until krun_get_shutdown_eventfd */
+};
+
+/* Allocate a config with defaults (1 vCPU, 512 MiB, no root, no net). */
+struct krun_config *config_new(struct krun_err **err);
+void config_free(struct krun_config *cfg);
+
+int config_set_vm(struct krun_config *cfg, uint32_t vcpus, uint32_t ram_mib,
+		  struct krun_err **err);
+int config_set_vcpus(struct krun_config *cfg, uint32_t vcpus,
+		     struct krun_err **err);
+int config_set_ram(struct krun_config *cfg, uint32_t ram_mib,
+		   struct krun_err **err);
+/* Parse "512", "512M", "2G" (MiB when no suffix). */
+int config_parse_memory(const char *text, uint32_t *ram_mib,
+			struct krun_err **err);
+
+int config_set_root(struct krun_config *cfg, const char *dir,
+		    struct krun_err **err);
+int config_set_root_read_only(struct krun_config *cfg, bool ro,
+			      struct krun_err **err);
+int config_set_legacy_root_disk(struct krun_config *cfg, const char *path,
+				struct krun_err **err);
+int config_set_legacy_data_disk(struct krun_config *cfg, const char *path,
+				struct krun_err **err);
+int config_add_disk(struct krun_config *cfg, const char *block_id,
+		    const char *path, uint32_t format, bool read_only,
+		    struct krun_err **err);
+/* Parse "ID:PATH[:raw|qcow2][:ro]" and add it. */
+int config_add_disk_spec(struct krun_config *cfg, const char *text,
+			 struct krun_err **err);
+/* Mark an added disk (by block id) as the root device. */
+int config_set_root_disk_id(struct krun_config *cfg, const char *block_id,
+			    struct krun_err **err);
+
+int config_add_share(struct krun_config *cfg, const char *tag,
+		     const char *host_path, const char *guest_path,
+		     bool read_only, uint64_t shm_size, struct krun_err **err);
+/* Parse "TAG:HOSTDIR[:GUESTPATH][:ro]" and add it. */
+int config_add_share_spec(struct krun_config *cfg, const char *text,
+			  struct krun_err **err);
+int config_set_mapped_volumes(struct krun_config *cfg,
+			      const char *const volumes[],
+			      struct krun_err **err);
+
+/* envp NULL copies the host environment (libkrun semantics). */
+int config_set_exec(struct krun_config *cfg, const char *exec_path,
+		    const char *const argv[], const char *const envp[],
+		    struct krun_err **err);
+int config_set_env(struct krun_config *cfg, const char *const envp[],
+		   struct krun_err **err);
+/* Add or replace one "K=V" entry (CLI -e / --env-file). */
+int config_put_env(struct krun_config *cfg, const char *kv,
+		   struct krun_err **err);
+int config_set_workdir(struct krun_config *cfg, const char *path,
+		       struct krun_err **err);
+int config_set_hostname(struct krun_config *cfg, const char *name,
+			struct krun_err **err);
+int config_set_user(struct krun_config *cfg, uint32_t uid, uint32_t gid,
+		    struct krun_err **err);
+int config_set_terminal(struct krun_config *cfg, bool terminal,
+			struct krun_err **err);
+/* Each entry "RESOURCE=CUR:MAX", RESOURCE a name (RLIMIT_NOFILE or NOFILE,
+ * case-insensitive) or number; CUR/MAX a number or "unlimited". */
+int config_set_rlimits(struct krun_config *cfg, const char *const rlimits[],
+		       struct krun_err **err);
+int config_add_rlimit(struct krun_config *cfg, const char *text,
+		      struct krun_err **err);
+/* Canonical upper-case name without RLIMIT_ ("NOFILE"), or NULL. */
+const char *config_rlimit_name(int resource);
+
+int config_set_net_none(struct krun_config *cfg, struct krun_err **err);
+int config_set_passt_fd(struct krun_config *cfg, int fd,
+			struct krun_err **err);
+int config_set_net_passt(struct krun_config *cfg, struct krun_err **err);
+int config_set_gvproxy_path(struct krun_config *cfg, const char *path,
+			    struct krun_err **err);
+int config_set_mac(struct krun_config *cfg, const uint8_t mac[6],
+		   struct krun_err **err);
+/* Parse "aa:bb:cc:dd:ee:ff". */
+int config_parse_mac(const char *text, uint8_t mac[6], struct krun_err **err);
+/* NULL: expose all (default); empty array: expose none. "HOST:GUEST". */
+int config_set_port_map(struct krun_config *cfg, const char *const map[],
+			struct krun_err **err);
+int config_add_port(struct krun_config *cfg, const char *text,
+		    struct krun_err **err);
+int config_add_vsock_port(struct krun_config *cfg, uint32_t port,
+			  const char *path, struct krun_err **err);
+/* Parse "PORT:PATH". */
+int config_add_vsock_spec(struct krun_config *cfg, const char *text,
+			  struct krun_err **err);
+
+int config_set_gpu(struct krun_config *cfg, uint32_t virgl_flags,
+		   uint64_t shm_size, struct krun_err **err);
+int config_set_snd(struct krun_config *cfg, bool enable,
+		   struct krun_err **err);
+int config_set_tee_config_file(struct krun_config *cfg, const char *path,
+			       struct krun_err **err);
+int config_set_oem_strings(struct krun_config *cfg,
+			   const char *const strings[], struct krun_err **err);
+
+int config_set_console_output(struct krun_config *cfg, const char *path,
+			      struct krun_err **err);
+int config_set_kernel(struct krun_config *cfg, const char *path,
+		      struct krun_err **err);
+int config_set_kernel_log(struct krun_config *cfg, bool on,
+			  struct krun_err **err);
+int config_set_log_level(struct krun_config *cfg, uint32_t level,
+			 struct krun_err **err);
+
+/*
+ * Whole-config checks done before a VM starts: an executable is set, a root
+ * is set, and no feature whose device is not built yet is configured (the
+ * error names the feature).
+ */
+int config_check_startable(const struct krun_config *cfg,
+			   struct krun_err **err);
+
+#endif
