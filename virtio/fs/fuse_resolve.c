@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,7 +53,8 @@ int fuse_open_beneath(struct fuse_server *srv, int dirfd, const char *name,
 		return ret;
 	if (!strcmp(name, ".."))
 		return -EINVAL;
-	flags |= O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
+	/* openat2() refuses O_PATH mixed with anything but these. */
+	flags |= O_NOFOLLOW | O_CLOEXEC | ((flags & O_PATH) ? 0 : O_NOCTTY);
 	if (srv->have_openat2) {
 		struct open_how how = {
 			.flags = (uint64_t)flags,

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,7 @@
 	 FUSE_BIG_WRITES | FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO |       \
 	 FUSE_PARALLEL_DIROPS | FUSE_MAX_PAGES | FUSE_FLOCK_LOCKS)
 
-struct fuse_opcode {
+struct fuse_op_entry {
 	fuse_handler_fn fn;
 	bool modifies; /* refused with EROFS on a read-only share */
 };
@@ -35,7 +36,7 @@ struct fuse_opcode {
 static int fuse_op_init(struct fuse_req *r);
 static int fuse_op_destroy(struct fuse_req *r);
 
-static const struct fuse_opcode fuse_opcodes[] = {
+static const struct fuse_op_entry fuse_opcodes[] = {
 	[FUSE_LOOKUP] = { fuse_op_lookup, false },
 	[FUSE_FORGET] = { fuse_op_forget, false },
 	[FUSE_GETATTR] = { fuse_op_getattr, false },
@@ -288,7 +289,7 @@ static bool server_initialised(struct fuse_server *srv)
 static int dispatch(struct fuse_req *r)
 {
 	uint32_t op = r->in.opcode;
-	const struct fuse_opcode *entry;
+	const struct fuse_op_entry *entry;
 
 	if (op >= FUSE_NUM_OPCODES || !fuse_opcodes[op].fn)
 		return -ENOSYS;
