@@ -38,11 +38,14 @@ int fuse_op_opendir(struct fuse_req *r)
 {
 	cleanup_inode struct fuse_inode *ino = fuse_req_inode(r, r->in.nodeid);
 	struct fuse_open_out out = { 0 };
+	struct fuse_open_in in;
 	int64_t fh;
 	int fd, ret;
 
 	if (!ino)
 		return -ENOENT;
+	if (fuse_req_copy(r, &in, sizeof(in)) < 0)
+		return -EINVAL;
 	if (ino->type != S_IFDIR)
 		return -ENOTDIR;
 	fd = fuse_reopen(ino, O_RDONLY | O_DIRECTORY);
