@@ -66,7 +66,8 @@ static size_t make(struct req *r, uint32_t op, uint64_t nodeid,
 	r->h = (struct fuse_in_header){ .len = (uint32_t)(sizeof(r->h) + len),
 					.opcode = op, .unique = 7,
 					.nodeid = nodeid };
-	memcpy(r->args, args, len);
+	if (len)
+		memcpy(r->args, args, len);
 	return sizeof(r->h) + len;
 }
 
