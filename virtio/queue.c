@@ -276,7 +276,8 @@ bool vq_needs_interrupt(struct virtqueue *vq)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	vq->signalled_used = new_idx;
 	vq->signalled_used_valid = true;
-	if (valid && old == new_idx)
+	/* Nothing pushed since the last interrupt (or ever). */
+	if (old == new_idx && (valid || new_idx == 0))
 		return false;
 	if (!vq->event_idx)
 		return load_u16(vq, vq->avail_gpa, __ATOMIC_RELAXED, &flags) &&

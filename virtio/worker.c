@@ -38,8 +38,10 @@ void virtio_worker_stop(struct virtio_worker *w)
 
 	if (!w->running)
 		return;
-	if (write(w->stop_fd, &one, sizeof(one)) != sizeof(one))
-		; /* counter full: a stop is already pending */
+	/* A failed write means the counter is full: a stop is pending. */
+	ssize_t n = write(w->stop_fd, &one, sizeof(one));
+
+	(void)n;
 	pthread_join(w->thread, NULL);
 	close(w->stop_fd);
 	w->stop_fd = -1;
