@@ -222,7 +222,8 @@ static void queue_ctrl(struct con_dev *c, uint32_t id, uint16_t event,
 	*m = (struct ctrl_msg){ .id = id, .event = event, .value = value };
 	if (extra_len > sizeof(m->extra))
 		extra_len = sizeof(m->extra);
-	memcpy(m->extra, extra, extra_len);
+	if (extra_len)
+		memcpy(m->extra, extra, extra_len);
 	m->extra_len = extra_len;
 }
 
