@@ -33,6 +33,7 @@ struct virtqueue {
 	uint16_t used_idx; /* next used entry to fill */
 	uint16_t signalled_used; /* used_idx at the last interrupt */
 	bool signalled_used_valid;
+	bool notify_off; /* device suppressed driver notifications */
 };
 
 /* One popped descriptor chain, as host iovecs into guest memory.
