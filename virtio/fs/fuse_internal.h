@@ -89,7 +89,11 @@ struct fuse_req {
 	unsigned int nreply;
 	size_t reply_cap;
 	size_t written;
+	bool nowait; /* SETLKW must not block: return FUSE_HANDLER_RETRY */
 };
+
+/* A handler's "would block; nothing replied, try again later". */
+#define FUSE_HANDLER_RETRY 1
 
 /* Handlers return < 0 (negative errno: the dispatcher replies with it) or
  * >= 0 once they have written their reply (or need none). */

@@ -161,8 +161,10 @@ int fuse_op_getlk(struct fuse_req *r)
 	return fuse_reply(r, &out, sizeof(out));
 }
 
-static int do_flock(struct fuse_handle *h, uint32_t type, bool wait)
+static int do_flock(struct fuse_req *r, struct fuse_handle *h, uint32_t type,
+		    bool wait)
 {
+	bool block = wait && !r->nowait;
 	int op;
 
 	switch (type) {
@@ -178,9 +180,11 @@ static int do_flock(struct fuse_handle *h, uint32_t type, bool wait)
 	default:
 		return -EINVAL;
 	}
-	if (flock(h->fd, op | (wait ? 0 : LOCK_NB)) < 0)
-		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-	return 0;
+	if (flock(h->fd, op | (block ? 0 : LOCK_NB)) == 0)
+		return 0;
+	if (errno == EWOULDBLOCK && wait)
+		return FUSE_HANDLER_RETRY;
+	return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 }
 
 int fuse_op_setlk(struct fuse_req *r)
@@ -198,8 +202,8 @@ int fuse_op_setlk(struct fuse_req *r)
 	if (!h)
 		return -EBADF;
 	if (in.lk_flags & FUSE_LK_FLOCK) {
-		ret = do_flock(h, in.lk.type, wait);
-		return ret < 0 ? ret : fuse_reply(r, NULL, 0);
+		ret = do_flock(r, h, in.lk.type, wait);
+		return ret != 0 ? ret : fuse_reply(r, NULL, 0);
 	}
 	ret = to_flock(&in.lk, &fl);
 	if (ret < 0)
@@ -208,8 +212,11 @@ int fuse_op_setlk(struct fuse_req *r)
 	if (fd < 0)
 		return fd;
 	do {
-		ret = fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl);
+		ret = fcntl(fd, wait && !r->nowait ? F_OFD_SETLKW : F_OFD_SETLK,
+			    &fl);
 	} while (ret < 0 && errno == EINTR && wait);
+	if (ret < 0 && wait && (errno == EAGAIN || errno == EACCES))
+		return FUSE_HANDLER_RETRY;
 	if (ret < 0)
 		return errno == EACCES ? -EAGAIN : -errno;
 	return fuse_reply(r, NULL, 0);

@@ -324,6 +324,8 @@ static int frame_args(struct fuse_req *r, size_t body_len)
 
 static ssize_t finish(struct fuse_req *r, int ret)
 {
+	if (ret == FUSE_HANDLER_RETRY)
+		return -EWOULDBLOCK;
 	if (ret < 0) {
 		if (fuse_reply_header(r, ret, 0) < 0)
 			return -ENOBUFS;
@@ -331,14 +333,14 @@ static ssize_t finish(struct fuse_req *r, int ret)
 	return (ssize_t)r->written;
 }
 
-ssize_t fuse_server_handle(struct fuse_server *srv, const struct iovec *req,
-			   unsigned int nreq, const struct iovec *reply,
-			   unsigned int nreply)
+static ssize_t handle(struct fuse_server *srv, const struct iovec *req,
+		      unsigned int nreq, const struct iovec *reply,
+		      unsigned int nreply, bool nowait)
 {
 	struct fuse_req r = {
 		.srv = srv, .req_iov = req, .nreq = nreq,
 		.reply = reply, .nreply = nreply,
-		.reply_cap = iov_total(reply, nreply),
+		.reply_cap = iov_total(reply, nreply), .nowait = nowait,
 	};
 	size_t total = iov_total(req, nreq);
 	cleanup_free uint8_t *args = NULL;
@@ -363,14 +365,18 @@ ssize_t fuse_server_handle(struct fuse_server *srv, const struct iovec *req,
 	return finish(&r, ret);
 }
 
-bool fuse_server_request_may_block(const struct iovec *req,
-				   unsigned int nreq)
+ssize_t fuse_server_handle(struct fuse_server *srv, const struct iovec *req,
+			   unsigned int nreq, const struct iovec *reply,
+			   unsigned int nreply)
 {
-	struct fuse_in_header in;
+	return handle(srv, req, nreq, reply, nreply, false);
+}
 
-	if (fuse_iov_read(req, nreq, 0, &in, sizeof(in)) < sizeof(in))
-		return false;
-	return in.opcode == FUSE_SETLKW;
+ssize_t fuse_server_try_handle(struct fuse_server *srv,
+			       const struct iovec *req, unsigned int nreq,
+			       const struct iovec *reply, unsigned int nreply)
+{
+	return handle(srv, req, nreq, reply, nreply, true);
 }
 
 /* ---- creation ---- */

@@ -60,9 +60,14 @@ ssize_t fuse_server_handle(struct fuse_server *srv, const struct iovec *req,
 			   unsigned int nreq, const struct iovec *reply,
 			   unsigned int nreply);
 
-/* Whether the request may block for long (SETLKW): a device should run it
- * outside its queue worker so other requests keep flowing. */
-bool fuse_server_request_may_block(const struct iovec *req,
-				   unsigned int nreq);
+/*
+ * Like fuse_server_handle(), but a request that would block for long (a
+ * SETLKW on a held lock) is not answered: returns -EWOULDBLOCK with
+ * nothing written, and the caller retries it later. Lets a queue worker
+ * keep serving other requests (the unlock among them).
+ */
+ssize_t fuse_server_try_handle(struct fuse_server *srv,
+			       const struct iovec *req, unsigned int nreq,
+			       const struct iovec *reply, unsigned int nreply);
 
 #endif
