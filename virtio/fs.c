@@ -149,8 +149,8 @@ static void *fs_worker(void *arg)
 	process(q);
 	for (;;) {
 		struct pollfd pfd[2] = {
-			{ .fd = q->notify_fd, .events = POLLIN },
-			{ .fd = q->worker.stop_fd, .events = POLLIN },
+			{.fd = q->notify_fd, .events = POLLIN},
+			{.fd = q->worker.stop_fd, .events = POLLIN},
 		};
 		int ret = poll(pfd, 2, q->nparked ? FS_RETRY_MS : -1);
 
@@ -254,8 +254,8 @@ static int init_queues(struct fs_dev *fs, struct krun_err **err)
 struct virtio_device *virtio_fs_create(const char *tag, const char *host_dir,
 				       bool read_only, struct krun_err **err)
 {
-	struct fuse_server_opts opts = { .read_only = read_only,
-					 .cache_timeout_ms = 1000 };
+	struct fuse_server_opts opts = {.read_only = read_only,
+					.cache_timeout_ms = 1000};
 	size_t tag_len = tag ? strlen(tag) : 0;
 	struct fs_dev *fs;
 

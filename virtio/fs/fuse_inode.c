@@ -15,8 +15,7 @@
 
 static size_t hash_id(uint64_t id)
 {
-	return (size_t)((id * 0x9e3779b97f4a7c15ull) >> 51) %
-	       ITABLE_BUCKETS;
+	return (size_t)((id * 0x9e3779b97f4a7c15ull) >> 51) % ITABLE_BUCKETS;
 }
 
 static size_t hash_key(dev_t dev, ino_t ino)

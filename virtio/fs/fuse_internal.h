@@ -31,9 +31,9 @@ struct fuse_inode {
 	int fd; /* O_PATH | O_NOFOLLOW */
 	dev_t dev;
 	ino_t ino;
-	mode_t type; /* S_IFMT bits, fixed for the inode's life */
+	mode_t type;	  /* S_IFMT bits, fixed for the inode's life */
 	uint64_t nlookup; /* guest references (LOOKUP minus FORGET) */
-	uint32_t users; /* in-flight requests using fd */
+	uint32_t users;	  /* in-flight requests using fd */
 	struct fuse_inode *next_id;
 	struct fuse_inode *next_key;
 	struct fuse_inode_table *table;
@@ -53,7 +53,7 @@ struct fuse_handle {
 	int fd;
 	uint32_t refs;
 	bool is_dir;
-	pthread_mutex_t lock; /* serialises readdir and lock owners */
+	pthread_mutex_t lock;		/* serialises readdir and lock owners */
 	struct fuse_lock_owner *owners; /* POSIX lock owners (fuse_ops_lock) */
 };
 
@@ -68,7 +68,7 @@ struct fuse_server {
 	struct fuse_inode_table inodes;
 	struct fuse_handle_table handles;
 	bool have_openat2;
-	bool is_root; /* running as uid 0: chown new files to the caller */
+	bool is_root;	   /* running as uid 0: chown new files to the caller */
 	mode_t host_umask; /* applied by the host kernel to new files */
 	uint32_t proto_minor; /* negotiated; 0 before INIT */
 	pthread_mutex_t init_lock;
@@ -80,7 +80,7 @@ struct fuse_req {
 	struct fuse_in_header in;
 	const uint8_t *args; /* copied arguments after the header */
 	size_t args_len;
-	size_t args_pos; /* parse cursor */
+	size_t args_pos;	     /* parse cursor */
 	const struct iovec *req_iov; /* for WRITE data */
 	unsigned int nreq;
 	size_t data_off; /* where WRITE data starts in req_iov */

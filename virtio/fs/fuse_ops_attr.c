@@ -70,10 +70,10 @@ static struct timespec pick_time(uint32_t valid, uint32_t set_bit,
 				 uint32_t now_bit, uint64_t sec, uint32_t nsec)
 {
 	if (!(valid & set_bit) && !(valid & now_bit))
-		return (struct timespec){ .tv_nsec = UTIME_OMIT };
+		return (struct timespec){.tv_nsec = UTIME_OMIT};
 	if (valid & now_bit)
-		return (struct timespec){ .tv_nsec = UTIME_NOW };
-	return (struct timespec){ .tv_sec = (time_t)sec, .tv_nsec = nsec };
+		return (struct timespec){.tv_nsec = UTIME_NOW};
+	return (struct timespec){.tv_sec = (time_t)sec, .tv_nsec = nsec};
 }
 
 static int set_times(struct fuse_inode *ino, const struct fuse_setattr_in *in)
@@ -81,8 +81,8 @@ static int set_times(struct fuse_inode *ino, const struct fuse_setattr_in *in)
 	struct timespec ts[2];
 	char path[64];
 
-	if (!(in->valid & (FATTR_ATIME | FATTR_MTIME | FATTR_ATIME_NOW |
-			   FATTR_MTIME_NOW)))
+	if (!(in->valid &
+	      (FATTR_ATIME | FATTR_MTIME | FATTR_ATIME_NOW | FATTR_MTIME_NOW)))
 		return 0;
 	ts[0] = pick_time(in->valid, FATTR_ATIME, FATTR_ATIME_NOW, in->atime,
 			  in->atimensec);
@@ -93,7 +93,8 @@ static int set_times(struct fuse_inode *ino, const struct fuse_setattr_in *in)
 	    (ts[1].tv_nsec != UTIME_OMIT && ts[1].tv_nsec != UTIME_NOW &&
 	     ts[1].tv_nsec >= 1000000000))
 		return -EINVAL;
-	if (utimensat(ino->fd, "", ts, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) == 0)
+	if (utimensat(ino->fd, "", ts, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) ==
+	    0)
 		return 0;
 	/* Kernels before 5.8 refuse AT_EMPTY_PATH here. */
 	if (errno != EINVAL || ino->type == S_IFLNK)
@@ -108,7 +109,7 @@ int fuse_op_setattr(struct fuse_req *r)
 {
 	cleanup_inode struct fuse_inode *ino = fuse_req_inode(r, r->in.nodeid);
 	struct fuse_setattr_in in;
-	struct fuse_attr_out out = { 0 };
+	struct fuse_attr_out out = {0};
 	uint32_t ms = r->srv->opts.cache_timeout_ms;
 	struct stat st;
 	int ret;

@@ -37,7 +37,7 @@ struct dir_fill {
 int fuse_op_opendir(struct fuse_req *r)
 {
 	cleanup_inode struct fuse_inode *ino = fuse_req_inode(r, r->in.nodeid);
-	struct fuse_open_out out = { 0 };
+	struct fuse_open_out out = {0};
 	struct fuse_open_in in;
 	int64_t fh;
 	int fd, ret;
@@ -68,7 +68,7 @@ static bool fill_one(struct dir_fill *f, const struct linux_dirent64 *d)
 	size_t base = f->plus ? sizeof(struct fuse_direntplus)
 			      : sizeof(struct fuse_dirent);
 	size_t size = FUSE_DIRENT_ALIGN(base + namelen);
-	struct fuse_entry_out e = { 0 };
+	struct fuse_entry_out e = {0};
 	struct fuse_dirent de = {
 		.ino = d->d_ino,
 		.off = (uint64_t)d->d_off,
@@ -127,7 +127,7 @@ static int do_readdir(struct fuse_req *r, bool plus)
 	cleanup_free uint8_t *buf = NULL;
 	size_t hdr = sizeof(struct fuse_out_header);
 	struct fuse_read_in in;
-	struct dir_fill f = { .r = r, .dir = dir, .plus = plus };
+	struct dir_fill f = {.r = r, .dir = dir, .plus = plus};
 	int ret;
 
 	if (!dir)

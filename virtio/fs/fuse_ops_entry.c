@@ -29,7 +29,8 @@
 
 int fuse_op_lookup(struct fuse_req *r)
 {
-	cleanup_inode struct fuse_inode *parent = fuse_req_inode(r, r->in.nodeid);
+	cleanup_inode struct fuse_inode *parent =
+		fuse_req_inode(r, r->in.nodeid);
 	const char *name = fuse_req_name(r);
 	struct fuse_entry_out e;
 	int ret;
@@ -71,7 +72,7 @@ int fuse_op_batch_forget(struct fuse_req *r)
 int fuse_op_getattr(struct fuse_req *r)
 {
 	cleanup_inode struct fuse_inode *ino = fuse_req_inode(r, r->in.nodeid);
-	struct fuse_attr_out out = { 0 };
+	struct fuse_attr_out out = {0};
 	uint32_t ms = r->srv->opts.cache_timeout_ms;
 	struct fuse_getattr_in in;
 	struct stat st;
@@ -110,7 +111,7 @@ int fuse_op_readlink(struct fuse_req *r)
 int fuse_op_statfs(struct fuse_req *r)
 {
 	cleanup_inode struct fuse_inode *ino = fuse_req_inode(r, r->in.nodeid);
-	struct fuse_statfs_out out = { 0 };
+	struct fuse_statfs_out out = {0};
 	struct statfs sf;
 
 	if (!ino)
@@ -162,7 +163,8 @@ static int reply_created(struct fuse_req *r, struct fuse_inode *parent,
 
 int fuse_op_mkdir(struct fuse_req *r)
 {
-	cleanup_inode struct fuse_inode *parent = fuse_req_inode(r, r->in.nodeid);
+	cleanup_inode struct fuse_inode *parent =
+		fuse_req_inode(r, r->in.nodeid);
 	struct fuse_mkdir_in in;
 	const char *name;
 	mode_t mode;
@@ -199,7 +201,8 @@ static int check_mknod_type(struct fuse_server *srv, mode_t mode)
 
 int fuse_op_mknod(struct fuse_req *r)
 {
-	cleanup_inode struct fuse_inode *parent = fuse_req_inode(r, r->in.nodeid);
+	cleanup_inode struct fuse_inode *parent =
+		fuse_req_inode(r, r->in.nodeid);
 	struct fuse_mknod_in in;
 	const char *name;
 	mode_t mode;
@@ -224,7 +227,8 @@ int fuse_op_mknod(struct fuse_req *r)
 
 int fuse_op_symlink(struct fuse_req *r)
 {
-	cleanup_inode struct fuse_inode *parent = fuse_req_inode(r, r->in.nodeid);
+	cleanup_inode struct fuse_inode *parent =
+		fuse_req_inode(r, r->in.nodeid);
 	const char *name = fuse_req_name(r);
 	const char *target = fuse_req_name(r);
 	int ret;
@@ -265,7 +269,8 @@ static int link_fd(struct fuse_inode *src, int dirfd, const char *name)
 
 int fuse_op_link(struct fuse_req *r)
 {
-	cleanup_inode struct fuse_inode *parent = fuse_req_inode(r, r->in.nodeid);
+	cleanup_inode struct fuse_inode *parent =
+		fuse_req_inode(r, r->in.nodeid);
 	cleanup_inode struct fuse_inode *src = NULL;
 	struct fuse_link_in in;
 	struct fuse_entry_out e;
@@ -299,7 +304,8 @@ int fuse_op_link(struct fuse_req *r)
 
 static int remove_name(struct fuse_req *r, int flags)
 {
-	cleanup_inode struct fuse_inode *parent = fuse_req_inode(r, r->in.nodeid);
+	cleanup_inode struct fuse_inode *parent =
+		fuse_req_inode(r, r->in.nodeid);
 	const char *name = fuse_req_name(r);
 	int ret;
 
@@ -325,7 +331,8 @@ int fuse_op_rmdir(struct fuse_req *r)
 
 static int do_rename(struct fuse_req *r, uint64_t newdir, uint32_t flags)
 {
-	cleanup_inode struct fuse_inode *olddir = fuse_req_inode(r, r->in.nodeid);
+	cleanup_inode struct fuse_inode *olddir =
+		fuse_req_inode(r, r->in.nodeid);
 	cleanup_inode struct fuse_inode *newd = fuse_req_inode(r, newdir);
 	const char *oldname = fuse_req_name(r);
 	const char *newname = fuse_req_name(r);
@@ -339,7 +346,8 @@ static int do_rename(struct fuse_req *r, uint64_t newdir, uint32_t flags)
 	if (ret < 0)
 		return ret;
 	if (flags & ~(uint32_t)(RENAME_NOREPLACE | RENAME_EXCHANGE))
-		return -EINVAL; /* RENAME_WHITEOUT: overlayfs-only, unsupported */
+		return -EINVAL; /* RENAME_WHITEOUT: overlayfs-only, unsupported
+				 */
 	if (syscall(SYS_renameat2, olddir->fd, oldname, newd->fd, newname,
 		    flags) < 0)
 		return -errno;

@@ -44,7 +44,7 @@ static int check_ro_flags(struct fuse_server *srv, int flags)
 static int reply_open(struct fuse_req *r, int fd)
 {
 	int64_t fh = fuse_handle_add(&r->srv->handles, fd, false);
-	struct fuse_open_out out = { 0 };
+	struct fuse_open_out out = {0};
 	int ret;
 
 	if (fh < 0)
@@ -125,7 +125,7 @@ static int path_fd_of(int fd)
 static int reply_create(struct fuse_req *r, int fd, int pfd)
 {
 	struct fuse_entry_out e;
-	struct fuse_open_out o = { 0 };
+	struct fuse_open_out o = {0};
 	int64_t fh;
 	int ret = fuse_learn_fd(r, pfd, &e);
 
@@ -149,7 +149,8 @@ static int reply_create(struct fuse_req *r, int fd, int pfd)
 
 int fuse_op_create(struct fuse_req *r)
 {
-	cleanup_inode struct fuse_inode *parent = fuse_req_inode(r, r->in.nodeid);
+	cleanup_inode struct fuse_inode *parent =
+		fuse_req_inode(r, r->in.nodeid);
 	cleanup_close int fd = -1;
 	cleanup_close int pfd = -1;
 	struct fuse_create_in in;
@@ -221,7 +222,7 @@ int fuse_op_write(struct fuse_req *r)
 	cleanup_handle struct fuse_handle *h = NULL;
 	cleanup_free struct iovec *iov = NULL;
 	struct fuse_write_in in;
-	struct fuse_write_out out = { 0 };
+	struct fuse_write_out out = {0};
 	unsigned int cnt;
 	size_t got;
 	ssize_t n;
@@ -307,8 +308,8 @@ int fuse_op_fallocate(struct fuse_req *r)
 	h = fuse_handle_get(&r->srv->handles, in.fh, false);
 	if (!h)
 		return -EBADF;
-	if (fallocate(h->fd, (int)in.mode, (off_t)in.offset,
-		      (off_t)in.length) < 0)
+	if (fallocate(h->fd, (int)in.mode, (off_t)in.offset, (off_t)in.length) <
+	    0)
 		return -errno;
 	return fuse_reply(r, NULL, 0);
 }
@@ -341,7 +342,7 @@ int fuse_op_copy_file_range(struct fuse_req *r)
 	cleanup_handle struct fuse_handle *src = NULL;
 	cleanup_handle struct fuse_handle *dst = NULL;
 	struct fuse_copy_file_range_in in;
-	struct fuse_write_out out = { 0 };
+	struct fuse_write_out out = {0};
 	loff_t off_in, off_out;
 	ssize_t n;
 

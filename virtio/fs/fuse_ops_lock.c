@@ -48,8 +48,7 @@ int fuse_lock_owner_flush(struct fuse_handle *h, uint64_t owner)
 	struct fuse_lock_owner *found = NULL;
 
 	pthread_mutex_lock(&h->lock);
-	for (struct fuse_lock_owner **pp = &h->owners; *pp;
-	     pp = &(*pp)->next) {
+	for (struct fuse_lock_owner **pp = &h->owners; *pp; pp = &(*pp)->next) {
 		if ((*pp)->owner == owner) {
 			found = *pp;
 			*pp = found->next;
@@ -133,7 +132,7 @@ int fuse_op_getlk(struct fuse_req *r)
 	cleanup_handle struct fuse_handle *h = NULL;
 	cleanup_close int fd = -1;
 	struct fuse_lk_in in;
-	struct fuse_lk_out out = { 0 };
+	struct fuse_lk_out out = {0};
 	struct flock fl;
 	int ret;
 

@@ -53,7 +53,7 @@ static int check_xattr_name(struct fuse_server *srv, const char *name,
 static int reply_sized(struct fuse_req *r, uint32_t size, const void *val,
 		       ssize_t len)
 {
-	struct fuse_getxattr_out out = { 0 };
+	struct fuse_getxattr_out out = {0};
 
 	if (len < 0)
 		return (int)len;

@@ -122,8 +122,8 @@ static int open_dotdot(struct fuse_server *srv, struct fuse_inode *parent)
 	cleanup_close int fd = -1;
 	int ret;
 
-	if (parent == root || (parent->dev == root->dev &&
-			       parent->ino == root->ino))
+	if (parent == root ||
+	    (parent->dev == root->dev && parent->ino == root->ino))
 		return openat(root->fd, ".", O_PATH | O_CLOEXEC);
 	fd = openat(parent->fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)

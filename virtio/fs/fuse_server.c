@@ -23,9 +23,9 @@
 #define FUSE_MIN_MINOR 31
 
 /* What INIT may grant; each bit is implemented by this server. */
-#define FUSE_SERVER_FLAGS                                                      \
-	(FUSE_ASYNC_READ | FUSE_POSIX_LOCKS | FUSE_ATOMIC_O_TRUNC |            \
-	 FUSE_BIG_WRITES | FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO |       \
+#define FUSE_SERVER_FLAGS                                                \
+	(FUSE_ASYNC_READ | FUSE_POSIX_LOCKS | FUSE_ATOMIC_O_TRUNC |      \
+	 FUSE_BIG_WRITES | FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO | \
 	 FUSE_PARALLEL_DIROPS | FUSE_MAX_PAGES | FUSE_FLOCK_LOCKS)
 
 struct fuse_op_entry {
@@ -37,46 +37,46 @@ static int fuse_op_init(struct fuse_req *r);
 static int fuse_op_destroy(struct fuse_req *r);
 
 static const struct fuse_op_entry fuse_opcodes[] = {
-	[FUSE_LOOKUP] = { fuse_op_lookup, false },
-	[FUSE_FORGET] = { fuse_op_forget, false },
-	[FUSE_GETATTR] = { fuse_op_getattr, false },
-	[FUSE_SETATTR] = { fuse_op_setattr, true },
-	[FUSE_READLINK] = { fuse_op_readlink, false },
-	[FUSE_SYMLINK] = { fuse_op_symlink, true },
-	[FUSE_MKNOD] = { fuse_op_mknod, true },
-	[FUSE_MKDIR] = { fuse_op_mkdir, true },
-	[FUSE_UNLINK] = { fuse_op_unlink, true },
-	[FUSE_RMDIR] = { fuse_op_rmdir, true },
-	[FUSE_RENAME] = { fuse_op_rename, true },
-	[FUSE_LINK] = { fuse_op_link, true },
-	[FUSE_OPEN] = { fuse_op_open, false },
-	[FUSE_READ] = { fuse_op_read, false },
-	[FUSE_WRITE] = { fuse_op_write, true },
-	[FUSE_STATFS] = { fuse_op_statfs, false },
-	[FUSE_RELEASE] = { fuse_op_release, false },
-	[FUSE_FSYNC] = { fuse_op_fsync, false },
-	[FUSE_SETXATTR] = { fuse_op_setxattr, true },
-	[FUSE_GETXATTR] = { fuse_op_getxattr, false },
-	[FUSE_LISTXATTR] = { fuse_op_listxattr, false },
-	[FUSE_REMOVEXATTR] = { fuse_op_removexattr, true },
-	[FUSE_FLUSH] = { fuse_op_flush, false },
-	[FUSE_INIT] = { fuse_op_init, false },
-	[FUSE_OPENDIR] = { fuse_op_opendir, false },
-	[FUSE_READDIR] = { fuse_op_readdir, false },
-	[FUSE_RELEASEDIR] = { fuse_op_releasedir, false },
-	[FUSE_FSYNCDIR] = { fuse_op_fsyncdir, false },
-	[FUSE_GETLK] = { fuse_op_getlk, false },
-	[FUSE_SETLK] = { fuse_op_setlk, false },
-	[FUSE_SETLKW] = { fuse_op_setlk, false },
-	[FUSE_ACCESS] = { fuse_op_access, false },
-	[FUSE_CREATE] = { fuse_op_create, true },
-	[FUSE_DESTROY] = { fuse_op_destroy, false },
-	[FUSE_BATCH_FORGET] = { fuse_op_batch_forget, false },
-	[FUSE_FALLOCATE] = { fuse_op_fallocate, true },
-	[FUSE_READDIRPLUS] = { fuse_op_readdirplus, false },
-	[FUSE_RENAME2] = { fuse_op_rename2, true },
-	[FUSE_LSEEK] = { fuse_op_lseek, false },
-	[FUSE_COPY_FILE_RANGE] = { fuse_op_copy_file_range, true },
+	[FUSE_LOOKUP] = {fuse_op_lookup, false},
+	[FUSE_FORGET] = {fuse_op_forget, false},
+	[FUSE_GETATTR] = {fuse_op_getattr, false},
+	[FUSE_SETATTR] = {fuse_op_setattr, true},
+	[FUSE_READLINK] = {fuse_op_readlink, false},
+	[FUSE_SYMLINK] = {fuse_op_symlink, true},
+	[FUSE_MKNOD] = {fuse_op_mknod, true},
+	[FUSE_MKDIR] = {fuse_op_mkdir, true},
+	[FUSE_UNLINK] = {fuse_op_unlink, true},
+	[FUSE_RMDIR] = {fuse_op_rmdir, true},
+	[FUSE_RENAME] = {fuse_op_rename, true},
+	[FUSE_LINK] = {fuse_op_link, true},
+	[FUSE_OPEN] = {fuse_op_open, false},
+	[FUSE_READ] = {fuse_op_read, false},
+	[FUSE_WRITE] = {fuse_op_write, true},
+	[FUSE_STATFS] = {fuse_op_statfs, false},
+	[FUSE_RELEASE] = {fuse_op_release, false},
+	[FUSE_FSYNC] = {fuse_op_fsync, false},
+	[FUSE_SETXATTR] = {fuse_op_setxattr, true},
+	[FUSE_GETXATTR] = {fuse_op_getxattr, false},
+	[FUSE_LISTXATTR] = {fuse_op_listxattr, false},
+	[FUSE_REMOVEXATTR] = {fuse_op_removexattr, true},
+	[FUSE_FLUSH] = {fuse_op_flush, false},
+	[FUSE_INIT] = {fuse_op_init, false},
+	[FUSE_OPENDIR] = {fuse_op_opendir, false},
+	[FUSE_READDIR] = {fuse_op_readdir, false},
+	[FUSE_RELEASEDIR] = {fuse_op_releasedir, false},
+	[FUSE_FSYNCDIR] = {fuse_op_fsyncdir, false},
+	[FUSE_GETLK] = {fuse_op_getlk, false},
+	[FUSE_SETLK] = {fuse_op_setlk, false},
+	[FUSE_SETLKW] = {fuse_op_setlk, false},
+	[FUSE_ACCESS] = {fuse_op_access, false},
+	[FUSE_CREATE] = {fuse_op_create, true},
+	[FUSE_DESTROY] = {fuse_op_destroy, false},
+	[FUSE_BATCH_FORGET] = {fuse_op_batch_forget, false},
+	[FUSE_FALLOCATE] = {fuse_op_fallocate, true},
+	[FUSE_READDIRPLUS] = {fuse_op_readdirplus, false},
+	[FUSE_RENAME2] = {fuse_op_rename2, true},
+	[FUSE_LSEEK] = {fuse_op_lseek, false},
+	[FUSE_COPY_FILE_RANGE] = {fuse_op_copy_file_range, true},
 };
 
 #define FUSE_NUM_OPCODES (sizeof(fuse_opcodes) / sizeof(fuse_opcodes[0]))
@@ -232,9 +232,9 @@ int fuse_reply_none(struct fuse_req *r)
 
 static int fuse_op_init(struct fuse_req *r)
 {
-	struct fuse_init_in in = { 0 };
+	struct fuse_init_in in = {0};
 	size_t avail = r->args_len;
-	struct fuse_init_out out = { 0 };
+	struct fuse_init_out out = {0};
 
 	/* Before 7.36 the kernel sends only the first four fields. */
 	if (avail < offsetof(struct fuse_init_in, flags2))
@@ -338,9 +338,13 @@ static ssize_t handle(struct fuse_server *srv, const struct iovec *req,
 		      unsigned int nreply, bool nowait)
 {
 	struct fuse_req r = {
-		.srv = srv, .req_iov = req, .nreq = nreq,
-		.reply = reply, .nreply = nreply,
-		.reply_cap = iov_total(reply, nreply), .nowait = nowait,
+		.srv = srv,
+		.req_iov = req,
+		.nreq = nreq,
+		.reply = reply,
+		.nreply = nreply,
+		.reply_cap = iov_total(reply, nreply),
+		.nowait = nowait,
 	};
 	size_t total = iov_total(req, nreq);
 	cleanup_free uint8_t *args = NULL;
@@ -359,8 +363,8 @@ static ssize_t handle(struct fuse_server *srv, const struct iovec *req,
 	fuse_iov_read(req, nreq, sizeof(r.in), args, r.args_len);
 	r.args = args;
 	ret = dispatch(&r);
-	if (ret < 0 && (r.in.opcode == FUSE_FORGET ||
-			r.in.opcode == FUSE_BATCH_FORGET))
+	if (ret < 0 &&
+	    (r.in.opcode == FUSE_FORGET || r.in.opcode == FUSE_BATCH_FORGET))
 		ret = fuse_reply_none(&r);
 	return finish(&r, ret);
 }
@@ -372,9 +376,9 @@ ssize_t fuse_server_handle(struct fuse_server *srv, const struct iovec *req,
 	return handle(srv, req, nreq, reply, nreply, false);
 }
 
-ssize_t fuse_server_try_handle(struct fuse_server *srv,
-			       const struct iovec *req, unsigned int nreq,
-			       const struct iovec *reply, unsigned int nreply)
+ssize_t fuse_server_try_handle(struct fuse_server *srv, const struct iovec *req,
+			       unsigned int nreq, const struct iovec *reply,
+			       unsigned int nreply)
 {
 	return handle(srv, req, nreq, reply, nreply, true);
 }
@@ -419,7 +423,8 @@ static int server_init_state(struct fuse_server *srv, int *root_fd,
 	if (fstat(*root_fd, &st) < 0)
 		return krun_err_set_errno(err, errno, "stat `%s`", root_dir);
 	if (!S_ISDIR(st.st_mode))
-		return krun_err_set(err, ENOTDIR, "shared path `%s` is not a directory",
+		return krun_err_set(err, ENOTDIR,
+				    "shared path `%s` is not a directory",
 				    root_dir);
 	ret = fuse_itable_init(&srv->inodes, *root_fd, &st);
 	if (ret < 0)

@@ -66,8 +66,8 @@ ssize_t fuse_server_handle(struct fuse_server *srv, const struct iovec *req,
  * nothing written, and the caller retries it later. Lets a queue worker
  * keep serving other requests (the unlock among them).
  */
-ssize_t fuse_server_try_handle(struct fuse_server *srv,
-			       const struct iovec *req, unsigned int nreq,
-			       const struct iovec *reply, unsigned int nreply);
+ssize_t fuse_server_try_handle(struct fuse_server *srv, const struct iovec *req,
+			       unsigned int nreq, const struct iovec *reply,
+			       unsigned int nreply);
 
 #endif

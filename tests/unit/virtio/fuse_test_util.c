@@ -30,11 +30,13 @@ void ft_args_str(struct ft_args *a, const char *s)
 struct ft *ft_new(const struct fuse_server_opts *opts)
 {
 	struct ft *t = calloc(1, sizeof(*t));
-	struct fuse_server_opts def = { 0 };
+	struct fuse_server_opts def = {0};
 	struct krun_err *err = NULL;
-	struct ft_args a = { 0 };
+	struct ft_args a = {0};
 	struct fuse_init_in in = {
-		.major = 7, .minor = 36, .max_readahead = 131072,
+		.major = 7,
+		.minor = 36,
+		.max_readahead = 131072,
 		.flags = 0xffffffff,
 	};
 	struct fuse_init_out out;
@@ -82,12 +84,12 @@ ssize_t ft_raw(struct ft *t, const void *req, size_t req_len, void *reply,
 	size_t rsplit = req_len > 7 ? 7 : req_len;
 	size_t osplit = reply_cap > 16 ? 16 : reply_cap;
 	struct iovec rq[2] = {
-		{ (void *)req, rsplit },
-		{ (uint8_t *)req + rsplit, req_len - rsplit },
+		{(void *)req, rsplit},
+		{(uint8_t *)req + rsplit, req_len - rsplit},
 	};
 	struct iovec rp[2] = {
-		{ reply, osplit },
-		{ (uint8_t *)reply + osplit, reply_cap - osplit },
+		{reply, osplit},
+		{(uint8_t *)reply + osplit, reply_cap - osplit},
 	};
 
 	return fuse_server_handle(t->srv, rq, 2, rp, 2);
@@ -137,7 +139,7 @@ int ft_call(struct ft *t, uint32_t opcode, uint64_t nodeid,
 int ft_lookup(struct ft *t, uint64_t parent, const char *name,
 	      struct fuse_entry_out *e)
 {
-	struct ft_args a = { 0 };
+	struct ft_args a = {0};
 	size_t n;
 	int ret;
 
@@ -151,8 +153,8 @@ int ft_lookup(struct ft *t, uint64_t parent, const char *name,
 int ft_mkdir(struct ft *t, uint64_t parent, const char *name, uint32_t mode,
 	     struct fuse_entry_out *e)
 {
-	struct ft_args a = { 0 };
-	struct fuse_mkdir_in in = { .mode = mode, .umask = 022 };
+	struct ft_args a = {0};
+	struct fuse_mkdir_in in = {.mode = mode, .umask = 022};
 	struct fuse_entry_out tmp;
 
 	ft_args_put(&a, &in, sizeof(in));
@@ -164,8 +166,8 @@ int ft_mkdir(struct ft *t, uint64_t parent, const char *name, uint32_t mode,
 int ft_create(struct ft *t, uint64_t parent, const char *name, uint32_t flags,
 	      uint32_t mode, struct fuse_entry_out *e, uint64_t *fh)
 {
-	struct ft_args a = { 0 };
-	struct fuse_create_in in = { .flags = flags, .mode = mode | S_IFREG };
+	struct ft_args a = {0};
+	struct fuse_create_in in = {.flags = flags, .mode = mode | S_IFREG};
 	struct {
 		struct fuse_entry_out e;
 		struct fuse_open_out o;
@@ -189,8 +191,8 @@ int ft_create(struct ft *t, uint64_t parent, const char *name, uint32_t flags,
 static int open_common(struct ft *t, uint32_t op, uint64_t nodeid,
 		       uint32_t flags, uint64_t *fh)
 {
-	struct ft_args a = { 0 };
-	struct fuse_open_in in = { .flags = flags };
+	struct ft_args a = {0};
+	struct fuse_open_in in = {.flags = flags};
 	struct fuse_open_out out;
 	int ret;
 
@@ -213,8 +215,8 @@ int ft_opendir(struct ft *t, uint64_t nodeid, uint64_t *fh)
 
 int ft_release(struct ft *t, uint64_t nodeid, uint64_t fh)
 {
-	struct ft_args a = { 0 };
-	struct fuse_release_in in = { .fh = fh };
+	struct ft_args a = {0};
+	struct fuse_release_in in = {.fh = fh};
 
 	ft_args_put(&a, &in, sizeof(in));
 	return ft_call(t, FUSE_RELEASE, nodeid, &a, NULL, 0, NULL);
@@ -223,9 +225,9 @@ int ft_release(struct ft *t, uint64_t nodeid, uint64_t fh)
 ssize_t ft_write(struct ft *t, uint64_t nodeid, uint64_t fh, uint64_t off,
 		 const void *data, size_t len)
 {
-	struct ft_args a = { 0 };
-	struct fuse_write_in in = { .fh = fh, .offset = off,
-				    .size = (uint32_t)len };
+	struct ft_args a = {0};
+	struct fuse_write_in in = {
+		.fh = fh, .offset = off, .size = (uint32_t)len};
 	struct fuse_write_out out;
 	int ret;
 
@@ -238,9 +240,9 @@ ssize_t ft_write(struct ft *t, uint64_t nodeid, uint64_t fh, uint64_t off,
 ssize_t ft_read(struct ft *t, uint64_t nodeid, uint64_t fh, uint64_t off,
 		void *buf, size_t len)
 {
-	struct ft_args a = { 0 };
-	struct fuse_read_in in = { .fh = fh, .offset = off,
-				   .size = (uint32_t)len };
+	struct ft_args a = {0};
+	struct fuse_read_in in = {
+		.fh = fh, .offset = off, .size = (uint32_t)len};
 	size_t n;
 	int ret;
 
@@ -251,8 +253,8 @@ ssize_t ft_read(struct ft *t, uint64_t nodeid, uint64_t fh, uint64_t off,
 
 int ft_getattr(struct ft *t, uint64_t nodeid, struct fuse_attr *attr)
 {
-	struct ft_args a = { 0 };
-	struct fuse_getattr_in in = { 0 };
+	struct ft_args a = {0};
+	struct fuse_getattr_in in = {0};
 	struct fuse_attr_out out;
 	int ret;
 
@@ -266,7 +268,7 @@ int ft_getattr(struct ft *t, uint64_t nodeid, struct fuse_attr *attr)
 int ft_symlink(struct ft *t, uint64_t parent, const char *name,
 	       const char *target, struct fuse_entry_out *e)
 {
-	struct ft_args a = { 0 };
+	struct ft_args a = {0};
 	struct fuse_entry_out tmp;
 
 	ft_args_str(&a, name);
@@ -277,7 +279,7 @@ int ft_symlink(struct ft *t, uint64_t parent, const char *name,
 
 int ft_unlink(struct ft *t, uint64_t parent, const char *name)
 {
-	struct ft_args a = { 0 };
+	struct ft_args a = {0};
 
 	ft_args_str(&a, name);
 	return ft_call(t, FUSE_UNLINK, parent, &a, NULL, 0, NULL);
@@ -285,8 +287,8 @@ int ft_unlink(struct ft *t, uint64_t parent, const char *name)
 
 int ft_forget(struct ft *t, uint64_t nodeid, uint64_t nlookup)
 {
-	struct ft_args a = { 0 };
-	struct fuse_forget_in in = { .nlookup = nlookup };
+	struct ft_args a = {0};
+	struct fuse_forget_in in = {.nlookup = nlookup};
 	size_t n = 1;
 	int ret;
 

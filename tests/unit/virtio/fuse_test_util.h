@@ -15,8 +15,8 @@
 #include "virtio/fs/fuse_server.h"
 
 struct ft {
-	char base[256]; /* temp dir */
-	char share[300]; /* base/share: the served root */
+	char base[256];	   /* temp dir */
+	char share[300];   /* base/share: the served root */
 	char outside[300]; /* base/outside: must never be reached */
 	struct fuse_server *srv;
 	uint64_t unique;

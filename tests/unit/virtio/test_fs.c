@@ -63,15 +63,16 @@ static int64_t send(struct fx *f, unsigned int q, uint32_t op, uint64_t node,
 		    const void *args, uint32_t alen, uint64_t *reply_gpa,
 		    uint32_t reply_len, int ms)
 {
-	struct fuse_in_header h = { .len = (uint32_t)sizeof(h) + alen,
-				    .opcode = op, .unique = ++f->unique,
-				    .nodeid = node };
+	struct fuse_in_header h = {.len = (uint32_t)sizeof(h) + alen,
+				   .opcode = op,
+				   .unique = ++f->unique,
+				   .nodeid = node};
 	uint64_t req = fg_alloc(&f->d.g, h.len, 8);
 	uint64_t rep = fg_alloc(&f->d.g, reply_len + 16, 8);
 	struct fake_buf b[3] = {
-		{ req, h.len, false },
-		{ rep, 16, true },
-		{ rep + 16, reply_len, true },
+		{req, h.len, false},
+		{rep, 16, true},
+		{rep + 16, reply_len, true},
 	};
 	uint32_t id, len;
 
@@ -88,14 +89,15 @@ static int64_t send(struct fx *f, unsigned int q, uint32_t op, uint64_t node,
 
 static void init(struct fx *f)
 {
-	struct fuse_init_in in = { .major = 7, .minor = 36,
-				   .flags = FUSE_POSIX_LOCKS };
+	struct fuse_init_in in = {
+		.major = 7, .minor = 36, .flags = FUSE_POSIX_LOCKS};
 	struct fuse_out_header *oh;
 	struct fuse_init_out *out;
 	uint64_t rep;
 
 	assert_int_equal(send(f, 1, FUSE_INIT, 0, &in, sizeof(in), &rep,
-			      sizeof(*out), 2000), 16 + sizeof(*out));
+			      sizeof(*out), 2000),
+			 16 + sizeof(*out));
 	oh = fg_ptr(&f->d.g, rep);
 	out = fg_ptr(&f->d.g, rep + 16);
 	assert_int_equal(oh->error, 0);
@@ -111,7 +113,8 @@ static void test_config(void **state)
 	assert_int_equal(fdev_rd(&f->d, 0x008), VIRTIO_ID_FS);
 	assert_memory_equal(&w0, "myfs", 4);
 	assert_int_equal(fdev_rd(&f->d, 0x104), 0);
-	assert_int_equal(fdev_rd(&f->d, 0x100 + 36), 1); /* num_request_queues */
+	assert_int_equal(fdev_rd(&f->d, 0x100 + 36),
+			 1); /* num_request_queues */
 }
 
 static uint64_t lookup_hello(struct fx *f)
@@ -120,7 +123,8 @@ static uint64_t lookup_hello(struct fx *f)
 	uint64_t rep;
 
 	assert_int_equal(send(f, 1, FUSE_LOOKUP, FUSE_ROOT_ID, "hello", 6, &rep,
-			      sizeof(*e), 2000), 16 + sizeof(*e));
+			      sizeof(*e), 2000),
+			 16 + sizeof(*e));
 	e = fg_ptr(&f->d.g, rep + 16);
 	assert_int_equal(e->attr.size, 12);
 	return e->nodeid;
@@ -128,39 +132,43 @@ static uint64_t lookup_hello(struct fx *f)
 
 static uint64_t open_rw(struct fx *f, uint64_t node)
 {
-	struct fuse_open_in in = { .flags = O_RDWR };
+	struct fuse_open_in in = {.flags = O_RDWR};
 	uint64_t rep;
 
 	assert_int_equal(send(f, 1, FUSE_OPEN, node, &in, sizeof(in), &rep,
-			      sizeof(struct fuse_open_out), 2000), 32);
+			      sizeof(struct fuse_open_out), 2000),
+			 32);
 	return ((struct fuse_open_out *)fg_ptr(&f->d.g, rep + 16))->fh;
 }
 
 static void test_lookup_read_forget(void **state)
 {
 	struct fx *f = *state;
-	struct fuse_read_in rd = { .size = 100 };
-	struct fuse_forget_in fg = { .nlookup = 1 };
+	struct fuse_read_in rd = {.size = 100};
+	struct fuse_forget_in fg = {.nlookup = 1};
 	uint64_t node, rep;
 
 	init(f);
 	node = lookup_hello(f);
 	rd.fh = open_rw(f, node);
 	/* READ lands straight in the guest's second buffer. */
-	assert_int_equal(send(f, 1, FUSE_READ, node, &rd, sizeof(rd), &rep,
-			      100, 2000), 16 + 12);
+	assert_int_equal(
+		send(f, 1, FUSE_READ, node, &rd, sizeof(rd), &rep, 100, 2000),
+		16 + 12);
 	assert_memory_equal(fg_ptr(&f->d.g, rep + 16), "hello, guest", 12);
 	assert_true(fdev_irq_fired(&f->d));
 	/* FORGET on the hiprio queue: completed with nothing written. */
-	assert_int_equal(send(f, 0, FUSE_FORGET, node, &fg, sizeof(fg), &rep,
-			      0, 2000), 0);
+	assert_int_equal(
+		send(f, 0, FUSE_FORGET, node, &fg, sizeof(fg), &rep, 0, 2000),
+		0);
 }
 
 static int64_t setlk(struct fx *f, uint32_t op, uint64_t node, uint64_t fh,
 		     uint64_t owner, uint32_t type, int ms)
 {
-	struct fuse_lk_in in = { .fh = fh, .owner = owner,
-				 .lk = { .start = 0, .end = 10, .type = type } };
+	struct fuse_lk_in in = {.fh = fh,
+				.owner = owner,
+				.lk = {.start = 0, .end = 10, .type = type}};
 	uint64_t rep;
 
 	return send(f, 1, op, node, &in, sizeof(in), &rep, 0, ms);
@@ -205,8 +213,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_read_forget, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_setlkw_does_not_block_queue,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_setlkw_does_not_block_queue, setup, teardown),
 		cmocka_unit_test(test_bad_tags),
 	};
 

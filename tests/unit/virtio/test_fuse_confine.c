@@ -27,7 +27,7 @@ static int setup(void **state)
 
 static int setup_ro(void **state)
 {
-	struct fuse_server_opts o = { .read_only = true };
+	struct fuse_server_opts o = {.read_only = true};
 
 	*state = ft_new(&o);
 	return 0;
@@ -87,7 +87,8 @@ static void test_names_with_slash(void **state)
 			 -EINVAL);
 	assert_int_equal(ft_lookup(t, FUSE_ROOT_ID, "", &e), -EINVAL);
 	assert_int_equal(ft_create(t, FUSE_ROOT_ID, "../outside/new", O_RDWR,
-				   0600, NULL, &fh), -EINVAL);
+				   0600, NULL, &fh),
+			 -EINVAL);
 	assert_int_equal(ft_mkdir(t, FUSE_ROOT_ID, "../outside/d", 0755, NULL),
 			 -EINVAL);
 	assert_int_equal(ft_symlink(t, FUSE_ROOT_ID, "../outside/s", "x", NULL),
@@ -114,8 +115,8 @@ static void check_link_not_followed(struct ft *t, const char *name)
 	assert_int_equal(ft_open(t, e.nodeid, O_RDONLY, &fh), -EACCES);
 	assert_int_equal(ft_opendir(t, e.nodeid, &fh), -ENOTDIR);
 	assert_int_equal(ft_lookup(t, e.nodeid, "secret", &child), -ENOTDIR);
-	assert_int_equal(ft_create(t, e.nodeid, "new", O_RDWR, 0600, NULL,
-				   &fh), -ENOTDIR);
+	assert_int_equal(ft_create(t, e.nodeid, "new", O_RDWR, 0600, NULL, &fh),
+			 -ENOTDIR);
 	assert_int_equal(ft_getattr(t, e.nodeid, &attr), 0);
 	assert_true(S_ISLNK(attr.mode));
 }
@@ -149,13 +150,15 @@ static void test_create_over_symlink(void **state)
 	/* Dangling links to outside names: creating through them must not
 	 * create the target. */
 	host_symlink(t, "../outside/created", "share/dangling");
-	assert_int_not_equal(ft_create(t, FUSE_ROOT_ID, "dangling", O_RDWR,
-				       0600, NULL, &fh), 0);
+	assert_int_not_equal(
+		ft_create(t, FUSE_ROOT_ID, "dangling", O_RDWR, 0600, NULL, &fh),
+		0);
 	assert_false(ft_host_exists(t, "outside/created"));
 	/* A link to an existing outside file: not opened, not truncated. */
 	host_symlink(t, "../outside/secret", "share/tosecret");
 	assert_int_not_equal(ft_create(t, FUSE_ROOT_ID, "tosecret",
-				       O_RDWR | O_TRUNC, 0600, NULL, &fh), 0);
+				       O_RDWR | O_TRUNC, 0600, NULL, &fh),
+			     0);
 	assert_int_equal(ft_mkdir(t, FUSE_ROOT_ID, "dangling", 0755, NULL),
 			 -EEXIST);
 	{
@@ -175,8 +178,8 @@ static void test_guest_symlink_target_not_resolved(void **state)
 	uint64_t fh;
 
 	/* The guest may store any target; the server never resolves it. */
-	assert_int_equal(ft_symlink(t, FUSE_ROOT_ID, "esc", "../outside/secret",
-				    &e), 0);
+	assert_int_equal(
+		ft_symlink(t, FUSE_ROOT_ID, "esc", "../outside/secret", &e), 0);
 	assert_int_equal(ft_open(t, e.nodeid, O_RDONLY, &fh), -EACCES);
 	assert_int_equal(ft_symlink(t, FUSE_ROOT_ID, "esc2", "/", &e), 0);
 	assert_int_equal(ft_lookup(t, e.nodeid, "etc", &e), -ENOTDIR);
@@ -207,8 +210,8 @@ static void test_dir_swapped_for_symlink(void **state)
 static void test_link_stays_inside(void **state)
 {
 	struct ft *t = *state;
-	struct ft_args a = { 0 };
-	struct fuse_link_in in = { .oldnodeid = 0xdeadbeef };
+	struct ft_args a = {0};
+	struct fuse_link_in in = {.oldnodeid = 0xdeadbeef};
 	struct fuse_entry_out e, l;
 	char p[600];
 	struct stat st;
@@ -216,8 +219,9 @@ static void test_link_stays_inside(void **state)
 	/* Only known nodeids can be linked, and all of them are inside. */
 	ft_args_put(&a, &in, sizeof(in));
 	ft_args_str(&a, "stolen");
-	assert_int_equal(ft_call(t, FUSE_LINK, FUSE_ROOT_ID, &a, &l, sizeof(l),
-				 NULL), -ENOENT);
+	assert_int_equal(
+		ft_call(t, FUSE_LINK, FUSE_ROOT_ID, &a, &l, sizeof(l), NULL),
+		-ENOENT);
 	/* Linking a symlink to outside links the symlink, not its target. */
 	host_symlink(t, "../outside/secret", "share/ln");
 	assert_int_equal(ft_lookup(t, FUSE_ROOT_ID, "ln", &e), 0);
@@ -225,8 +229,9 @@ static void test_link_stays_inside(void **state)
 	a.len = 0;
 	ft_args_put(&a, &in, sizeof(in));
 	ft_args_str(&a, "ln2");
-	assert_int_equal(ft_call(t, FUSE_LINK, FUSE_ROOT_ID, &a, &l, sizeof(l),
-				 NULL), 0);
+	assert_int_equal(
+		ft_call(t, FUSE_LINK, FUSE_ROOT_ID, &a, &l, sizeof(l), NULL),
+		0);
 	snprintf(p, sizeof(p), "%s/ln2", t->share);
 	assert_int_equal(lstat(p, &st), 0);
 	assert_true(S_ISLNK(st.st_mode));
@@ -235,17 +240,18 @@ static void test_link_stays_inside(void **state)
 	a.len = 0;
 	ft_args_put(&a, &in, sizeof(in));
 	ft_args_str(&a, "rootlink");
-	assert_int_equal(ft_call(t, FUSE_LINK, FUSE_ROOT_ID, &a, &l, sizeof(l),
-				 NULL), -EPERM);
+	assert_int_equal(
+		ft_call(t, FUSE_LINK, FUSE_ROOT_ID, &a, &l, sizeof(l), NULL),
+		-EPERM);
 }
 
 static void test_rename_under_open_handle(void **state)
 {
 	struct ft *t = *state;
 	struct fuse_entry_out a, sub, f;
-	struct ft_args args = { 0 };
-	struct fuse_rename_in rin = { .newdir = FUSE_ROOT_ID };
-	struct fuse_read_in rd = { .size = 4096 };
+	struct ft_args args = {0};
+	struct fuse_rename_in rin = {.newdir = FUSE_ROOT_ID};
+	struct fuse_read_in rd = {.size = 4096};
 	static uint8_t buf[4096];
 	uint64_t dfh, fh;
 	size_t n;
@@ -258,8 +264,8 @@ static void test_rename_under_open_handle(void **state)
 	ft_args_put(&args, &rin, sizeof(rin));
 	ft_args_str(&args, "a");
 	ft_args_str(&args, "z");
-	assert_int_equal(ft_call(t, FUSE_RENAME, FUSE_ROOT_ID, &args, NULL, 0,
-				 NULL), 0);
+	assert_int_equal(
+		ft_call(t, FUSE_RENAME, FUSE_ROOT_ID, &args, NULL, 0, NULL), 0);
 	/* Handles and nodeids follow the objects, which are still inside. */
 	assert_int_equal(ft_write(t, f.nodeid, fh, 0, "moved", 5), 5);
 	assert_true(ft_host_exists(t, "share/z/sub/f"));
@@ -267,7 +273,8 @@ static void test_rename_under_open_handle(void **state)
 	args.len = 0;
 	ft_args_put(&args, &rd, sizeof(rd));
 	assert_int_equal(ft_call(t, FUSE_READDIR, sub.nodeid, &args, buf,
-				 sizeof(buf), &n), 0);
+				 sizeof(buf), &n),
+			 0);
 	assert_non_null(memmem(buf, n, "f", 1));
 	assert_int_equal(ft_lookup(t, sub.nodeid, "..", &a), 0);
 	ft_release(t, f.nodeid, fh);
@@ -283,8 +290,9 @@ static void test_bogus_ids(void **state)
 	assert_int_equal(ft_getattr(t, UINT64_MAX, NULL), -ENOENT);
 	assert_int_equal(ft_read(t, FUSE_ROOT_ID, 0, 0, buf, sizeof(buf)),
 			 -EBADF);
-	assert_int_equal(ft_read(t, FUSE_ROOT_ID, UINT64_MAX, 0, buf,
-				 sizeof(buf)), -EBADF);
+	assert_int_equal(
+		ft_read(t, FUSE_ROOT_ID, UINT64_MAX, 0, buf, sizeof(buf)),
+		-EBADF);
 	/* A directory handle is not a file handle. */
 	assert_int_equal(ft_opendir(t, FUSE_ROOT_ID, &dfh), 0);
 	assert_int_equal(ft_read(t, FUSE_ROOT_ID, dfh, 0, buf, sizeof(buf)),
@@ -297,17 +305,20 @@ static void test_read_only_share(void **state)
 {
 	struct ft *t = *state;
 	struct fuse_entry_out e;
-	struct ft_args a = { 0 };
-	struct fuse_setattr_in sa = { .valid = FATTR_SIZE };
-	struct { uint32_t size, flags; } sx = { .size = 1 };
-	struct fuse_mknod_in mk = { .mode = S_IFIFO | 0600 };
+	struct ft_args a = {0};
+	struct fuse_setattr_in sa = {.valid = FATTR_SIZE};
+	struct {
+		uint32_t size, flags;
+	} sx = {.size = 1};
+	struct fuse_mknod_in mk = {.mode = S_IFIFO | 0600};
 	char buf[16];
 	uint64_t fh;
 
 	ft_host_write(t, "share/ro", "data");
 	assert_int_equal(ft_lookup(t, FUSE_ROOT_ID, "ro", &e), 0);
-	assert_int_equal(ft_create(t, FUSE_ROOT_ID, "n", O_RDWR, 0600, NULL,
-				   &fh), -EROFS);
+	assert_int_equal(
+		ft_create(t, FUSE_ROOT_ID, "n", O_RDWR, 0600, NULL, &fh),
+		-EROFS);
 	assert_int_equal(ft_mkdir(t, FUSE_ROOT_ID, "n", 0755, NULL), -EROFS);
 	assert_int_equal(ft_symlink(t, FUSE_ROOT_ID, "n", "x", NULL), -EROFS);
 	assert_int_equal(ft_unlink(t, FUSE_ROOT_ID, "ro"), -EROFS);
@@ -317,14 +328,15 @@ static void test_read_only_share(void **state)
 	a.len = 0;
 	ft_args_put(&a, &mk, sizeof(mk));
 	ft_args_str(&a, "fifo");
-	assert_int_equal(ft_call(t, FUSE_MKNOD, FUSE_ROOT_ID, &a, NULL, 0,
-				 NULL), -EROFS);
+	assert_int_equal(
+		ft_call(t, FUSE_MKNOD, FUSE_ROOT_ID, &a, NULL, 0, NULL),
+		-EROFS);
 	a.len = 0;
 	ft_args_put(&a, &sx, sizeof(sx));
 	ft_args_str(&a, "user.x");
 	ft_args_put(&a, "v", 1);
-	assert_int_equal(ft_call(t, FUSE_SETXATTR, e.nodeid, &a, NULL, 0,
-				 NULL), -EROFS);
+	assert_int_equal(ft_call(t, FUSE_SETXATTR, e.nodeid, &a, NULL, 0, NULL),
+			 -EROFS);
 	assert_int_equal(ft_open(t, e.nodeid, O_RDWR, &fh), -EROFS);
 	assert_int_equal(ft_open(t, e.nodeid, O_WRONLY, &fh), -EROFS);
 	assert_int_equal(ft_open(t, e.nodeid, O_RDONLY | O_TRUNC, &fh), -EROFS);

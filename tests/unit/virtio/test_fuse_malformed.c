@@ -63,9 +63,10 @@ static size_t make(struct req *r, uint32_t op, uint64_t nodeid,
 		   const void *args, size_t len)
 {
 	memset(r, 0, sizeof(*r));
-	r->h = (struct fuse_in_header){ .len = (uint32_t)(sizeof(r->h) + len),
-					.opcode = op, .unique = 7,
-					.nodeid = nodeid };
+	r->h = (struct fuse_in_header){.len = (uint32_t)(sizeof(r->h) + len),
+				       .opcode = op,
+				       .unique = 7,
+				       .nodeid = nodeid};
 	if (len)
 		memcpy(r->args, args, len);
 	return sizeof(r->h) + len;
@@ -86,7 +87,7 @@ static void test_bad_header_len(void **state)
 {
 	struct ft *t = *state;
 	struct req r;
-	struct fuse_getattr_in g = { 0 };
+	struct fuse_getattr_in g = {0};
 	size_t len = make(&r, FUSE_GETATTR, FUSE_ROOT_ID, &g, sizeof(g));
 
 	r.h.len = (uint32_t)len + 1; /* past the buffer */
@@ -101,7 +102,7 @@ static void test_reply_buffer_too_small(void **state)
 {
 	struct ft *t = *state;
 	struct req r;
-	struct fuse_getattr_in g = { 0 };
+	struct fuse_getattr_in g = {0};
 	size_t len = make(&r, FUSE_GETATTR, FUSE_ROOT_ID, &g, sizeof(g));
 
 	/* Not even a header fits: nothing written, an error returned. */
@@ -132,7 +133,7 @@ static void test_names_without_nul(void **state)
 	struct ft *t = *state;
 	struct req r;
 	size_t len = make(&r, FUSE_LOOKUP, FUSE_ROOT_ID, "abc", 3);
-	struct fuse_mkdir_in mk = { .mode = 0755 };
+	struct fuse_mkdir_in mk = {.mode = 0755};
 	uint8_t buf[64];
 
 	assert_int_equal(raw_error(t, &r, len, 256), -EINVAL);
@@ -142,7 +143,7 @@ static void test_names_without_nul(void **state)
 	assert_int_equal(raw_error(t, &r, len, 256), -EINVAL);
 	/* RENAME with only the old name. */
 	{
-		struct fuse_rename_in rn = { .newdir = FUSE_ROOT_ID };
+		struct fuse_rename_in rn = {.newdir = FUSE_ROOT_ID};
 
 		memcpy(buf, &rn, sizeof(rn));
 		memcpy(buf + sizeof(rn), "a\0b", 3);
@@ -160,17 +161,24 @@ static void test_short_args(void **state)
 {
 	struct ft *t = *state;
 	static const uint32_t ops[] = {
-		FUSE_FORGET, FUSE_GETATTR, FUSE_SETATTR, FUSE_MKNOD,
-		FUSE_MKDIR, FUSE_RENAME, FUSE_LINK, FUSE_OPEN, FUSE_READ,
-		FUSE_WRITE, FUSE_RELEASE, FUSE_FSYNC, FUSE_SETXATTR,
-		FUSE_GETXATTR, FUSE_LISTXATTR, FUSE_FLUSH, FUSE_INIT,
-		FUSE_OPENDIR, FUSE_READDIR, FUSE_RELEASEDIR, FUSE_FSYNCDIR,
-		FUSE_GETLK, FUSE_SETLK, FUSE_SETLKW, FUSE_ACCESS,
-		FUSE_CREATE, FUSE_BATCH_FORGET, FUSE_FALLOCATE,
-		FUSE_READDIRPLUS, FUSE_RENAME2, FUSE_LSEEK,
-		FUSE_COPY_FILE_RANGE,
+		FUSE_FORGET,	   FUSE_GETATTR,
+		FUSE_SETATTR,	   FUSE_MKNOD,
+		FUSE_MKDIR,	   FUSE_RENAME,
+		FUSE_LINK,	   FUSE_OPEN,
+		FUSE_READ,	   FUSE_WRITE,
+		FUSE_RELEASE,	   FUSE_FSYNC,
+		FUSE_SETXATTR,	   FUSE_GETXATTR,
+		FUSE_LISTXATTR,	   FUSE_FLUSH,
+		FUSE_INIT,	   FUSE_OPENDIR,
+		FUSE_READDIR,	   FUSE_RELEASEDIR,
+		FUSE_FSYNCDIR,	   FUSE_GETLK,
+		FUSE_SETLK,	   FUSE_SETLKW,
+		FUSE_ACCESS,	   FUSE_CREATE,
+		FUSE_BATCH_FORGET, FUSE_FALLOCATE,
+		FUSE_READDIRPLUS,  FUSE_RENAME2,
+		FUSE_LSEEK,	   FUSE_COPY_FILE_RANGE,
 	};
-	uint8_t junk[3] = { 1, 2, 3 };
+	uint8_t junk[3] = {1, 2, 3};
 	struct req r;
 
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
@@ -199,7 +207,7 @@ static void test_write_size_past_data(void **state)
 
 	assert_int_equal(ft_create(t, FUSE_ROOT_ID, "w", O_RDWR, 0600, &e, &fh),
 			 0);
-	w = (struct fuse_write_in){ .fh = fh, .size = 1000 };
+	w = (struct fuse_write_in){.fh = fh, .size = 1000};
 	memcpy(buf, &w, sizeof(w));
 	memcpy(buf + sizeof(w), "data", 4);
 	len = make(&r, FUSE_WRITE, e.nodeid, buf, sizeof(buf));
@@ -224,7 +232,7 @@ static void test_huge_read_is_capped(void **state)
 	/* Size far beyond the reply buffer: filled up to the buffer. */
 	{
 		struct req r;
-		struct fuse_read_in rd = { .fh = fh, .size = UINT32_MAX };
+		struct fuse_read_in rd = {.fh = fh, .size = UINT32_MAX};
 		size_t len = make(&r, FUSE_READ, e.nodeid, &rd, sizeof(rd));
 		uint8_t reply[16 + 10];
 		ssize_t n = ft_raw(t, &r, len, reply, sizeof(reply));
@@ -232,21 +240,22 @@ static void test_huge_read_is_capped(void **state)
 		assert_int_equal(n, 26);
 	}
 	assert_int_equal(ft_read(t, e.nodeid, fh, (uint64_t)INT64_MAX + 1, buf,
-				 sizeof(buf)), -EINVAL);
+				 sizeof(buf)),
+			 -EINVAL);
 }
 
 static void test_batch_forget_count_lies(void **state)
 {
 	struct ft *t = *state;
 	struct fuse_entry_out e;
-	struct ft_args a = { 0 };
-	struct fuse_batch_forget_in in = { .count = UINT32_MAX };
+	struct ft_args a = {0};
+	struct fuse_batch_forget_in in = {.count = UINT32_MAX};
 	struct fuse_forget_one one;
 	size_t n = 1;
 
 	ft_host_write(t, "share/f", "");
 	assert_int_equal(ft_lookup(t, FUSE_ROOT_ID, "f", &e), 0);
-	one = (struct fuse_forget_one){ .nodeid = e.nodeid, .nlookup = 1 };
+	one = (struct fuse_forget_one){.nodeid = e.nodeid, .nlookup = 1};
 	ft_args_put(&a, &in, sizeof(in));
 	ft_args_put(&a, &one, sizeof(one));
 	ft_args_put(&a, &one, 5); /* a torn trailing entry */
@@ -259,45 +268,50 @@ static void test_batch_forget_count_lies(void **state)
 static void test_setxattr_size_past_buffer(void **state)
 {
 	struct ft *t = *state;
-	struct ft_args a = { 0 };
-	struct { uint32_t size, flags; } in = { .size = 100 };
+	struct ft_args a = {0};
+	struct {
+		uint32_t size, flags;
+	} in = {.size = 100};
 
 	ft_args_put(&a, &in, sizeof(in));
 	ft_args_str(&a, "user.x");
 	ft_args_put(&a, "abc", 3);
-	assert_int_equal(ft_call(t, FUSE_SETXATTR, FUSE_ROOT_ID, &a, NULL, 0,
-				 NULL), -EINVAL);
+	assert_int_equal(
+		ft_call(t, FUSE_SETXATTR, FUSE_ROOT_ID, &a, NULL, 0, NULL),
+		-EINVAL);
 	in.size = UINT32_MAX;
 	a.len = 0;
 	ft_args_put(&a, &in, sizeof(in));
 	ft_args_str(&a, "user.x");
-	assert_int_equal(ft_call(t, FUSE_SETXATTR, FUSE_ROOT_ID, &a, NULL, 0,
-				 NULL), -E2BIG);
+	assert_int_equal(
+		ft_call(t, FUSE_SETXATTR, FUSE_ROOT_ID, &a, NULL, 0, NULL),
+		-E2BIG);
 }
 
 static void test_bad_opcodes_and_init(void **state)
 {
 	struct ft *t = *state;
-	struct ft_args a = { 0 };
-	struct fuse_init_in in = { .major = 6, .minor = 99 };
+	struct ft_args a = {0};
+	struct fuse_init_in in = {.major = 6, .minor = 99};
 	struct fuse_init_out out;
 	size_t n;
 
 	assert_int_equal(ft_call(t, 0, 0, NULL, NULL, 0, NULL), -ENOSYS);
 	assert_int_equal(ft_call(t, UINT32_MAX, 0, NULL, NULL, 0, NULL),
 			 -ENOSYS);
-	assert_int_equal(ft_call(t, 4096 /* CUSE_INIT */, 0, NULL, NULL, 0,
-				 NULL), -ENOSYS);
+	assert_int_equal(
+		ft_call(t, 4096 /* CUSE_INIT */, 0, NULL, NULL, 0, NULL),
+		-ENOSYS);
 	ft_args_put(&a, &in, sizeof(in));
 	assert_int_equal(ft_call(t, FUSE_INIT, 0, &a, &out, sizeof(out), NULL),
 			 -EPROTO);
-	in = (struct fuse_init_in){ .major = 7, .minor = 20 };
+	in = (struct fuse_init_in){.major = 7, .minor = 20};
 	a.len = 0;
 	ft_args_put(&a, &in, sizeof(in));
 	assert_int_equal(ft_call(t, FUSE_INIT, 0, &a, &out, sizeof(out), NULL),
 			 -EPROTO);
 	/* A newer major: we answer with ours so the kernel can retry. */
-	in = (struct fuse_init_in){ .major = 8, .minor = 0 };
+	in = (struct fuse_init_in){.major = 8, .minor = 0};
 	a.len = 0;
 	ft_args_put(&a, &in, sizeof(in));
 	assert_int_equal(ft_call(t, FUSE_INIT, 0, &a, &out, sizeof(out), &n),
@@ -324,9 +338,10 @@ static void test_args_too_large(void **state)
 	struct ft *t = *state;
 	size_t len = sizeof(struct fuse_in_header) + 200000;
 	uint8_t *req = calloc(1, len);
-	struct fuse_in_header h = { .len = (uint32_t)len,
-				    .opcode = FUSE_LOOKUP, .unique = 1,
-				    .nodeid = FUSE_ROOT_ID };
+	struct fuse_in_header h = {.len = (uint32_t)len,
+				   .opcode = FUSE_LOOKUP,
+				   .unique = 1,
+				   .nodeid = FUSE_ROOT_ID};
 
 	memcpy(req, &h, sizeof(h));
 	assert_int_equal(raw_error(t, req, len, 256), -E2BIG);
@@ -336,16 +351,16 @@ static void test_args_too_large(void **state)
 static void test_readdir_zero_size(void **state)
 {
 	struct ft *t = *state;
-	struct ft_args a = { 0 };
-	struct fuse_read_in in = { .size = 0 };
+	struct ft_args a = {0};
+	struct fuse_read_in in = {.size = 0};
 	uint64_t fh;
 	size_t n = 1;
 
 	assert_int_equal(ft_opendir(t, FUSE_ROOT_ID, &fh), 0);
 	in.fh = fh;
 	ft_args_put(&a, &in, sizeof(in));
-	assert_int_equal(ft_call(t, FUSE_READDIRPLUS, FUSE_ROOT_ID, &a, NULL,
-				 0, &n), 0);
+	assert_int_equal(
+		ft_call(t, FUSE_READDIRPLUS, FUSE_ROOT_ID, &a, NULL, 0, &n), 0);
 	assert_int_equal(n, 0);
 }
 

@@ -38,11 +38,12 @@ static void host_path(struct ft *t, const char *rel, char *buf, size_t len)
 static void test_init_negotiation(void **state)
 {
 	struct ft *t = *state;
-	struct ft_args a = { 0 };
-	struct fuse_init_in in = { .major = 7, .minor = 36,
-				   .flags = FUSE_WRITEBACK_CACHE |
-					    FUSE_POSIX_LOCKS |
-					    FUSE_EXPORT_SUPPORT };
+	struct ft_args a = {0};
+	struct fuse_init_in in = {.major = 7,
+				  .minor = 36,
+				  .flags = FUSE_WRITEBACK_CACHE |
+					   FUSE_POSIX_LOCKS |
+					   FUSE_EXPORT_SUPPORT};
 	struct fuse_init_out out;
 
 	ft_args_put(&a, &in, sizeof(in));
@@ -66,7 +67,7 @@ static void test_init_negotiation(void **state)
 static void test_requests_before_init(void **state)
 {
 	struct ft *t = *state;
-	struct fuse_server_opts o = { 0 };
+	struct fuse_server_opts o = {0};
 	struct fuse_server *fresh = fuse_server_create(t->share, &o, NULL);
 	struct fuse_server *saved = t->srv;
 
@@ -110,14 +111,14 @@ static void test_batch_forget(void **state)
 {
 	struct ft *t = *state;
 	struct fuse_entry_out e;
-	struct ft_args a = { 0 };
-	struct fuse_batch_forget_in in = { .count = 1 };
+	struct ft_args a = {0};
+	struct fuse_batch_forget_in in = {.count = 1};
 	struct fuse_forget_one one;
 	size_t n = 1;
 
 	ft_host_write(t, "share/f", "");
 	assert_int_equal(ft_lookup(t, FUSE_ROOT_ID, "f", &e), 0);
-	one = (struct fuse_forget_one){ .nodeid = e.nodeid, .nlookup = 1 };
+	one = (struct fuse_forget_one){.nodeid = e.nodeid, .nlookup = 1};
 	ft_args_put(&a, &in, sizeof(in));
 	ft_args_put(&a, &one, sizeof(one));
 	assert_int_equal(ft_call(t, FUSE_BATCH_FORGET, 0, &a, NULL, 0, &n), 0);
@@ -130,11 +131,11 @@ static void test_create_write_read(void **state)
 	struct ft *t = *state;
 	struct fuse_entry_out e;
 	uint64_t fh, fh2;
-	char buf[64] = { 0 }, path[600];
+	char buf[64] = {0}, path[600];
 	struct stat st;
 
-	assert_int_equal(ft_create(t, FUSE_ROOT_ID, "new", O_RDWR, 0640, &e,
-				   &fh), 0);
+	assert_int_equal(
+		ft_create(t, FUSE_ROOT_ID, "new", O_RDWR, 0640, &e, &fh), 0);
 	assert_int_equal(ft_write(t, e.nodeid, fh, 0, "hello world", 11), 11);
 	assert_int_equal(ft_read(t, e.nodeid, fh, 6, buf, sizeof(buf)), 5);
 	assert_memory_equal(buf, "world", 5);
@@ -151,7 +152,8 @@ static void test_create_write_read(void **state)
 	}
 	/* Exclusive create of an existing name fails. */
 	assert_int_equal(ft_create(t, FUSE_ROOT_ID, "new", O_RDWR | O_EXCL,
-				   0600, NULL, NULL), -EEXIST);
+				   0600, NULL, NULL),
+			 -EEXIST);
 	/* Re-open read-only and read. */
 	assert_int_equal(ft_open(t, e.nodeid, O_RDONLY, &fh2), 0);
 	assert_int_equal(ft_read(t, e.nodeid, fh2, 0, buf, 5), 5);
@@ -179,32 +181,31 @@ static void test_mkdir_rmdir_unlink(void **state)
 {
 	struct ft *t = *state;
 	struct fuse_entry_out d, f;
-	struct ft_args a = { 0 };
+	struct ft_args a = {0};
 	uint64_t fh;
 
 	assert_int_equal(ft_mkdir(t, FUSE_ROOT_ID, "dir", 0750, &d), 0);
 	assert_true(S_ISDIR(d.attr.mode));
 	assert_int_equal(d.attr.mode & 07777, 0750 & ~022);
-	assert_int_equal(ft_mkdir(t, FUSE_ROOT_ID, "dir", 0750, NULL),
-			 -EEXIST);
-	assert_int_equal(ft_create(t, d.nodeid, "f", O_RDWR, 0600, &f, &fh),
-			 0);
+	assert_int_equal(ft_mkdir(t, FUSE_ROOT_ID, "dir", 0750, NULL), -EEXIST);
+	assert_int_equal(ft_create(t, d.nodeid, "f", O_RDWR, 0600, &f, &fh), 0);
 	ft_release(t, f.nodeid, fh);
 	ft_args_str(&a, "dir");
-	assert_int_equal(ft_call(t, FUSE_RMDIR, FUSE_ROOT_ID, &a, NULL, 0,
-				 NULL), -ENOTEMPTY);
+	assert_int_equal(
+		ft_call(t, FUSE_RMDIR, FUSE_ROOT_ID, &a, NULL, 0, NULL),
+		-ENOTEMPTY);
 	assert_int_equal(ft_unlink(t, d.nodeid, "f"), 0);
 	assert_int_equal(ft_unlink(t, d.nodeid, "f"), -ENOENT);
-	assert_int_equal(ft_call(t, FUSE_RMDIR, FUSE_ROOT_ID, &a, NULL, 0,
-				 NULL), 0);
+	assert_int_equal(
+		ft_call(t, FUSE_RMDIR, FUSE_ROOT_ID, &a, NULL, 0, NULL), 0);
 	assert_false(ft_host_exists(t, "share/dir"));
 }
 
 static int rename2(struct ft *t, uint64_t olddir, const char *from,
 		   uint64_t newdir, const char *to, uint32_t flags)
 {
-	struct ft_args a = { 0 };
-	struct fuse_rename2_in in = { .newdir = newdir, .flags = flags };
+	struct ft_args a = {0};
+	struct fuse_rename2_in in = {.newdir = newdir, .flags = flags};
 
 	ft_args_put(&a, &in, sizeof(in));
 	ft_args_str(&a, from);
@@ -215,8 +216,8 @@ static int rename2(struct ft *t, uint64_t olddir, const char *from,
 static void test_rename(void **state)
 {
 	struct ft *t = *state;
-	struct ft_args a = { 0 };
-	struct fuse_rename_in in = { .newdir = FUSE_ROOT_ID };
+	struct ft_args a = {0};
+	struct fuse_rename_in in = {.newdir = FUSE_ROOT_ID};
 	struct fuse_entry_out d;
 
 	ft_host_write(t, "share/a", "A");
@@ -224,18 +225,22 @@ static void test_rename(void **state)
 	ft_args_put(&a, &in, sizeof(in));
 	ft_args_str(&a, "a");
 	ft_args_str(&a, "c");
-	assert_int_equal(ft_call(t, FUSE_RENAME, FUSE_ROOT_ID, &a, NULL, 0,
-				 NULL), 0);
+	assert_int_equal(
+		ft_call(t, FUSE_RENAME, FUSE_ROOT_ID, &a, NULL, 0, NULL), 0);
 	assert_true(ft_host_exists(t, "share/c"));
 	assert_false(ft_host_exists(t, "share/a"));
 	assert_int_equal(rename2(t, FUSE_ROOT_ID, "c", FUSE_ROOT_ID, "b",
-				 1 /* NOREPLACE */), -EEXIST);
+				 1 /* NOREPLACE */),
+			 -EEXIST);
 	assert_int_equal(rename2(t, FUSE_ROOT_ID, "c", FUSE_ROOT_ID, "b",
-				 4 /* WHITEOUT */), -EINVAL);
+				 4 /* WHITEOUT */),
+			 -EINVAL);
+	assert_int_equal(
+		rename2(t, FUSE_ROOT_ID, "c", FUSE_ROOT_ID, "b", 1u << 20),
+		-EINVAL);
 	assert_int_equal(rename2(t, FUSE_ROOT_ID, "c", FUSE_ROOT_ID, "b",
-				 1u << 20), -EINVAL);
-	assert_int_equal(rename2(t, FUSE_ROOT_ID, "c", FUSE_ROOT_ID, "b",
-				 2 /* EXCHANGE */), 0);
+				 2 /* EXCHANGE */),
+			 0);
 	assert_int_equal(ft_mkdir(t, FUSE_ROOT_ID, "d", 0755, &d), 0);
 	assert_int_equal(rename2(t, FUSE_ROOT_ID, "b", d.nodeid, "moved", 0),
 			 0);
@@ -252,19 +257,21 @@ static void test_symlink_readlink(void **state)
 	assert_int_equal(ft_symlink(t, FUSE_ROOT_ID, "sl", "some/target", &e),
 			 0);
 	assert_true(S_ISLNK(e.attr.mode));
-	assert_int_equal(ft_call(t, FUSE_READLINK, e.nodeid, NULL, buf,
-				 sizeof(buf), &n), 0);
+	assert_int_equal(
+		ft_call(t, FUSE_READLINK, e.nodeid, NULL, buf, sizeof(buf), &n),
+		0);
 	assert_int_equal(n, strlen("some/target"));
 	assert_memory_equal(buf, "some/target", n);
 	assert_int_equal(ft_call(t, FUSE_READLINK, FUSE_ROOT_ID, NULL, buf,
-				 sizeof(buf), &n), -EINVAL);
+				 sizeof(buf), &n),
+			 -EINVAL);
 }
 
 static void test_link(void **state)
 {
 	struct ft *t = *state;
 	struct fuse_entry_out e, l;
-	struct ft_args a = { 0 };
+	struct ft_args a = {0};
 	struct fuse_link_in in;
 
 	ft_host_write(t, "share/orig", "x");
@@ -272,8 +279,9 @@ static void test_link(void **state)
 	in.oldnodeid = e.nodeid;
 	ft_args_put(&a, &in, sizeof(in));
 	ft_args_str(&a, "alias");
-	assert_int_equal(ft_call(t, FUSE_LINK, FUSE_ROOT_ID, &a, &l, sizeof(l),
-				 NULL), 0);
+	assert_int_equal(
+		ft_call(t, FUSE_LINK, FUSE_ROOT_ID, &a, &l, sizeof(l), NULL),
+		0);
 	assert_int_equal(l.nodeid, e.nodeid);
 	assert_int_equal(l.attr.nlink, 2);
 	assert_true(ft_host_exists(t, "share/alias"));
@@ -288,7 +296,7 @@ static void parse_dir(const uint8_t *buf, size_t n, bool plus, char *names,
 	names[0] = 0;
 	*nodeids = 0;
 	while (pos < n) {
-		struct fuse_entry_out e = { 0 };
+		struct fuse_entry_out e = {0};
 		struct fuse_dirent d;
 
 		if (plus) {
@@ -310,8 +318,8 @@ static void test_readdir(void **state)
 {
 	struct ft *t = *state;
 	static uint8_t buf[8192];
-	struct ft_args a = { 0 };
-	struct fuse_read_in in = { .size = sizeof(buf) };
+	struct ft_args a = {0};
+	struct fuse_read_in in = {.size = sizeof(buf)};
 	char names[512];
 	uint64_t fh, off = 0;
 	unsigned int nodeids;
@@ -323,7 +331,8 @@ static void test_readdir(void **state)
 	in.fh = fh;
 	ft_args_put(&a, &in, sizeof(in));
 	assert_int_equal(ft_call(t, FUSE_READDIR, FUSE_ROOT_ID, &a, buf,
-				 sizeof(buf), &n), 0);
+				 sizeof(buf), &n),
+			 0);
 	parse_dir(buf, n, false, names, sizeof(names), &off, &nodeids);
 	assert_non_null(strstr(names, "one|"));
 	assert_non_null(strstr(names, "two|"));
@@ -333,33 +342,37 @@ static void test_readdir(void **state)
 	a.len = 0;
 	ft_args_put(&a, &in, sizeof(in));
 	assert_int_equal(ft_call(t, FUSE_READDIR, FUSE_ROOT_ID, &a, buf,
-				 sizeof(buf), &n), 0);
+				 sizeof(buf), &n),
+			 0);
 	assert_int_equal(n, 0);
 	/* READDIRPLUS looks up every entry but "." and "..". */
 	in.offset = 0;
 	a.len = 0;
 	ft_args_put(&a, &in, sizeof(in));
 	assert_int_equal(ft_call(t, FUSE_READDIRPLUS, FUSE_ROOT_ID, &a, buf,
-				 sizeof(buf), &n), 0);
+				 sizeof(buf), &n),
+			 0);
 	parse_dir(buf, n, true, names, sizeof(names), &off, &nodeids);
 	assert_non_null(strstr(names, "two|"));
 	assert_int_equal(nodeids, 2);
 	/* A file handle is not a directory handle. */
-	assert_int_equal(ft_call(t, FUSE_RELEASE, FUSE_ROOT_ID, &a, NULL, 0,
-				 NULL), -EBADF);
-	assert_int_equal(ft_call(t, FUSE_FSYNCDIR, FUSE_ROOT_ID, &a, NULL, 0,
-				 NULL), 0);
-	assert_int_equal(ft_call(t, FUSE_RELEASEDIR, FUSE_ROOT_ID, &a, NULL, 0,
-				 NULL), 0);
+	assert_int_equal(
+		ft_call(t, FUSE_RELEASE, FUSE_ROOT_ID, &a, NULL, 0, NULL),
+		-EBADF);
+	assert_int_equal(
+		ft_call(t, FUSE_FSYNCDIR, FUSE_ROOT_ID, &a, NULL, 0, NULL), 0);
+	assert_int_equal(
+		ft_call(t, FUSE_RELEASEDIR, FUSE_ROOT_ID, &a, NULL, 0, NULL),
+		0);
 }
 
 static void test_readdir_small_buffer(void **state)
 {
 	struct ft *t = *state;
 	static uint8_t buf[256];
-	struct ft_args a = { 0 };
-	struct fuse_read_in in = { .size = 64 };
-	char names[4096] = { 0 }, part[512], name[32];
+	struct ft_args a = {0};
+	struct fuse_read_in in = {.size = 64};
+	char names[4096] = {0}, part[512], name[32];
 	uint64_t fh, off = 0;
 	unsigned int nodeids, rounds = 0;
 	size_t n;
@@ -374,8 +387,9 @@ static void test_readdir_small_buffer(void **state)
 		in.offset = off;
 		a.len = 0;
 		ft_args_put(&a, &in, sizeof(in));
-		assert_int_equal(ft_call(t, FUSE_READDIR, FUSE_ROOT_ID, &a,
-					 buf, sizeof(buf), &n), 0);
+		assert_int_equal(ft_call(t, FUSE_READDIR, FUSE_ROOT_ID, &a, buf,
+					 sizeof(buf), &n),
+				 0);
 		assert_true(n <= 64);
 		parse_dir(buf, n, false, part, sizeof(part), &off, &nodeids);
 		strcat(names, part);
@@ -391,7 +405,7 @@ static void test_readdir_small_buffer(void **state)
 static int setattr(struct ft *t, uint64_t nodeid,
 		   const struct fuse_setattr_in *in, struct fuse_attr *attr)
 {
-	struct ft_args a = { 0 };
+	struct ft_args a = {0};
 	struct fuse_attr_out out;
 	int ret;
 
@@ -407,41 +421,42 @@ static void test_setattr(void **state)
 	struct ft *t = *state;
 	struct fuse_entry_out e;
 	struct fuse_attr attr;
-	struct fuse_setattr_in in = { .valid = FATTR_MODE, .mode = 0604 };
+	struct fuse_setattr_in in = {.valid = FATTR_MODE, .mode = 0604};
 	struct timespec before;
 
 	ft_host_write(t, "share/s", "0123456789");
 	assert_int_equal(ft_lookup(t, FUSE_ROOT_ID, "s", &e), 0);
 	assert_int_equal(setattr(t, e.nodeid, &in, &attr), 0);
 	assert_int_equal(attr.mode & 07777, 0604);
-	in = (struct fuse_setattr_in){ .valid = FATTR_SIZE, .size = 3 };
+	in = (struct fuse_setattr_in){.valid = FATTR_SIZE, .size = 3};
 	assert_int_equal(setattr(t, e.nodeid, &in, &attr), 0);
 	assert_int_equal(attr.size, 3);
-	in = (struct fuse_setattr_in){ .valid = FATTR_ATIME | FATTR_MTIME,
-				       .atime = 1000, .atimensec = 5,
-				       .mtime = 2000, .mtimensec = 7 };
+	in = (struct fuse_setattr_in){.valid = FATTR_ATIME | FATTR_MTIME,
+				      .atime = 1000,
+				      .atimensec = 5,
+				      .mtime = 2000,
+				      .mtimensec = 7};
 	assert_int_equal(setattr(t, e.nodeid, &in, &attr), 0);
 	assert_int_equal(attr.atime, 1000);
 	assert_int_equal(attr.atimensec, 5);
 	assert_int_equal(attr.mtime, 2000);
 	/* MTIME_NOW sets mtime to now; atime (not given) is left alone. */
 	clock_gettime(CLOCK_REALTIME, &before);
-	in = (struct fuse_setattr_in){ .valid = FATTR_MTIME |
-						FATTR_MTIME_NOW };
+	in = (struct fuse_setattr_in){.valid = FATTR_MTIME | FATTR_MTIME_NOW};
 	assert_int_equal(setattr(t, e.nodeid, &in, &attr), 0);
 	assert_int_equal(attr.atime, 1000);
 	assert_true(attr.mtime >= (uint64_t)before.tv_sec - 1);
-	in = (struct fuse_setattr_in){ .valid = FATTR_MTIME, .mtime = 1,
-				       .mtimensec = 1000000000 };
+	in = (struct fuse_setattr_in){
+		.valid = FATTR_MTIME, .mtime = 1, .mtimensec = 1000000000};
 	assert_int_equal(setattr(t, e.nodeid, &in, NULL), -EINVAL);
 	if (geteuid() == 0) {
-		in = (struct fuse_setattr_in){ .valid = FATTR_UID | FATTR_GID,
-					       .uid = 777, .gid = 888 };
+		in = (struct fuse_setattr_in){
+			.valid = FATTR_UID | FATTR_GID, .uid = 777, .gid = 888};
 		assert_int_equal(setattr(t, e.nodeid, &in, &attr), 0);
 		assert_int_equal(attr.uid, 777);
 		assert_int_equal(attr.gid, 888);
 	}
-	in = (struct fuse_setattr_in){ .valid = FATTR_SIZE, .size = 0 };
+	in = (struct fuse_setattr_in){.valid = FATTR_SIZE, .size = 0};
 	assert_int_equal(setattr(t, FUSE_ROOT_ID, &in, NULL), -EISDIR);
 }
 
@@ -450,12 +465,11 @@ static void test_setattr_truncate_by_fh(void **state)
 	struct ft *t = *state;
 	struct fuse_entry_out e;
 	struct fuse_attr attr;
-	struct fuse_setattr_in in = { .valid = FATTR_SIZE | FATTR_FH,
-				      .size = 2 };
+	struct fuse_setattr_in in = {.valid = FATTR_SIZE | FATTR_FH, .size = 2};
 	uint64_t fh;
 
-	assert_int_equal(ft_create(t, FUSE_ROOT_ID, "tf", O_RDWR, 0600, &e,
-				   &fh), 0);
+	assert_int_equal(
+		ft_create(t, FUSE_ROOT_ID, "tf", O_RDWR, 0600, &e, &fh), 0);
 	assert_int_equal(ft_write(t, e.nodeid, fh, 0, "abcdef", 6), 6);
 	in.fh = fh;
 	assert_int_equal(setattr(t, e.nodeid, &in, &attr), 0);
@@ -469,17 +483,18 @@ static void test_statfs_access(void **state)
 {
 	struct ft *t = *state;
 	struct fuse_statfs_out sf;
-	struct ft_args a = { 0 };
-	struct fuse_access_in in = { .mask = R_OK | X_OK };
+	struct ft_args a = {0};
+	struct fuse_access_in in = {.mask = R_OK | X_OK};
 	struct fuse_entry_out e;
 
 	assert_int_equal(ft_call(t, FUSE_STATFS, FUSE_ROOT_ID, NULL, &sf,
-				 sizeof(sf), NULL), 0);
+				 sizeof(sf), NULL),
+			 0);
 	assert_true(sf.st.bsize > 0);
 	assert_true(sf.st.namelen > 0);
 	ft_args_put(&a, &in, sizeof(in));
-	assert_int_equal(ft_call(t, FUSE_ACCESS, FUSE_ROOT_ID, &a, NULL, 0,
-				 NULL), 0);
+	assert_int_equal(
+		ft_call(t, FUSE_ACCESS, FUSE_ROOT_ID, &a, NULL, 0, NULL), 0);
 	/* uid 1234 is "other" for a 0600 root-owned file. */
 	ft_host_write(t, "share/private", "");
 	chmod(t->share, 0755);
@@ -491,22 +506,24 @@ static void test_statfs_access(void **state)
 	}
 	assert_int_equal(ft_lookup(t, FUSE_ROOT_ID, "private", &e), 0);
 	if (e.attr.uid != 1234)
-		assert_int_equal(ft_call(t, FUSE_ACCESS, e.nodeid, &a, NULL, 0,
-					 NULL), -EACCES);
+		assert_int_equal(
+			ft_call(t, FUSE_ACCESS, e.nodeid, &a, NULL, 0, NULL),
+			-EACCES);
 }
 
 static void test_mknod(void **state)
 {
 	struct ft *t = *state;
-	struct ft_args a = { 0 };
-	struct fuse_mknod_in in = { .mode = S_IFIFO | 0644 };
+	struct ft_args a = {0};
+	struct fuse_mknod_in in = {.mode = S_IFIFO | 0644};
 	struct fuse_entry_out e;
 	uint64_t fh;
 
 	ft_args_put(&a, &in, sizeof(in));
 	ft_args_str(&a, "fifo");
-	assert_int_equal(ft_call(t, FUSE_MKNOD, FUSE_ROOT_ID, &a, &e,
-				 sizeof(e), NULL), 0);
+	assert_int_equal(
+		ft_call(t, FUSE_MKNOD, FUSE_ROOT_ID, &a, &e, sizeof(e), NULL),
+		0);
 	assert_true(S_ISFIFO(e.attr.mode));
 	/* Opening a FIFO is the guest kernel's job; here it must not block. */
 	assert_int_equal(ft_open(t, e.nodeid, O_RDONLY, &fh), -EACCES);
@@ -514,23 +531,26 @@ static void test_mknod(void **state)
 	in.mode = S_IFSOCK | 0600;
 	ft_args_put(&a, &in, sizeof(in));
 	ft_args_str(&a, "sock");
-	assert_int_equal(ft_call(t, FUSE_MKNOD, FUSE_ROOT_ID, &a, &e,
-				 sizeof(e), NULL), 0);
+	assert_int_equal(
+		ft_call(t, FUSE_MKNOD, FUSE_ROOT_ID, &a, &e, sizeof(e), NULL),
+		0);
 	assert_true(S_ISSOCK(e.attr.mode));
 	a.len = 0;
 	in.mode = S_IFCHR | 0600;
 	in.rdev = makedev(1, 3);
 	ft_args_put(&a, &in, sizeof(in));
 	ft_args_str(&a, "null");
-	assert_int_equal(ft_call(t, FUSE_MKNOD, FUSE_ROOT_ID, &a, &e,
-				 sizeof(e), NULL), -EPERM);
+	assert_int_equal(
+		ft_call(t, FUSE_MKNOD, FUSE_ROOT_ID, &a, &e, sizeof(e), NULL),
+		-EPERM);
 	assert_false(ft_host_exists(t, "share/null"));
 	a.len = 0;
 	in.mode = S_IFREG | 0600;
 	ft_args_put(&a, &in, sizeof(in));
 	ft_args_str(&a, "regular");
-	assert_int_equal(ft_call(t, FUSE_MKNOD, FUSE_ROOT_ID, &a, &e,
-				 sizeof(e), NULL), 0);
+	assert_int_equal(
+		ft_call(t, FUSE_MKNOD, FUSE_ROOT_ID, &a, &e, sizeof(e), NULL),
+		0);
 	assert_true(S_ISREG(e.attr.mode));
 }
 
@@ -538,9 +558,11 @@ static void test_xattr(void **state)
 {
 	struct ft *t = *state;
 	struct fuse_entry_out e;
-	struct ft_args a = { 0 };
-	struct { uint32_t size, flags; } sin = { .size = 3 };
-	struct fuse_getxattr_in gin = { .size = 0 };
+	struct ft_args a = {0};
+	struct {
+		uint32_t size, flags;
+	} sin = {.size = 3};
+	struct fuse_getxattr_in gin = {.size = 0};
 	struct fuse_getxattr_out gout;
 	char buf[256];
 	size_t n;
@@ -559,48 +581,53 @@ static void test_xattr(void **state)
 	ft_args_put(&a, &gin, sizeof(gin));
 	ft_args_str(&a, "user.test");
 	assert_int_equal(ft_call(t, FUSE_GETXATTR, e.nodeid, &a, &gout,
-				 sizeof(gout), NULL), 0);
+				 sizeof(gout), NULL),
+			 0);
 	assert_int_equal(gout.size, 3);
 	gin.size = sizeof(buf);
 	a.len = 0;
 	ft_args_put(&a, &gin, sizeof(gin));
 	ft_args_str(&a, "user.test");
-	assert_int_equal(ft_call(t, FUSE_GETXATTR, e.nodeid, &a, buf,
-				 sizeof(buf), &n), 0);
+	assert_int_equal(
+		ft_call(t, FUSE_GETXATTR, e.nodeid, &a, buf, sizeof(buf), &n),
+		0);
 	assert_int_equal(n, 3);
 	assert_memory_equal(buf, "abc", 3);
 	gin.size = 1; /* too small */
 	a.len = 0;
 	ft_args_put(&a, &gin, sizeof(gin));
 	ft_args_str(&a, "user.test");
-	assert_int_equal(ft_call(t, FUSE_GETXATTR, e.nodeid, &a, buf,
-				 sizeof(buf), &n), -ERANGE);
+	assert_int_equal(
+		ft_call(t, FUSE_GETXATTR, e.nodeid, &a, buf, sizeof(buf), &n),
+		-ERANGE);
 	gin.size = sizeof(buf);
 	a.len = 0;
 	ft_args_put(&a, &gin, sizeof(gin));
-	assert_int_equal(ft_call(t, FUSE_LISTXATTR, e.nodeid, &a, buf,
-				 sizeof(buf), &n), 0);
+	assert_int_equal(
+		ft_call(t, FUSE_LISTXATTR, e.nodeid, &a, buf, sizeof(buf), &n),
+		0);
 	assert_non_null(memmem(buf, n, "user.test", 10));
 	a.len = 0;
 	ft_args_str(&a, "user.test");
-	assert_int_equal(ft_call(t, FUSE_REMOVEXATTR, e.nodeid, &a, NULL, 0,
-				 NULL), 0);
-	assert_int_equal(ft_call(t, FUSE_REMOVEXATTR, e.nodeid, &a, NULL, 0,
-				 NULL), -ENODATA);
+	assert_int_equal(
+		ft_call(t, FUSE_REMOVEXATTR, e.nodeid, &a, NULL, 0, NULL), 0);
+	assert_int_equal(
+		ft_call(t, FUSE_REMOVEXATTR, e.nodeid, &a, NULL, 0, NULL),
+		-ENODATA);
 	/* Privileged namespaces are refused by default. */
 	a.len = 0;
 	ft_args_put(&a, &sin, sizeof(sin));
 	ft_args_str(&a, "security.capability");
 	ft_args_put(&a, "abc", 3);
-	assert_int_equal(ft_call(t, FUSE_SETXATTR, e.nodeid, &a, NULL, 0,
-				 NULL), -EPERM);
+	assert_int_equal(ft_call(t, FUSE_SETXATTR, e.nodeid, &a, NULL, 0, NULL),
+			 -EPERM);
 }
 
 static void test_fsync_flush_fallocate_lseek(void **state)
 {
 	struct ft *t = *state;
 	struct fuse_entry_out e;
-	struct ft_args a = { 0 };
+	struct ft_args a = {0};
 	uint64_t fh;
 	struct fuse_fsync_in fs;
 	struct fuse_flush_in fl;
@@ -609,37 +636,36 @@ static void test_fsync_flush_fallocate_lseek(void **state)
 	struct fuse_lseek_out lo;
 	struct fuse_attr attr;
 
-	assert_int_equal(ft_create(t, FUSE_ROOT_ID, "io", O_RDWR, 0600, &e,
-				   &fh), 0);
-	fs = (struct fuse_fsync_in){ .fh = fh, .fsync_flags = 1 };
+	assert_int_equal(
+		ft_create(t, FUSE_ROOT_ID, "io", O_RDWR, 0600, &e, &fh), 0);
+	fs = (struct fuse_fsync_in){.fh = fh, .fsync_flags = 1};
 	ft_args_put(&a, &fs, sizeof(fs));
 	assert_int_equal(ft_call(t, FUSE_FSYNC, e.nodeid, &a, NULL, 0, NULL),
 			 0);
-	fl = (struct fuse_flush_in){ .fh = fh, .lock_owner = 1 };
+	fl = (struct fuse_flush_in){.fh = fh, .lock_owner = 1};
 	a.len = 0;
 	ft_args_put(&a, &fl, sizeof(fl));
 	assert_int_equal(ft_call(t, FUSE_FLUSH, e.nodeid, &a, NULL, 0, NULL),
 			 0);
-	fa = (struct fuse_fallocate_in){ .fh = fh, .offset = 0,
-					 .length = 8192 };
+	fa = (struct fuse_fallocate_in){.fh = fh, .offset = 0, .length = 8192};
 	a.len = 0;
 	ft_args_put(&a, &fa, sizeof(fa));
-	assert_int_equal(ft_call(t, FUSE_FALLOCATE, e.nodeid, &a, NULL, 0,
-				 NULL), 0);
+	assert_int_equal(
+		ft_call(t, FUSE_FALLOCATE, e.nodeid, &a, NULL, 0, NULL), 0);
 	assert_int_equal(ft_getattr(t, e.nodeid, &attr), 0);
 	assert_int_equal(attr.size, 8192);
-	ls = (struct fuse_lseek_in){ .fh = fh, .offset = 0,
-				     .whence = SEEK_END };
+	ls = (struct fuse_lseek_in){.fh = fh, .offset = 0, .whence = SEEK_END};
 	a.len = 0;
 	ft_args_put(&a, &ls, sizeof(ls));
-	assert_int_equal(ft_call(t, FUSE_LSEEK, e.nodeid, &a, &lo, sizeof(lo),
-				 NULL), 0);
+	assert_int_equal(
+		ft_call(t, FUSE_LSEEK, e.nodeid, &a, &lo, sizeof(lo), NULL), 0);
 	assert_int_equal(lo.offset, 8192);
 	ls.whence = SEEK_CUR;
 	a.len = 0;
 	ft_args_put(&a, &ls, sizeof(ls));
-	assert_int_equal(ft_call(t, FUSE_LSEEK, e.nodeid, &a, &lo, sizeof(lo),
-				 NULL), -EINVAL);
+	assert_int_equal(
+		ft_call(t, FUSE_LSEEK, e.nodeid, &a, &lo, sizeof(lo), NULL),
+		-EINVAL);
 	ft_release(t, e.nodeid, fh);
 }
 
@@ -647,24 +673,27 @@ static void test_copy_file_range(void **state)
 {
 	struct ft *t = *state;
 	struct fuse_entry_out s, d;
-	struct ft_args a = { 0 };
+	struct ft_args a = {0};
 	struct fuse_copy_file_range_in in;
 	struct fuse_write_out out;
 	uint64_t sfh, dfh;
-	char buf[16] = { 0 };
+	char buf[16] = {0};
 
-	assert_int_equal(ft_create(t, FUSE_ROOT_ID, "src", O_RDWR, 0600, &s,
-				   &sfh), 0);
-	assert_int_equal(ft_create(t, FUSE_ROOT_ID, "dst", O_RDWR, 0600, &d,
-				   &dfh), 0);
+	assert_int_equal(
+		ft_create(t, FUSE_ROOT_ID, "src", O_RDWR, 0600, &s, &sfh), 0);
+	assert_int_equal(
+		ft_create(t, FUSE_ROOT_ID, "dst", O_RDWR, 0600, &d, &dfh), 0);
 	assert_int_equal(ft_write(t, s.nodeid, sfh, 0, "copyme", 6), 6);
-	in = (struct fuse_copy_file_range_in){ .fh_in = sfh, .off_in = 2,
-					       .nodeid_out = d.nodeid,
-					       .fh_out = dfh, .off_out = 0,
-					       .len = 4 };
+	in = (struct fuse_copy_file_range_in){.fh_in = sfh,
+					      .off_in = 2,
+					      .nodeid_out = d.nodeid,
+					      .fh_out = dfh,
+					      .off_out = 0,
+					      .len = 4};
 	ft_args_put(&a, &in, sizeof(in));
 	assert_int_equal(ft_call(t, FUSE_COPY_FILE_RANGE, s.nodeid, &a, &out,
-				 sizeof(out), NULL), 0);
+				 sizeof(out), NULL),
+			 0);
 	assert_int_equal(out.size, 4);
 	assert_int_equal(ft_read(t, d.nodeid, dfh, 0, buf, sizeof(buf)), 4);
 	assert_memory_equal(buf, "pyme", 4);
@@ -675,10 +704,10 @@ static void test_copy_file_range(void **state)
 static int lk(struct ft *t, uint32_t op, uint64_t nodeid, uint64_t fh,
 	      uint64_t owner, uint32_t type, struct fuse_lk_out *out)
 {
-	struct ft_args a = { 0 };
-	struct fuse_lk_in in = { .fh = fh, .owner = owner,
-				 .lk = { .start = 0, .end = 99,
-					 .type = type } };
+	struct ft_args a = {0};
+	struct fuse_lk_in in = {.fh = fh,
+				.owner = owner,
+				.lk = {.start = 0, .end = 99, .type = type}};
 	struct fuse_lk_out tmp;
 
 	ft_args_put(&a, &in, sizeof(in));
@@ -690,12 +719,12 @@ static void test_posix_locks(void **state)
 	struct ft *t = *state;
 	struct fuse_entry_out e;
 	struct fuse_lk_out out;
-	struct ft_args a = { 0 };
+	struct ft_args a = {0};
 	struct fuse_flush_in fl;
 	uint64_t fh;
 
-	assert_int_equal(ft_create(t, FUSE_ROOT_ID, "lk", O_RDWR, 0600, &e,
-				   &fh), 0);
+	assert_int_equal(
+		ft_create(t, FUSE_ROOT_ID, "lk", O_RDWR, 0600, &e, &fh), 0);
 	assert_int_equal(lk(t, FUSE_SETLK, e.nodeid, fh, 1, F_WRLCK, NULL), 0);
 	/* Another owner sees the lock and cannot take it. */
 	assert_int_equal(lk(t, FUSE_GETLK, e.nodeid, fh, 2, F_WRLCK, &out), 0);
@@ -707,15 +736,13 @@ static void test_posix_locks(void **state)
 	assert_int_equal(lk(t, FUSE_GETLK, e.nodeid, fh, 1, F_WRLCK, &out), 0);
 	assert_int_equal(out.lk.type, F_UNLCK);
 	/* FLUSH (close) by owner 1 drops its locks. */
-	fl = (struct fuse_flush_in){ .fh = fh, .lock_owner = 1 };
+	fl = (struct fuse_flush_in){.fh = fh, .lock_owner = 1};
 	ft_args_put(&a, &fl, sizeof(fl));
 	assert_int_equal(ft_call(t, FUSE_FLUSH, e.nodeid, &a, NULL, 0, NULL),
 			 0);
-	assert_int_equal(lk(t, FUSE_SETLKW, e.nodeid, fh, 2, F_RDLCK, NULL),
-			 0);
+	assert_int_equal(lk(t, FUSE_SETLKW, e.nodeid, fh, 2, F_RDLCK, NULL), 0);
 	assert_int_equal(lk(t, FUSE_SETLK, e.nodeid, fh, 2, F_UNLCK, NULL), 0);
-	assert_int_equal(lk(t, FUSE_SETLK, e.nodeid, fh, 2, 77, NULL),
-			 -EINVAL);
+	assert_int_equal(lk(t, FUSE_SETLK, e.nodeid, fh, 2, 77, NULL), -EINVAL);
 	ft_release(t, e.nodeid, fh);
 }
 
@@ -723,10 +750,12 @@ static void test_unknown_opcode_and_destroy(void **state)
 {
 	struct ft *t = *state;
 
-	assert_int_equal(ft_call(t, FUSE_IOCTL, FUSE_ROOT_ID, NULL, NULL, 0,
-				 NULL), -ENOSYS);
-	assert_int_equal(ft_call(t, FUSE_SETUPMAPPING, FUSE_ROOT_ID, NULL,
-				 NULL, 0, NULL), -ENOSYS);
+	assert_int_equal(
+		ft_call(t, FUSE_IOCTL, FUSE_ROOT_ID, NULL, NULL, 0, NULL),
+		-ENOSYS);
+	assert_int_equal(ft_call(t, FUSE_SETUPMAPPING, FUSE_ROOT_ID, NULL, NULL,
+				 0, NULL),
+			 -ENOSYS);
 	assert_int_equal(ft_call(t, 9999, FUSE_ROOT_ID, NULL, NULL, 0, NULL),
 			 -ENOSYS);
 	assert_int_equal(ft_call(t, FUSE_DESTROY, 0, NULL, NULL, 0, NULL), 0);
