@@ -458,7 +458,7 @@ struct fuse_server *fuse_server_create(const char *root_dir,
 	}
 	if (opts)
 		srv->opts = *opts;
-	srv->have_openat2 = probe_openat2(root_fd);
+	srv->have_openat2 = !srv->opts.no_openat2 && probe_openat2(root_fd);
 	srv->is_root = geteuid() == 0;
 	srv->host_umask = read_umask();
 	pthread_mutex_init(&srv->init_lock, NULL);

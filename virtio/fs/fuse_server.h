@@ -39,6 +39,9 @@ struct fuse_server_opts {
 	/* Allow setting/removing xattrs outside the "user." namespace
 	 * (security.capability, trusted.*: dangerous when run as root). */
 	bool allow_privileged_xattrs;
+	/* Resolve with openat(O_NOFOLLOW) even where openat2() exists, as on
+	 * kernels before 5.6 (lets tests cover that path). */
+	bool no_openat2;
 	/* Attribute and entry cache timeout handed to the guest, in ms. */
 	uint32_t cache_timeout_ms;
 };

@@ -19,15 +19,21 @@
 
 #include "tests/unit/virtio/fuse_test_util.h"
 
+/* Every test runs twice: with openat2() and with the openat() fallback. */
+static bool use_fallback;
+
 static int setup(void **state)
 {
-	*state = ft_new(NULL);
+	struct fuse_server_opts o = {.no_openat2 = use_fallback};
+
+	*state = ft_new(&o);
 	return 0;
 }
 
 static int setup_ro(void **state)
 {
-	struct fuse_server_opts o = {.read_only = true};
+	struct fuse_server_opts o = {.read_only = true,
+				     .no_openat2 = use_fallback};
 
 	*state = ft_new(&o);
 	return 0;
@@ -366,5 +372,9 @@ int main(void)
 						teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed = cmocka_run_group_tests_name("openat2", tests, NULL, NULL);
+
+	use_fallback = true;
+	return failed + cmocka_run_group_tests_name("openat fallback", tests,
+						    NULL, NULL);
 }
