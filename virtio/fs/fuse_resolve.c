@@ -267,6 +267,9 @@ int fuse_fix_new_owner(struct fuse_req *r, int parent_fd, int fd,
 	ret = fuse_stat_fd(fd, &st);
 	if (ret < 0 || S_ISLNK(st.st_mode))
 		return ret;
+	/* A set-group-ID parent marks new directories set-group-ID too. */
+	if (S_ISDIR(st.st_mode))
+		want_mode |= st.st_mode & S_ISGID;
 	if ((st.st_mode & 07777) != (want_mode & 07777))
 		return fuse_chmod_fd(fd, want_mode & 07777);
 	return 0;
