@@ -202,6 +202,26 @@ static void test_mkdir_rmdir_unlink(void **state)
 	assert_false(ft_host_exists(t, "share/dir"));
 }
 
+static void test_setgid_dir_inheritance(void **state)
+{
+	struct ft *t = *state;
+	struct fuse_entry_out sg, sub;
+	char p[600];
+
+	if (geteuid() != 0)
+		skip(); /* needs to chown the parent to another group */
+	snprintf(p, sizeof(p), "%s/sg", t->share);
+	assert_int_equal(mkdir(p, 0775), 0);
+	assert_int_equal(chown(p, 0, 555), 0);
+	assert_int_equal(chmod(p, 02775), 0);
+	assert_int_equal(ft_lookup(t, FUSE_ROOT_ID, "sg", &sg), 0);
+	assert_int_equal(ft_mkdir(t, sg.nodeid, "sub", 0755, &sub), 0);
+	/* The group and the set-group-ID bit come from the parent. */
+	assert_int_equal(sub.attr.mode & 07777, 02755);
+	assert_int_equal(sub.attr.gid, 555);
+	assert_int_equal(sub.attr.uid, 1234);
+}
+
 static int rename2(struct ft *t, uint64_t olddir, const char *from,
 		   uint64_t newdir, const char *to, uint32_t flags)
 {
@@ -856,6 +876,7 @@ int main(void)
 		T(test_create_write_read),
 		T(test_open_trunc),
 		T(test_mkdir_rmdir_unlink),
+		T(test_setgid_dir_inheritance),
 		T(test_rename),
 		T(test_symlink_readlink),
 		T(test_link),
