@@ -318,8 +318,14 @@ static int apply_net(const struct run_options *o, struct krun_config *cfg,
 	uint8_t mac[6];
 	int ret = 0;
 
-	if (o->net)
+	if (o->net) {
+		/* --net replaces a spec's mode (the setters refuse a second
+		 * mode, which protects API callers from mixing them up). */
+		cfg->net_mode = KRUN_NET_DEFAULT;
+		free(cfg->gvproxy_path);
+		cfg->gvproxy_path = NULL;
 		ret = apply_net_mode(o->net, cfg, err);
+	}
 	if (ret == 0 && o->mac) {
 		ret = config_parse_mac(o->mac, mac, err);
 		if (ret == 0)

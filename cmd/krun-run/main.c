@@ -82,19 +82,18 @@ int main(int argc, char *argv[])
 		run_options_free(&opts);
 		return 0;
 	}
-	if (!opts.n_command && !opts.spec_path && !opts.bundle_dir &&
-	    !opts.print_config) {
-		run_options_free(&opts);
-		fprintf(stderr,
-			"krun-run: COMMAND: missing (see krun-run --help)\n");
-		return EXIT_SETUP_FAILED;
-	}
 	if (early_log_level(&opts, &err) < 0 ||
 	    run_options_build(&opts, &cfg, &err) < 0) {
 		run_options_free(&opts);
 		return fail(&err);
 	}
 	run_options_free(&opts);
+	if (!cfg->exec_path && !opts.print_config) {
+		config_free(cfg);
+		fprintf(stderr,
+			"krun-run: COMMAND: missing (see krun-run --help)\n");
+		return EXIT_SETUP_FAILED;
+	}
 	status = opts.print_config ? print_config(cfg, &err) : run(cfg, &err);
 	config_free(cfg);
 	return status;
