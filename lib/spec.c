@@ -235,7 +235,10 @@ static const struct spec_field process_fields[] = {
 
 static const char *const empty_strv[] = {NULL};
 
-/* args need the env in the same config_set_exec call. */
+/*
+ * args need the env in the same config_set_exec call; the env is set on its
+ * own first so that its errors name .process.env.
+ */
 static int apply_exec(struct spec_ctx *ctx, const char *path,
 		      struct krun_err **err)
 {
@@ -243,18 +246,18 @@ static int apply_exec(struct spec_ctx *ctx, const char *path,
 	char child[SPEC_JPATH_MAX];
 	int ret;
 
-	if (ctx->args) {
-		sj_key(child, path, "args");
-		ret = config_set_exec(ctx->cfg, ctx->args[0], ctx->args + 1,
-				      env, err);
-		return spec_setter(ret, child, err);
-	}
 	if (ctx->env) {
 		sj_key(child, path, "env");
-		return spec_setter(config_set_env(ctx->cfg, env, err), child,
-				   err);
+		ret = spec_setter(config_set_env(ctx->cfg, env, err), child,
+				  err);
+		if (ret < 0)
+			return ret;
 	}
-	return 0;
+	if (!ctx->args)
+		return 0;
+	sj_key(child, path, "args");
+	ret = config_set_exec(ctx->cfg, ctx->args[0], ctx->args + 1, env, err);
+	return spec_setter(ret, child, err);
 }
 
 static int spec_process(struct spec_ctx *ctx, struct json_object *val,

@@ -77,7 +77,7 @@ int sj_parse(const char *text, size_t len, struct json_object **out,
 	end = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
 	if (jerr == json_tokener_continue ||
-	    (jerr == json_tokener_success && !obj && end >= len))
+	    jerr == json_tokener_error_parse_eof)
 		return syntax_error(text, len, "unexpected end of input", err);
 	if (jerr != json_tokener_success)
 		return syntax_error(text, end, json_tokener_error_desc(jerr),
