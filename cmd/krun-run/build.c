@@ -85,6 +85,14 @@ static int apply_vm(const struct run_options *o, struct krun_config *cfg,
 	return wrap(ret, "--memory", err);
 }
 
+static bool has_disk(const struct krun_config *cfg, const char *id)
+{
+	for (size_t i = 0; i < cfg->n_disks; i++)
+		if (strcmp(cfg->disks[i].block_id, id) == 0)
+			return true;
+	return false;
+}
+
 /* A value with '/' is a path: it becomes disk "root". */
 static int apply_root_disk(const char *value, struct krun_config *cfg,
 			   struct krun_err **err)
@@ -103,7 +111,12 @@ static int apply_root_disk(const char *value, struct krun_config *cfg,
 		if (ret < 0)
 			return wrap(ret, "--root-disk", err);
 		id = "root";
-	}
+	} else if (!has_disk(cfg, id))
+		return krun_err_set(err, ENOENT,
+				    "--root-disk: no disk `%s` was added with "
+				    "--disk (an image file needs a path with "
+				    "'/', e.g. ./%s)",
+				    id, id);
 	return wrap(config_set_root_disk_id(cfg, id, err), "--root-disk", err);
 }
 
