@@ -91,7 +91,7 @@ const char run_options_usage[] =
 	"  -v, --volume TAG:HOSTDIR[:GUESTPATH][:ro]  share a directory (repeatable)\n"
 	"VM:\n"
 	"      --cpus N                   vCPUs (default 1)\n"
-	"      --memory SIZE              RAM: MiB, or with M/G suffix (default 512M)\n"
+	"      --memory SIZE              RAM: MiB, or with M/G/T suffix (default 512M)\n"
 	"      --kernel FILE              guest kernel (default: $KRUN_KERNEL, built-in)\n"
 	"      --kernel-log               kernel log on the serial console (stderr)\n"
 	"      --console-output FILE      write the console to FILE\n"

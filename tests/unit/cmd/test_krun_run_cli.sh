@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: Apache-2.0
 # End-to-end checks of the krun-run binary that need no VM: exit codes,
 # exactly one line of stderr for every usage error, and no files written.
-# Usage: test_krun_run_cli.sh KRUN_RUN FIXTURE_DIR
+# Usage: test_krun_run_cli.sh KRUN_RUN FIXTURE_DIR MAN_PAGE
 set -u
 
 KRUN_RUN=$1
 FIXTURES=$2
+MAN_PAGE=$3
 TMP=$(mktemp -d /tmp/krun-cli-XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 failures=0
@@ -71,6 +72,15 @@ cp "$FIXTURES/crun-spec-rootless.json" "$TMP/bundle/config.json"
 expect 0 '' --bundle "$TMP/bundle" --print-config
 grep -q "\"path\": \"$TMP/bundle/rootfs\"" "$TMP/out" ||
 	fail "--bundle: root.path not relative to the bundle"
+
+# The spec example in the man page loads as a bundle.
+mkdir "$TMP/example"
+sed -n '/^\.SS Example/,/^\.EE/p' "$MAN_PAGE" | sed -n '/^{/,/^}/p' |
+	sed 's/\\-/-/g' >"$TMP/example/config.json"
+expect 0 '' --bundle "$TMP/example" --print-config
+grep -q "\"path\": \"$TMP/example/rootfs\"" "$TMP/out" ||
+	fail "man page example: root not loaded"
+grep -q '"tag": "mount0"' "$TMP/out" || fail "man page example: no bind mount"
 
 [ "$failures" = 0 ] || exit 1
 echo "all krun-run CLI checks passed"
