@@ -23,11 +23,11 @@ static void expect(const char *what, int32_t got, int32_t want)
 
 int main(void)
 {
-	const char *const argv[] = { "-c", "exit 0", NULL };
-	const char *const envp[] = { "PATH=/bin", NULL };
-	const char *const ports[] = { "8080:80", NULL };
-	const char *const rlimits[] = { "NOFILE=64:128", NULL };
-	uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x01, 0x02, 0x03 };
+	const char *const argv[] = {"-c", "exit 0", NULL};
+	const char *const envp[] = {"PATH=/bin", NULL};
+	const char *const ports[] = {"8080:80", NULL};
+	const char *const rlimits[] = {"NOFILE=64:128", NULL};
+	uint8_t mac[6] = {0x52, 0x54, 0x00, 0x01, 0x02, 0x03};
 	int32_t ctx;
 
 	expect("krun_set_log_level(0)", krun_set_log_level(0), 0);
@@ -41,8 +41,9 @@ int main(void)
 	expect("krun_set_vm_config(0 vCPUs)", krun_set_vm_config(ctx, 0, 1024),
 	       -EINVAL);
 	expect("krun_set_root", krun_set_root(ctx, "/"), 0);
-	expect("krun_add_disk2", krun_add_disk2(ctx, "data", "/d.img",
-					       KRUN_DISK_FORMAT_RAW, true),
+	expect("krun_add_disk2",
+	       krun_add_disk2(ctx, "data", "/d.img", KRUN_DISK_FORMAT_RAW,
+			      true),
 	       0);
 	expect("krun_set_root_disk after add_disk",
 	       krun_set_root_disk(ctx, "/r.img"), -EINVAL);
@@ -63,8 +64,7 @@ int main(void)
 	/* A context with nothing to run is refused, and consumed. */
 	ctx = krun_create_ctx();
 	expect("krun_create_ctx >= 0", ctx >= 0, 1);
-	expect("krun_start_enter without exec", krun_start_enter(ctx),
-	       -EINVAL);
+	expect("krun_start_enter without exec", krun_start_enter(ctx), -EINVAL);
 	expect("krun_free_ctx after start", krun_free_ctx(ctx), -ENOENT);
 	return failures ? 1 : 0;
 }
