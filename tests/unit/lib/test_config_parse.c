@@ -5,6 +5,32 @@
 #include <sys/resource.h>
 
 #include "config_test_util.h"
+#include "lib/config_internal.h"
+
+static void strict_decimal(void **state)
+{
+	uint64_t v = 99;
+
+	assert_true(cfg_parse_u64("15", SIZE_MAX, 15, &v));
+	assert_int_equal(v, 15);
+	assert_true(cfg_parse_u64("007", SIZE_MAX, 7, &v));
+	assert_int_equal(v, 7);
+	assert_true(cfg_parse_u64("18446744073709551615", SIZE_MAX, UINT64_MAX,
+				  &v));
+	assert_true(v == UINT64_MAX);
+	assert_true(cfg_parse_u64("123:456", 3, 1000, &v));
+	assert_int_equal(v, 123);
+	v = 99;
+	assert_false(cfg_parse_u64("16", SIZE_MAX, 15, &v));
+	assert_false(cfg_parse_u64("7", SIZE_MAX, 5, &v));
+	assert_false(cfg_parse_u64("", SIZE_MAX, 5, &v));
+	assert_false(cfg_parse_u64("12", 0, 100, &v));
+	assert_false(cfg_parse_u64("-1", SIZE_MAX, 100, &v));
+	assert_false(cfg_parse_u64("1 ", SIZE_MAX, 100, &v));
+	assert_false(cfg_parse_u64("18446744073709551616", SIZE_MAX, UINT64_MAX,
+				   &v));
+	assert_int_equal(v, 99);
+}
 
 static void memory_sizes(void **state)
 {
@@ -286,10 +312,15 @@ static void vsock_specs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(memory_sizes), cmocka_unit_test(mac_addresses),
-		cmocka_unit_test(rlimit_names), cmocka_unit_test(rlimit_forms),
-		CFG_TEST(rlimit_errors),	CFG_TEST(port_entries),
-		CFG_TEST(disk_specs),		CFG_TEST(share_specs),
+		cmocka_unit_test(strict_decimal),
+		cmocka_unit_test(memory_sizes),
+		cmocka_unit_test(mac_addresses),
+		cmocka_unit_test(rlimit_names),
+		cmocka_unit_test(rlimit_forms),
+		CFG_TEST(rlimit_errors),
+		CFG_TEST(port_entries),
+		CFG_TEST(disk_specs),
+		CFG_TEST(share_specs),
 		CFG_TEST(vsock_specs),
 	};
 
