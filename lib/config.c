@@ -105,7 +105,7 @@ bool cfg_parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out)
 	for (i = 0; i < len; i++) {
 		unsigned digit = (unsigned char)s[i] - '0';
 
-		if (digit > 9)
+		if (digit > 9 || digit > max)
 			return false;
 		if (value > (max - digit) / 10)
 			return false;
