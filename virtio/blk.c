@@ -95,9 +95,8 @@ static unsigned int iov_slice(const struct iovec *src, unsigned int n,
 		chunk = src[i].iov_len - skip;
 		if (chunk > len)
 			chunk = len;
-		dst[out++] = (struct iovec){
-			(uint8_t *)src[i].iov_base + skip, chunk
-		};
+		dst[out++] = (struct iovec){(uint8_t *)src[i].iov_base + skip,
+					    chunk};
 		len -= chunk;
 		skip = 0;
 	}
@@ -150,10 +149,9 @@ static uint8_t blk_write(struct blk_dev *d, const struct vq_elem *e,
 static uint8_t blk_get_id(struct blk_dev *d, const struct vq_elem *e,
 			  uint32_t *written)
 {
-	*written = (uint32_t)iov_from_buf(e->in, e->n_in, 0, d->id,
-					  e->in_len - 1 < sizeof(d->id)
-						  ? e->in_len - 1
-						  : sizeof(d->id));
+	*written = (uint32_t)iov_from_buf(
+		e->in, e->n_in, 0, d->id,
+		e->in_len - 1 < sizeof(d->id) ? e->in_len - 1 : sizeof(d->id));
 	return VIRTIO_BLK_S_OK;
 }
 
@@ -223,7 +221,7 @@ static void blk_process(struct blk_dev *d)
 static void *blk_worker(void *arg)
 {
 	struct blk_dev *d = arg;
-	struct pollfd pfd = { .fd = d->notify_fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = d->notify_fd, .events = POLLIN};
 
 	blk_process(d);
 	while (virtio_worker_poll(&d->worker, &pfd, 1)) {

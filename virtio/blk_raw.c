@@ -17,8 +17,7 @@ struct blk_raw {
 };
 
 /* Advance an iovec array past done bytes (modifies the copy in iov). */
-static unsigned int iov_advance(struct iovec **iov, unsigned int n,
-				size_t done)
+static unsigned int iov_advance(struct iovec **iov, unsigned int n, size_t done)
 {
 	while (n && done >= (*iov)->iov_len) {
 		done -= (*iov)->iov_len;
@@ -107,13 +106,14 @@ int blk_raw_open(const char *path, bool read_only, struct blk_backend **out,
 					  path);
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
 		return krun_err_set(err, EINVAL,
-				    "disk `%s` is not a file or block device", path);
+				    "disk `%s` is not a file or block device",
+				    path);
 	if (S_ISBLK(st.st_mode)) {
 		off_t end = lseek(fd, 0, SEEK_END);
 
 		if (end < 0)
-			return krun_err_set_errno(err, errno,
-						  "cannot size disk `%s`", path);
+			return krun_err_set_errno(
+				err, errno, "cannot size disk `%s`", path);
 		st.st_size = end;
 	}
 	r = calloc(1, sizeof(*r));

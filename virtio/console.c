@@ -55,10 +55,10 @@ struct ctrl_msg {
 
 struct con_port {
 	const char *name; /* NULL: unnamed */
-	int out_fd; /* where guest output goes; -1 discards */
-	bool out_broken; /* EPIPE seen: discard from now on */
-	bool ready; /* driver sent PORT_READY */
-	bool guest_open; /* driver sent PORT_OPEN(1) */
+	int out_fd;	  /* where guest output goes; -1 discards */
+	bool out_broken;  /* EPIPE seen: discard from now on */
+	bool ready;	  /* driver sent PORT_READY */
+	bool guest_open;  /* driver sent PORT_OPEN(1) */
 };
 
 struct con_dev {
@@ -114,7 +114,7 @@ static struct con_dev *to_con(struct virtio_device *dev)
 static ssize_t write_nosigpipe(int fd, const void *buf, size_t len)
 {
 	sigset_t pipe_set, old, pending;
-	struct timespec zero = { 0, 0 };
+	struct timespec zero = {0, 0};
 	bool was_pending;
 	ssize_t n;
 	int saved;
@@ -142,7 +142,7 @@ static int write_full(int fd, const uint8_t *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
-			struct pollfd p = { .fd = fd, .events = POLLOUT };
+			struct pollfd p = {.fd = fd, .events = POLLOUT};
 
 			poll(&p, 1, -1);
 			continue;
@@ -162,7 +162,8 @@ static void port_output(struct con_port *p, const struct vq_elem *e)
 	if (p->out_fd < 0 || p->out_broken)
 		return;
 	for (unsigned int i = 0; i < e->n_out; i++) {
-		ret = write_full(p->out_fd, e->out[i].iov_base, e->out[i].iov_len);
+		ret = write_full(p->out_fd, e->out[i].iov_base,
+				 e->out[i].iov_len);
 		if (ret < 0) {
 			log_warn("virtio-console: output of port `%s` lost: %s",
 				 p->name ? p->name : "console", strerror(-ret));
@@ -219,7 +220,7 @@ static void queue_ctrl(struct con_dev *c, uint32_t id, uint16_t event,
 		return;
 	}
 	m = &c->pending[c->n_pending++];
-	*m = (struct ctrl_msg){ .id = id, .event = event, .value = value };
+	*m = (struct ctrl_msg){.id = id, .event = event, .value = value};
 	if (extra_len > sizeof(m->extra))
 		extra_len = sizeof(m->extra);
 	if (extra_len)
@@ -241,7 +242,8 @@ static void flush_ctrl(struct con_dev *c)
 			continue;
 		}
 		iov_from_buf(c->elem.in, c->elem.n_in, 0, m, 8);
-		iov_from_buf(c->elem.in, c->elem.n_in, 8, m->extra, m->extra_len);
+		iov_from_buf(c->elem.in, c->elem.n_in, 8, m->extra,
+			     m->extra_len);
 		vq_push(vq, c->elem.head, len);
 		sent++;
 	}
@@ -401,9 +403,10 @@ static unsigned int build_pollfds(struct con_dev *c, struct pollfd *pfds)
 
 	for (unsigned int q = 0; q < CON_NUM_QUEUES; q++)
 		if (c->queues[q].ready)
-			pfds[n++] = (struct pollfd){ c->notify_fds[q], POLLIN, 0 };
-	pfds[n++] = (struct pollfd){ c->resize_fd, POLLIN, 0 };
-	pfds[n++] = (struct pollfd){ want_input(c) ? c->fds[0] : -1, POLLIN, 0 };
+			pfds[n++] =
+				(struct pollfd){c->notify_fds[q], POLLIN, 0};
+	pfds[n++] = (struct pollfd){c->resize_fd, POLLIN, 0};
+	pfds[n++] = (struct pollfd){want_input(c) ? c->fds[0] : -1, POLLIN, 0};
 	return n;
 }
 
@@ -465,9 +468,11 @@ static int con_activate(struct virtio_device *dev, uint64_t features,
 	bool multiport = features & (1ull << VIRTIO_CONSOLE_F_MULTIPORT);
 
 	if (!queues[0].ready || !queues[1].ready ||
-	    (multiport && (!queues[Q_CTRL_RX].ready || !queues[Q_CTRL_TX].ready)))
-		return krun_err_set(err, EINVAL,
-				    "virtio-console: required queues not ready");
+	    (multiport &&
+	     (!queues[Q_CTRL_RX].ready || !queues[Q_CTRL_TX].ready)))
+		return krun_err_set(
+			err, EINVAL,
+			"virtio-console: required queues not ready");
 	pthread_mutex_lock(&c->lock);
 	reset_port_state(c);
 	c->queues = queues;
@@ -572,9 +577,9 @@ static int dup_fd(int fd, int *out, struct krun_err **err)
 		return 0;
 	*out = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	if (*out < 0)
-		return krun_err_set_errno(err, errno,
-					  "virtio-console: cannot duplicate fd `%d`",
-					  fd);
+		return krun_err_set_errno(
+			err, errno, "virtio-console: cannot duplicate fd `%d`",
+			fd);
 	return 0;
 }
 
@@ -584,12 +589,13 @@ static int open_fds(struct con_dev *c, const struct virtio_console_opts *o,
 	int ret;
 
 	if (o->output_path) {
-		c->fds[1] = open(o->output_path,
-				 O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		c->fds[1] =
+			open(o->output_path,
+			     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (c->fds[1] < 0)
-			return krun_err_set_errno(err, errno,
-						  "cannot open console output `%s`",
-						  o->output_path);
+			return krun_err_set_errno(
+				err, errno, "cannot open console output `%s`",
+				o->output_path);
 		c->fds[2] = c->fds[1];
 		return 0;
 	}
@@ -607,13 +613,13 @@ static int enter_raw_mode(struct con_dev *c, struct krun_err **err)
 	struct winsize ws;
 
 	if (tcgetattr(c->fds[0], &c->saved_tio) < 0)
-		return krun_err_set_errno(err, errno,
-					  "virtio-console: stdin is not a terminal");
+		return krun_err_set_errno(
+			err, errno, "virtio-console: stdin is not a terminal");
 	raw = c->saved_tio;
 	cfmakeraw(&raw);
 	if (tcsetattr(c->fds[0], TCSANOW, &raw) < 0)
-		return krun_err_set_errno(err, errno,
-					  "virtio-console: cannot set raw mode");
+		return krun_err_set_errno(
+			err, errno, "virtio-console: cannot set raw mode");
 	c->tio_saved = true;
 	if (ioctl(c->fds[0], TIOCGWINSZ, &ws) == 0) {
 		c->config.rows = ws.ws_row;
@@ -629,9 +635,10 @@ static int copy_names(struct con_dev *c, const struct virtio_console_opts *o,
 		const char *name = o->port_names[i];
 
 		if (!name || !*name || strlen(name) > CON_NAME_MAX)
-			return krun_err_set(err, EINVAL,
-					    "virtio-console: bad port name `%s`",
-					    name ? name : "(null)");
+			return krun_err_set(
+				err, EINVAL,
+				"virtio-console: bad port name `%s`",
+				name ? name : "(null)");
 		strcpy(c->names[i + 1], name);
 	}
 	return 0;

@@ -37,10 +37,10 @@
 #define VIRTIO_CONSOLE_PORT_ERR 3
 
 struct virtio_console_opts {
-	int stdin_fd; /* -1: no input, the guest sees EOF */
-	int stdout_fd; /* -1: output discarded */
-	int stderr_fd; /* -1: output discarded */
-	bool terminal; /* stdin_fd is a TTY: raw mode, single port */
+	int stdin_fd;		 /* -1: no input, the guest sees EOF */
+	int stdout_fd;		 /* -1: output discarded */
+	int stderr_fd;		 /* -1: output discarded */
+	bool terminal;		 /* stdin_fd is a TTY: raw mode, single port */
 	const char *output_path; /* non-NULL: output-file mode */
 	/* Pipe and output-file modes: names of ports 1..3 (<= 32 bytes). */
 	const char *port_names[3];

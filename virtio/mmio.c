@@ -43,7 +43,7 @@
 #define MMIO_CONFIG 0x100
 
 #define MAGIC_VALUE 0x74726976 /* "virt" */
-#define VENDOR_ID 0x4e55524b /* "KRUN" */
+#define VENDOR_ID 0x4e55524b   /* "KRUN" */
 
 #define STATUS_FEATURES_OK 8u
 #define STATUS_DRIVER_OK 4u
@@ -65,7 +65,7 @@ struct virtio_transport {
 	int notify_fds[VIRTIO_MAX_QUEUES];
 	pthread_mutex_t irq_lock; /* isr */
 	uint32_t isr;
-	bool needs_reset; /* atomic */
+	bool needs_reset;	    /* atomic */
 	uint32_t config_generation; /* atomic */
 };
 
@@ -128,7 +128,7 @@ static void transport_reset(struct virtio_transport *t)
 		t->dev->ops->reset(t->dev);
 	t->active = false;
 	for (unsigned int i = 0; i < t->num_queues; i++) {
-		t->queues[i] = (struct virtqueue){ .gm = t->dev->gm };
+		t->queues[i] = (struct virtqueue){.gm = t->dev->gm};
 		drain_eventfd(t->notify_fds[i]);
 	}
 	t->driver_features = 0;
@@ -263,8 +263,8 @@ static void write_queue_reg(struct virtio_transport *t, uint64_t off,
 		return;
 	switch (off) {
 	case MMIO_QUEUE_NUM:
-		vq->size = val <= t->dev->ops->queue_max_size ? (uint16_t)val
-							      : 0;
+		vq->size =
+			val <= t->dev->ops->queue_max_size ? (uint16_t)val : 0;
 		break;
 	case MMIO_QUEUE_DESC_LOW:
 	case MMIO_QUEUE_DESC_HIGH:
@@ -272,11 +272,13 @@ static void write_queue_reg(struct virtio_transport *t, uint64_t off,
 		break;
 	case MMIO_QUEUE_DRIVER_LOW:
 	case MMIO_QUEUE_DRIVER_HIGH:
-		set_addr_half(&vq->avail_gpa, off == MMIO_QUEUE_DRIVER_HIGH, val);
+		set_addr_half(&vq->avail_gpa, off == MMIO_QUEUE_DRIVER_HIGH,
+			      val);
 		break;
 	case MMIO_QUEUE_DEVICE_LOW:
 	case MMIO_QUEUE_DEVICE_HIGH:
-		set_addr_half(&vq->used_gpa, off == MMIO_QUEUE_DEVICE_HIGH, val);
+		set_addr_half(&vq->used_gpa, off == MMIO_QUEUE_DEVICE_HIGH,
+			      val);
 		break;
 	}
 }
@@ -377,7 +379,8 @@ static void config_access(struct virtio_transport *t, uint64_t off,
 {
 	const struct virtio_dev_ops *ops = t->dev->ops;
 
-	if ((len != 1 && len != 2 && len != 4 && len != 8) || (off & (len - 1))) {
+	if ((len != 1 && len != 2 && len != 4 && len != 8) ||
+	    (off & (len - 1))) {
 		if (!is_write)
 			memset(data, 0, len);
 		return;
@@ -392,8 +395,8 @@ static void config_access(struct virtio_transport *t, uint64_t off,
 		ops->config_read(t->dev, off - MMIO_CONFIG, data, len);
 }
 
-void virtio_mmio_access(void *opaque, uint64_t off, uint8_t *data,
-			uint32_t len, bool is_write)
+void virtio_mmio_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
+			bool is_write)
 {
 	struct virtio_transport *t = opaque;
 	uint32_t val;
@@ -478,18 +481,18 @@ struct virtio_transport *virtio_mmio_create(struct virtio_device *dev,
 		t->queues[i].gm = gm;
 		t->notify_fds[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (t->notify_fds[i] < 0) {
-			krun_err_set_errno(err, errno,
-					   "virtio-mmio: cannot create a notify eventfd");
+			krun_err_set_errno(
+				err, errno,
+				"virtio-mmio: cannot create a notify eventfd");
 			free_transport(t);
 			return NULL;
 		}
 	}
 	dev->transport = t;
 	dev->gm = gm;
-	t->device_features = dev->ops->features(dev) |
-			     (1ull << VIRTIO_F_VERSION_1) |
-			     (1ull << VIRTIO_F_INDIRECT_DESC) |
-			     (1ull << VIRTIO_F_EVENT_IDX);
+	t->device_features =
+		dev->ops->features(dev) | (1ull << VIRTIO_F_VERSION_1) |
+		(1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VIRTIO_F_EVENT_IDX);
 	return t;
 }
 

@@ -50,8 +50,8 @@ struct virtio_transport *virtio_mmio_create(struct virtio_device *dev,
 void virtio_mmio_destroy(struct virtio_transport *t);
 
 /* io_handler_fn: register on the MMIO bus with opaque = the transport. */
-void virtio_mmio_access(void *opaque, uint64_t off, uint8_t *data,
-			uint32_t len, bool is_write);
+void virtio_mmio_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
+			bool is_write);
 
 /* The notify eventfd of queue q, or -1 when q is not a queue. */
 int virtio_mmio_notify_fd(struct virtio_transport *t, unsigned int q);

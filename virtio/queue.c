@@ -76,19 +76,21 @@ int vq_activate(struct virtqueue *vq, struct krun_err **err)
 		return krun_err_set(err, EINVAL, "virtqueue: bad size `%u`",
 				    vq->size);
 	if ((vq->desc_gpa & 15) || (vq->avail_gpa & 1) || (vq->used_gpa & 3))
-		return krun_err_set(err, EINVAL,
-				    "virtqueue: misaligned rings `0x%llx/0x%llx/0x%llx`",
-				    (unsigned long long)vq->desc_gpa,
-				    (unsigned long long)vq->avail_gpa,
-				    (unsigned long long)vq->used_gpa);
+		return krun_err_set(
+			err, EINVAL,
+			"virtqueue: misaligned rings `0x%llx/0x%llx/0x%llx`",
+			(unsigned long long)vq->desc_gpa,
+			(unsigned long long)vq->avail_gpa,
+			(unsigned long long)vq->used_gpa);
 	if (!gm_slice(vq->gm, vq->desc_gpa, DESC_SIZE * size) ||
 	    !gm_slice(vq->gm, vq->avail_gpa, 6 + 2 * size) ||
 	    !gm_slice(vq->gm, vq->used_gpa, 6 + USED_ELEM_SIZE * size))
-		return krun_err_set(err, EFAULT,
-				    "virtqueue: rings outside guest RAM `0x%llx/0x%llx/0x%llx`",
-				    (unsigned long long)vq->desc_gpa,
-				    (unsigned long long)vq->avail_gpa,
-				    (unsigned long long)vq->used_gpa);
+		return krun_err_set(
+			err, EFAULT,
+			"virtqueue: rings outside guest RAM `0x%llx/0x%llx/0x%llx`",
+			(unsigned long long)vq->desc_gpa,
+			(unsigned long long)vq->avail_gpa,
+			(unsigned long long)vq->used_gpa);
 	vq->last_avail_idx = 0;
 	vq->used_idx = 0;
 	vq->signalled_used = 0;
@@ -106,9 +108,10 @@ static int add_buffer(struct virtqueue *vq, struct chain_walk *w,
 	void *host;
 
 	if (!writable && w->seen_writable)
-		return krun_err_set(err, EINVAL,
-				    "virtqueue: readable descriptor after a writable one in chain `%u`",
-				    e->head);
+		return krun_err_set(
+			err, EINVAL,
+			"virtqueue: readable descriptor after a writable one in chain `%u`",
+			e->head);
 	w->seen_writable |= writable;
 	if (d->len == 0)
 		return 0; /* carries no data; nothing to map */
@@ -118,18 +121,21 @@ static int add_buffer(struct virtqueue *vq, struct chain_walk *w,
 				    e->head);
 	host = gm_slice(vq->gm, d->addr, d->len);
 	if (!host)
-		return krun_err_set(err, EFAULT,
-				    "virtqueue: buffer `0x%llx+%u` outside guest RAM",
-				    (unsigned long long)d->addr, d->len);
+		return krun_err_set(
+			err, EFAULT,
+			"virtqueue: buffer `0x%llx+%u` outside guest RAM",
+			(unsigned long long)d->addr, d->len);
 	if (writable) {
 		if (e->n_in >= VQ_MAX_IOV)
-			return krun_err_set(err, E2BIG, "virtqueue: too many buffers");
-		e->in[e->n_in++] = (struct iovec){ host, d->len };
+			return krun_err_set(err, E2BIG,
+					    "virtqueue: too many buffers");
+		e->in[e->n_in++] = (struct iovec){host, d->len};
 		e->in_len += d->len;
 	} else {
 		if (e->n_out >= VQ_MAX_IOV)
-			return krun_err_set(err, E2BIG, "virtqueue: too many buffers");
-		e->out[e->n_out++] = (struct iovec){ host, d->len };
+			return krun_err_set(err, E2BIG,
+					    "virtqueue: too many buffers");
+		e->out[e->n_out++] = (struct iovec){host, d->len};
 		e->out_len += d->len;
 	}
 	return 0;
@@ -144,24 +150,27 @@ static int walk_indirect(struct virtqueue *vq, struct chain_walk *w,
 			 struct krun_err **err)
 {
 	if (in_indirect)
-		return krun_err_set(err, EINVAL,
-				    "virtqueue: nested indirect table in chain `%u`",
-				    w->elem->head);
+		return krun_err_set(
+			err, EINVAL,
+			"virtqueue: nested indirect table in chain `%u`",
+			w->elem->head);
 	/* Only a lone head may point to a table (what drivers do; the spec
 	 * forbids INDIRECT together with NEXT). */
 	if (w->n_desc != 1 || (d->flags & VRING_DESC_F_NEXT))
-		return krun_err_set(err, EINVAL,
-				    "virtqueue: indirect descriptor inside chain `%u`",
-				    w->elem->head);
+		return krun_err_set(
+			err, EINVAL,
+			"virtqueue: indirect descriptor inside chain `%u`",
+			w->elem->head);
 	if (d->len == 0 || d->len % DESC_SIZE ||
 	    d->len / DESC_SIZE > VQ_MAX_IOV)
 		return krun_err_set(err, EINVAL,
 				    "virtqueue: bad indirect table length `%u`",
 				    d->len);
 	if (!gm_slice(vq->gm, d->addr, d->len))
-		return krun_err_set(err, EFAULT,
-				    "virtqueue: indirect table `0x%llx+%u` outside guest RAM",
-				    (unsigned long long)d->addr, d->len);
+		return krun_err_set(
+			err, EFAULT,
+			"virtqueue: indirect table `0x%llx+%u` outside guest RAM",
+			(unsigned long long)d->addr, d->len);
 	w->n_desc = 0;
 	return walk_table(vq, w, d->addr, d->len / DESC_SIZE, 0, true, err);
 }
@@ -177,17 +186,20 @@ static int walk_table(struct virtqueue *vq, struct chain_walk *w,
 
 	for (;;) {
 		if (idx >= n)
-			return krun_err_set(err, EINVAL,
-					    "virtqueue: descriptor index `%u` out of range",
-					    idx);
+			return krun_err_set(
+				err, EINVAL,
+				"virtqueue: descriptor index `%u` out of range",
+				idx);
 		if (w->n_desc++ >= n)
-			return krun_err_set(err, ELOOP,
-					    "virtqueue: chain `%u` loops or exceeds `%u` descriptors",
-					    w->elem->head, n);
+			return krun_err_set(
+				err, ELOOP,
+				"virtqueue: chain `%u` loops or exceeds `%u` descriptors",
+				w->elem->head, n);
 		if (gm_read(vq->gm, table + DESC_SIZE * (uint64_t)idx, &d,
 			    sizeof(d)))
-			return krun_err_set(err, EFAULT,
-					    "virtqueue: descriptor outside guest RAM");
+			return krun_err_set(
+				err, EFAULT,
+				"virtqueue: descriptor outside guest RAM");
 		if (d.flags & VRING_DESC_F_INDIRECT)
 			return walk_indirect(vq, w, &d, indirect, err);
 		ret = add_buffer(vq, w, &d, err);
@@ -213,30 +225,33 @@ static void update_avail_event(struct virtqueue *vq)
 
 int vq_pop(struct virtqueue *vq, struct vq_elem *elem, struct krun_err **err)
 {
-	struct chain_walk w = { .elem = elem };
+	struct chain_walk w = {.elem = elem};
 	uint16_t avail_idx, pending, head;
 	int ret;
 
 	elem->head = UINT16_MAX;
 	elem->n_out = elem->n_in = 0;
 	elem->out_len = elem->in_len = 0;
-	if (!vq->ready || !load_u16(vq, vq->avail_gpa + 2, __ATOMIC_ACQUIRE,
-				    &avail_idx))
+	if (!vq->ready ||
+	    !load_u16(vq, vq->avail_gpa + 2, __ATOMIC_ACQUIRE, &avail_idx))
 		return 0;
 	pending = (uint16_t)(avail_idx - vq->last_avail_idx);
 	if (pending == 0)
 		return 0;
 	if (pending > vq->size)
-		return krun_err_set(err, EIO,
-				    "virtqueue: avail index `%u` runs `%u` ahead of the ring",
-				    avail_idx, pending);
+		return krun_err_set(
+			err, EIO,
+			"virtqueue: avail index `%u` runs `%u` ahead of the ring",
+			avail_idx, pending);
 	if (!load_u16(vq, avail_ring_gpa(vq, vq->last_avail_idx % vq->size),
 		      __ATOMIC_RELAXED, &head))
-		return krun_err_set(err, EFAULT, "virtqueue: avail ring unmapped");
+		return krun_err_set(err, EFAULT,
+				    "virtqueue: avail ring unmapped");
 	if (head >= vq->size)
-		return krun_err_set(err, EIO,
-				    "virtqueue: avail ring names descriptor `%u` of `%u`",
-				    head, vq->size);
+		return krun_err_set(
+			err, EIO,
+			"virtqueue: avail ring names descriptor `%u` of `%u`",
+			head, vq->size);
 	vq->last_avail_idx++;
 	update_avail_event(vq);
 	elem->head = head;
@@ -246,15 +261,14 @@ int vq_pop(struct virtqueue *vq, struct vq_elem *elem, struct krun_err **err)
 
 int vq_push(struct virtqueue *vq, uint16_t head, uint32_t written)
 {
-	uint32_t ent[2] = { head, written };
+	uint32_t ent[2] = {head, written};
 	uint16_t *idx;
 
 	if (!vq->ready || head >= vq->size)
 		return -EINVAL;
 	idx = ring_u16(vq, vq->used_gpa + 2);
-	if (!idx ||
-	    gm_write(vq->gm, used_ring_gpa(vq, vq->used_idx % vq->size), ent,
-		     sizeof(ent)))
+	if (!idx || gm_write(vq->gm, used_ring_gpa(vq, vq->used_idx % vq->size),
+			     ent, sizeof(ent)))
 		return -EFAULT;
 	vq->used_idx++;
 	/* Release: the buffer contents and the used element are visible
@@ -335,8 +349,8 @@ size_t iov_to_buf(const struct iovec *iov, unsigned int n, size_t offset,
 		chunk = iov[i].iov_len - offset;
 		if (chunk > len - done)
 			chunk = len - done;
-		memcpy((uint8_t *)buf + done, (uint8_t *)iov[i].iov_base + offset,
-		       chunk);
+		memcpy((uint8_t *)buf + done,
+		       (uint8_t *)iov[i].iov_base + offset, chunk);
 		done += chunk;
 		offset = 0;
 	}

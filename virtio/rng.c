@@ -77,7 +77,7 @@ static void rng_process(struct rng_dev *r)
 static void *rng_worker(void *arg)
 {
 	struct rng_dev *r = arg;
-	struct pollfd pfd = { .fd = r->notify_fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = r->notify_fd, .events = POLLIN};
 
 	rng_process(r);
 	while (virtio_worker_poll(&r->worker, &pfd, 1)) {

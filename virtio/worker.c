@@ -7,8 +7,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-int virtio_worker_start(struct virtio_worker *w, void *(*fn)(void *),
-			void *arg, struct krun_err **err)
+int virtio_worker_start(struct virtio_worker *w, void *(*fn)(void *), void *arg,
+			struct krun_err **err)
 {
 	sigset_t all, old;
 	int ret;
@@ -16,8 +16,8 @@ int virtio_worker_start(struct virtio_worker *w, void *(*fn)(void *),
 	w->running = false;
 	w->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (w->stop_fd < 0)
-		return krun_err_set_errno(err, errno,
-					  "virtio worker: cannot create an eventfd");
+		return krun_err_set_errno(
+			err, errno, "virtio worker: cannot create an eventfd");
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	ret = pthread_create(&w->thread, NULL, fn, arg);
@@ -25,8 +25,8 @@ int virtio_worker_start(struct virtio_worker *w, void *(*fn)(void *),
 	if (ret) {
 		close(w->stop_fd);
 		w->stop_fd = -1;
-		return krun_err_set_errno(err, ret,
-					  "virtio worker: cannot start a thread");
+		return krun_err_set_errno(
+			err, ret, "virtio worker: cannot start a thread");
 	}
 	w->running = true;
 	return 0;
@@ -55,8 +55,9 @@ bool virtio_worker_poll(const struct virtio_worker *w, struct pollfd *fds,
 	int ret;
 
 	for (unsigned int i = 0; i < n; i++)
-		all[i] = (struct pollfd){ .fd = fds[i].fd, .events = fds[i].events };
-	all[n] = (struct pollfd){ .fd = w->stop_fd, .events = POLLIN };
+		all[i] = (struct pollfd){.fd = fds[i].fd,
+					 .events = fds[i].events};
+	all[n] = (struct pollfd){.fd = w->stop_fd, .events = POLLIN};
 	do {
 		ret = poll(all, n + 1, -1);
 	} while (ret < 0 && errno == EINTR);

@@ -21,8 +21,8 @@ struct virtio_worker {
 };
 
 /* Start fn(arg) on a new thread. */
-int virtio_worker_start(struct virtio_worker *w, void *(*fn)(void *),
-			void *arg, struct krun_err **err);
+int virtio_worker_start(struct virtio_worker *w, void *(*fn)(void *), void *arg,
+			struct krun_err **err);
 
 /* Ask the worker to stop and join it. Safe when not running. */
 void virtio_worker_stop(struct virtio_worker *w);

@@ -100,7 +100,7 @@ bool fvq_get_used(struct fake_vq *q, uint32_t *id, uint32_t *len)
 
 bool fvq_wait_used(struct fake_vq *q, uint32_t *id, uint32_t *len, int ms)
 {
-	struct timespec ts = { 0, 1000000 };
+	struct timespec ts = {0, 1000000};
 
 	for (int i = 0; i < ms; i++) {
 		if (fvq_get_used(q, id, len))

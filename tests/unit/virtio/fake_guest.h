@@ -50,7 +50,8 @@ void fvq_set_desc(struct fake_vq *q, uint16_t i, uint64_t addr, uint32_t len,
 /* Put head on the avail ring and publish the index. */
 void fvq_publish(struct fake_vq *q, uint16_t head);
 /* Chain bufs into fresh descriptors and publish; returns the head. */
-uint16_t fvq_add(struct fake_vq *q, const struct fake_buf *bufs, unsigned int n);
+uint16_t fvq_add(struct fake_vq *q, const struct fake_buf *bufs,
+		 unsigned int n);
 /* Pop one used entry; false when none. */
 bool fvq_get_used(struct fake_vq *q, uint32_t *id, uint32_t *len);
 /* Wait (up to ms) for a used entry. */

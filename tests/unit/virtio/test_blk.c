@@ -85,10 +85,10 @@ static int request(struct fixture *f, uint32_t type, uint64_t sector,
 	memset(hdr + 4, 0, 4);
 	memcpy(hdr + 8, &sector, 8);
 	*(uint8_t *)fg_ptr(&f->d.g, f->status) = 0xee;
-	b[n++] = (struct fake_buf){ f->hdr, 16, false };
+	b[n++] = (struct fake_buf){f->hdr, 16, false};
 	if (len)
-		b[n++] = (struct fake_buf){ f->data, len, !to_device };
-	b[n++] = (struct fake_buf){ f->status, 1, true };
+		b[n++] = (struct fake_buf){f->data, len, !to_device};
+	b[n++] = (struct fake_buf){f->status, 1, true};
 	fvq_add(&f->d.vqs[0], b, n);
 	fdev_kick(&f->d, 0);
 	assert_true(fvq_wait_used(&f->d.vqs[0], &id, used, 2000));
@@ -124,7 +124,8 @@ static void test_get_id_and_unsupported(void **state)
 	start(f, false, "0123456789abcdefghij");
 	assert_int_equal(request(f, 8, 0, 20, false, &used), 0);
 	assert_int_equal(used, 21);
-	assert_memory_equal(fg_ptr(&f->d.g, f->data), "0123456789abcdefghij", 20);
+	assert_memory_equal(fg_ptr(&f->d.g, f->data), "0123456789abcdefghij",
+			    20);
 	assert_int_equal(request(f, 99, 0, 0, false, &used), 2);
 	assert_int_equal(used, 1);
 }
@@ -181,11 +182,16 @@ static void test_partial_sector_and_missing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_read_write_flush, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_get_id_and_unsupported, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_out_of_range, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_partial_sector_and_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_write_flush, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_get_id_and_unsupported,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_range, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_read_only, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_partial_sector_and_missing,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,7 +41,7 @@ static uint16_t tx_q(unsigned int port)
 
 static void give_rx(struct fixture *f, unsigned int q)
 {
-	struct fake_buf b = { fg_alloc(&f->d.g, BUF, 8), BUF, true };
+	struct fake_buf b = {fg_alloc(&f->d.g, BUF, 8), BUF, true};
 	uint16_t head = fvq_add(&f->d.vqs[q], &b, 1);
 
 	f->bufs[q][head] = b.gpa;
@@ -51,7 +51,7 @@ static void give_rx(struct fixture *f, unsigned int q)
 static void send_tx(struct fixture *f, unsigned int q, const void *data,
 		    uint32_t len, bool kick)
 {
-	struct fake_buf b = { fg_alloc(&f->d.g, len, 8), len, false };
+	struct fake_buf b = {fg_alloc(&f->d.g, len, 8), len, false};
 
 	memcpy(fg_ptr(&f->d.g, b.gpa), data, len);
 	fvq_add(&f->d.vqs[q], &b, 1);
@@ -91,8 +91,8 @@ static void recv_ctrl(struct fixture *f, uint32_t *id, uint16_t *ev,
 	give_rx(f, Q_CRX);
 }
 
-static void expect_ctrl(struct fixture *f, uint32_t id, uint16_t ev,
-			uint16_t v, const char *extra)
+static void expect_ctrl(struct fixture *f, uint32_t id, uint16_t ev, uint16_t v,
+			const char *extra)
 {
 	uint32_t gid;
 	uint16_t gev, gv;
@@ -109,9 +109,9 @@ static void expect_ctrl(struct fixture *f, uint32_t id, uint16_t ev,
 
 static void read_exact(int fd, const char *expect)
 {
-	char buf[BUF] = { 0 };
+	char buf[BUF] = {0};
 	size_t want = strlen(expect), got = 0;
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 
 	while (got < want) {
 		ssize_t n;
@@ -124,8 +124,8 @@ static void read_exact(int fd, const char *expect)
 	assert_string_equal(buf, expect);
 }
 
-static const char *const names[3] = { "krun-stdin", "krun-stdout",
-				      "krun-stderr" };
+static const char *const names[3] = {"krun-stdin", "krun-stdout",
+				     "krun-stderr"};
 
 static struct virtio_device *pipe_console(struct fixture *f)
 {
@@ -133,7 +133,7 @@ static struct virtio_device *pipe_console(struct fixture *f)
 		.stdin_fd = f->in[0],
 		.stdout_fd = f->out[1],
 		.stderr_fd = f->err[1],
-		.port_names = { names[0], names[1], names[2] },
+		.port_names = {names[0], names[1], names[2]},
 	};
 
 	return virtio_console_create(&o, NULL);
@@ -174,9 +174,9 @@ static void handshake(struct fixture *f, struct virtio_device *dev,
 {
 	uint32_t max;
 
-	assert_int_equal(fdev_start(&f->d, dev, 2 * (nports + 1), QSIZE,
-				    1ull << 1),
-			 0xf);
+	assert_int_equal(
+		fdev_start(&f->d, dev, 2 * (nports + 1), QSIZE, 1ull << 1),
+		0xf);
 	max = fdev_rd(&f->d, 0x104);
 	assert_int_equal(max, nports);
 	for (int i = 0; i < 8; i++)
@@ -184,8 +184,8 @@ static void handshake(struct fixture *f, struct virtio_device *dev,
 	send_ctrl(f, 0xffffffff, 0, 1); /* DEVICE_READY */
 	for (uint32_t i = 0; i < nports; i++)
 		expect_ctrl(f, i, 1, 0, NULL); /* PORT_ADD */
-	send_ctrl(f, 0, 3, 1); /* PORT_READY */
-	expect_ctrl(f, 0, 4, 1, NULL); /* CONSOLE_PORT */
+	send_ctrl(f, 0, 3, 1);		       /* PORT_READY */
+	expect_ctrl(f, 0, 4, 1, NULL);	       /* CONSOLE_PORT */
 }
 
 static void ports_ready_eof(struct fixture *f, bool stdin_eof)
@@ -218,7 +218,8 @@ static void test_pipe_mode_round_trip(void **state)
 	send_ctrl(f, 1, 6, 1);
 	assert_true(fvq_wait_used(&f->d.vqs[rx_q(1)], &head, &len, 2000));
 	assert_int_equal(len, 5);
-	assert_memory_equal(fg_ptr(&f->d.g, f->bufs[rx_q(1)][head]), "hello", 5);
+	assert_memory_equal(fg_ptr(&f->d.g, f->bufs[rx_q(1)][head]), "hello",
+			    5);
 	/* EOF on host stdin: PORT_OPEN(host_connected=0) for krun-stdin */
 	close(f->in[1]);
 	f->in[1] = -1;
@@ -238,7 +239,7 @@ static void test_drain_and_epipe(void **state)
 	struct virtio_device *dev = pipe_console(f);
 	struct fake_vq *q = &f->d.vqs[tx_q(2)];
 	uint32_t head, len;
-	char buf[16] = { 0 };
+	char buf[16] = {0};
 
 	handshake(f, dev, 4);
 	ports_ready(f);
@@ -280,8 +281,8 @@ static void expect_resize(struct fixture *f, uint16_t cols, uint16_t rows)
 static void test_terminal_mode(void **state)
 {
 	struct fixture *f = *state;
-	struct winsize ws = { .ws_row = 30, .ws_col = 100 };
-	struct virtio_console_opts o = { .terminal = true };
+	struct winsize ws = {.ws_row = 30, .ws_col = 100};
+	struct virtio_console_opts o = {.terminal = true};
 	struct virtio_device *dev;
 	struct termios t;
 	uint32_t head, len;
@@ -324,9 +325,8 @@ static void test_terminal_mode(void **state)
 static void test_bad_options(void **state)
 {
 	struct fixture *f = *state;
-	struct virtio_console_opts o = { .stdin_fd = f->in[0],
-					 .stdout_fd = -1,
-					 .stderr_fd = -1 };
+	struct virtio_console_opts o = {
+		.stdin_fd = f->in[0], .stdout_fd = -1, .stderr_fd = -1};
 	struct krun_err *err = NULL;
 
 	assert_null(virtio_console_create(&o, &err)); /* no port names */
@@ -352,10 +352,10 @@ static void test_output_file(void **state)
 		.stdin_fd = f->in[0],
 		.stdout_fd = f->out[1],
 		.stderr_fd = f->err[1],
-		.port_names = { names[0], names[1], names[2] },
+		.port_names = {names[0], names[1], names[2]},
 	};
 	struct virtio_device *dev;
-	char buf[64] = { 0 };
+	char buf[64] = {0};
 	int fd;
 
 	strcpy(f->outpath, "/tmp/krun-con-test-XXXXXX");
@@ -381,11 +381,16 @@ static void test_output_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_pipe_mode_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_drain_and_epipe, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_output_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_terminal_mode, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pipe_mode_round_trip,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drain_and_epipe, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_output_file, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_terminal_mode, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bad_options, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

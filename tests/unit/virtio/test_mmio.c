@@ -246,7 +246,7 @@ static void test_interrupts(void **state)
 
 	fdev_start(&f->fd, &f->dev.vdev, 2, 16, 0);
 	assert_false(fdev_irq_fired(&f->fd));
-	b = (struct fake_buf){ fg_alloc(&f->fd.g, 8, 8), 8, true };
+	b = (struct fake_buf){fg_alloc(&f->fd.g, 8, 8), 8, true};
 	fvq_add(&f->fd.vqs[0], &b, 1);
 	fvq_add(&f->fd.vqs[0], &b, 1);
 	struct vq_elem *e = malloc(sizeof(*e));
@@ -278,7 +278,7 @@ static void test_bad_device_description(void **state)
 {
 	struct fixture *f = *state;
 	struct virtio_dev_ops ops = t_ops;
-	struct tdev bad = { .vdev = { .ops = &ops } };
+	struct tdev bad = {.vdev = {.ops = &ops}};
 	struct krun_err *err = NULL;
 
 	ops.queue_max_size = 12;
@@ -291,14 +291,22 @@ static void test_bad_device_description(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_identity_and_bad_sizes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_features_offered, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_feature_negotiation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_queue_setup_and_reset, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_ring_needs_reset, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_config_space, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_interrupts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_device_description, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_identity_and_bad_sizes,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_features_offered, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_feature_negotiation, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_queue_setup_and_reset,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_ring_needs_reset,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_space, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_interrupts, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bad_device_description,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -84,7 +84,7 @@ static void test_simple_chain(void **state)
 {
 	struct fixture *f = *state;
 	uint64_t a = fg_alloc(&f->g, 16, 8), b = fg_alloc(&f->g, 32, 8);
-	struct fake_buf bufs[] = { { a, 16, false }, { b, 32, true } };
+	struct fake_buf bufs[] = {{a, 16, false}, {b, 32, true}};
 	uint32_t id, len;
 	uint16_t head;
 
@@ -275,7 +275,8 @@ static void test_bad_indirect(void **state)
 	fvq_publish(&f->fq, 0);
 	assert_int_equal(pop(f), -EINVAL);
 	/* table outside RAM */
-	fvq_set_desc(&f->fq, 0, FG_RAM_GPA + FG_RAM_SIZE - 16, 32, FD_INDIRECT, 0);
+	fvq_set_desc(&f->fq, 0, FG_RAM_GPA + FG_RAM_SIZE - 16, 32, FD_INDIRECT,
+		     0);
 	fvq_publish(&f->fq, 0);
 	assert_int_equal(pop(f), -EFAULT);
 	/* INDIRECT together with NEXT */
@@ -308,7 +309,7 @@ static void test_bad_indirect(void **state)
 static void push_one(struct fixture *f)
 {
 	uint64_t a = fg_alloc(&f->g, 8, 8);
-	struct fake_buf b = { a, 8, true };
+	struct fake_buf b = {a, 8, true};
 
 	fvq_add(&f->fq, &b, 1);
 	assert_int_equal(pop(f), 1);
@@ -335,10 +336,10 @@ static void test_event_idx_interrupts(void **state)
 {
 	struct fixture *f = *state;
 
-	push_one(f); /* used idx 1 */
+	push_one(f);				 /* used idx 1 */
 	assert_true(vq_needs_interrupt(&f->vq)); /* first one always */
 	fvq_set_used_event(&f->fq, 2); /* interrupt when idx passes 2 */
-	push_one(f); /* used idx 2 */
+	push_one(f);		       /* used idx 2 */
 	assert_false(vq_needs_interrupt(&f->vq));
 	push_one(f); /* used idx 3: entry 2 pushed */
 	assert_true(vq_needs_interrupt(&f->vq));
@@ -402,8 +403,8 @@ static void test_activate_checks(void **state)
 
 static void test_iov_helpers(void **state)
 {
-	char a[3], b[5], out[8] = { 0 };
-	struct iovec iov[] = { { a, sizeof(a) }, { b, sizeof(b) } };
+	char a[3], b[5], out[8] = {0};
+	struct iovec iov[] = {{a, sizeof(a)}, {b, sizeof(b)}};
 
 	assert_int_equal(iov_from_buf(iov, 2, 2, "xyzw", 4), 4);
 	assert_memory_equal(&a[2], "x", 1);
@@ -417,25 +418,43 @@ static void test_iov_helpers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_empty_ring, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_simple_chain, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_loop_is_caught, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_self_loop_is_caught, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_full_length_chain_ok, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_buffer_outside_ram, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_next_out_of_range, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_readable_after_writable, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_zero_length_skipped, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_total_length_overflow, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_corrupt_avail_idx, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_head_out_of_range, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_ring, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_simple_chain, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_loop_is_caught, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_self_loop_is_caught, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_full_length_chain_ok,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_buffer_outside_ram, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_next_out_of_range, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_readable_after_writable,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zero_length_skipped, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_total_length_overflow,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_avail_idx, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_head_out_of_range, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_indirect, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_indirect, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_interrupt_flag, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_event_idx_interrupts, setup_event_idx, teardown),
-		cmocka_unit_test_setup_teardown(test_event_idx_avail_event, setup_event_idx, teardown),
-		cmocka_unit_test_setup_teardown(test_used_flags_notification, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_activate_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_indirect, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_no_interrupt_flag, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_event_idx_interrupts,
+						setup_event_idx, teardown),
+		cmocka_unit_test_setup_teardown(test_event_idx_avail_event,
+						setup_event_idx, teardown),
+		cmocka_unit_test_setup_teardown(test_used_flags_notification,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_activate_checks, setup,
+						teardown),
 		cmocka_unit_test(test_iov_helpers),
 	};
 

@@ -29,8 +29,8 @@ static void test_fills_buffers(void **state)
 
 	assert_non_null(rng);
 	assert_int_equal(fdev_start(&d, rng, 1, 16, 0), 0xf);
-	b[0] = (struct fake_buf){ fg_alloc(&d.g, 64, 8), 64, true };
-	b[1] = (struct fake_buf){ fg_alloc(&d.g, 100, 8), 100, true };
+	b[0] = (struct fake_buf){fg_alloc(&d.g, 64, 8), 64, true};
+	b[1] = (struct fake_buf){fg_alloc(&d.g, 100, 8), 100, true};
 	head = fvq_add(&d.vqs[0], b, 2);
 	fdev_kick(&d, 0);
 	assert_true(fvq_wait_used(&d.vqs[0], &id, &len, 2000));
@@ -50,7 +50,7 @@ static void test_survives_bad_chain(void **state)
 	uint32_t id, len;
 
 	fdev_start(&d, rng, 1, 16, 0);
-	b = (struct fake_buf){ fg_alloc(&d.g, 32, 8), 32, true };
+	b = (struct fake_buf){fg_alloc(&d.g, 32, 8), 32, true};
 	fvq_set_desc(&d.vqs[0], 0, b.gpa, 32, FD_WRITE | FD_NEXT, 0);
 	fvq_publish(&d.vqs[0], 0);
 	d.vqs[0].next_desc = 1;
