@@ -56,16 +56,22 @@ int krun_err_set_errno(struct krun_err **err, int errnum, const char *fmt, ...)
 int krun_err_wrap(struct krun_err **err, const char *fmt, ...)
 {
 	char prefix[KRUN_ERR_MSG_MAX];
-	char old[KRUN_ERR_MSG_MAX];
+	char joined[2 * KRUN_ERR_MSG_MAX + 2];
 	va_list ap;
+	size_t n;
 
 	if (!err || !*err)
 		return -EINVAL;
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
-	memcpy(old, (*err)->msg, sizeof(old));
-	snprintf((*err)->msg, sizeof((*err)->msg), "%s: %s", prefix, old);
+	snprintf(joined, sizeof(joined), "%s: %s", prefix, (*err)->msg);
+	/* Truncate to the message buffer; the prefix wins over the tail. */
+	n = strlen(joined);
+	if (n >= sizeof((*err)->msg))
+		n = sizeof((*err)->msg) - 1;
+	memcpy((*err)->msg, joined, n);
+	(*err)->msg[n] = '\0';
 	return -(*err)->errnum;
 }
 

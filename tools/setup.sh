@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# One entry point for the README's two set-up commands, on a fresh Debian 12
+# machine, as root:
+#   tools/setup.sh run    install, build, run a program in a microVM
+#   tools/setup.sh test   install, build, run every test (what .ci/run does)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+PACKAGES=(
+	build-essential meson ninja-build pkg-config
+	libjson-c-dev libfdt-dev libseccomp-dev libcmocka-dev
+	linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio xz-utils
+	qemu-system-x86 qemu-utils busybox-static passt e2fsprogs debootstrap
+	crun python3
+)
+
+stage() { printf '==> %s\n' "$*"; }
+
+install_packages() {
+	local missing=()
+	for p in "${PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing+=("$p")
+	done
+	if [ ${#missing[@]} -eq 0 ]; then
+		stage "packages: all present"
+		return
+	fi
+	stage "packages: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+build() {
+	local dir=$1
+	shift
+	stage "build: $dir $*"
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" -Dwerror=true "$@"
+	fi
+	ninja -C "$dir"
+}
+
+cmd_test() {
+	install_packages
+	build build
+	build build-san -Dsanitize=true
+	stage "unit tests (plain build)"
+	meson test -C build --suite unit --print-errorlogs
+	stage "unit tests (ASan + UBSan)"
+	meson test -C build-san --suite unit --print-errorlogs
+	stage "system tests (emulated test host)"
+	meson test -C build --suite system --print-errorlogs
+}
+
+cmd_run() {
+	install_packages
+	build build
+	stage "run: see tools/run-example.sh"
+	"$top/tools/run-example.sh" "$top/build"
+}
+
+case "${1:-}" in
+test) cmd_test ;;
+run) cmd_run ;;
+*)
+	echo "usage: $0 run|test" >&2
+	exit 2
+	;;
+esac
