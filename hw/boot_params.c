@@ -76,10 +76,11 @@ static int set_initrd(struct boot_params_page *zp, const struct bp_setup *s,
 		return 0;
 	if (s->initrd_gpa < LAYOUT_HIMEM_START || s->initrd_gpa > low_end ||
 	    s->initrd_len > low_end - s->initrd_gpa)
-		return krun_err_set(err, EINVAL,
-				    "boot params: initrd at 0x%llx (%llu bytes) is not in low RAM",
-				    (unsigned long long)s->initrd_gpa,
-				    (unsigned long long)s->initrd_len);
+		return krun_err_set(
+			err, EINVAL,
+			"boot params: initrd at 0x%llx (%llu bytes) is not in low RAM",
+			(unsigned long long)s->initrd_gpa,
+			(unsigned long long)s->initrd_len);
 	/* Both lie below the 4 GiB MMIO gap, so the ext_ fields stay 0. */
 	zp->ramdisk_image = (uint32_t)s->initrd_gpa;
 	zp->ramdisk_size = (uint32_t)s->initrd_len;
@@ -93,10 +94,10 @@ int bp_build(struct boot_params_page *zp, const struct bp_setup *s,
 
 	if (s->cmdline_len == 0 || s->cmdline_len > BP_CMDLINE_MAX ||
 	    s->cmdline_gpa >= LAYOUT_EBDA_START)
-		return krun_err_set(err, EINVAL,
-				    "boot params: kernel command line of %u bytes at 0x%llx is invalid",
-				    s->cmdline_len,
-				    (unsigned long long)s->cmdline_gpa);
+		return krun_err_set(
+			err, EINVAL,
+			"boot params: kernel command line of %u bytes at 0x%llx is invalid",
+			s->cmdline_len, (unsigned long long)s->cmdline_gpa);
 	n = bp_build_e820(s->ram_bytes, zp->e820_table, BP_E820_MAX, err);
 	if (n < 0)
 		return n;

@@ -59,8 +59,7 @@ _Static_assert(sizeof(struct bp_e820_entry) == 20, "e820 entry");
 _Static_assert(sizeof(struct boot_params_page) == 4096, "zero page");
 _Static_assert(offsetof(struct boot_params_page, e820_entries) == 0x1e8, "");
 _Static_assert(offsetof(struct boot_params_page, header) == 0x202, "");
-_Static_assert(offsetof(struct boot_params_page, type_of_loader) == 0x210,
-	       "");
+_Static_assert(offsetof(struct boot_params_page, type_of_loader) == 0x210, "");
 _Static_assert(offsetof(struct boot_params_page, ramdisk_image) == 0x218, "");
 _Static_assert(offsetof(struct boot_params_page, cmd_line_ptr) == 0x228, "");
 _Static_assert(offsetof(struct boot_params_page, cmdline_size) == 0x238, "");
@@ -82,7 +81,7 @@ struct bp_setup {
 	uint64_t ram_bytes;
 	uint64_t cmdline_gpa;
 	uint32_t cmdline_len; /* terminating NUL included */
-	uint64_t initrd_gpa; /* 0 with initrd_len 0: none */
+	uint64_t initrd_gpa;  /* 0 with initrd_len 0: none */
 	uint64_t initrd_len;
 };
 

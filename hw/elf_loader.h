@@ -17,7 +17,7 @@
 struct elf_image {
 	uint64_t entry; /* guest-physical entry point */
 	uint64_t start; /* lowest loaded guest-physical address */
-	uint64_t end; /* first guest-physical byte after the image */
+	uint64_t end;	/* first guest-physical byte after the image */
 };
 
 /*

@@ -26,7 +26,8 @@ static bool cpu_has_hw_virt(void)
 int host_check_kvm_usable(struct krun_err **err)
 {
 	if (access("/sys/module/kvm_pvm", F_OK) == 0 || !cpu_has_hw_virt())
-		return krun_err_set(err, ENOTSUP,
-				    "this host's KVM (PVM, paravirtual nested KVM) cannot run a stock Linux guest kernel; use a host with hardware virtualization or the emulated test host");
+		return krun_err_set(
+			err, ENOTSUP,
+			"this host's KVM (PVM, paravirtual nested KVM) cannot run a stock Linux guest kernel; use a host with hardware virtualization or the emulated test host");
 	return 0;
 }

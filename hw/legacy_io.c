@@ -27,8 +27,8 @@ static void com1_irq(void *opaque)
  * input buffer empty, so the kernel's kb_wait() passes at once. Command
  * 0xFE pulses the CPU reset line: the guest asks for a reboot.
  */
-static void i8042_io(void *opaque, uint64_t offset, uint8_t *data,
-		     uint32_t len, bool is_write)
+static void i8042_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
+		     bool is_write)
 {
 	struct vm *vm = opaque;
 
@@ -64,8 +64,8 @@ int vm_register_legacy_devices(struct vm *vm, struct krun_err **err)
 {
 	int ret;
 
-	ret = io_bus_register(&vm->pio, LAYOUT_I8042_PORT,
-			      I8042_CMD_OFFSET + 1, i8042_io, vm, err);
+	ret = io_bus_register(&vm->pio, LAYOUT_I8042_PORT, I8042_CMD_OFFSET + 1,
+			      i8042_io, vm, err);
 	if (!ret && vm->opts.exit_port)
 		ret = io_bus_register(&vm->pio, vm->opts.exit_port, 4,
 				      exit_port_io, vm, err);

@@ -13,7 +13,7 @@
 #define MP_CPU_BSP 0x02
 #define MP_IOAPIC_ENABLED 0x01
 #define MP_CPU_SIGNATURE 0x600 /* family 6 */
-#define MP_CPU_FEATURES 0x201 /* FPU, APIC */
+#define MP_CPU_FEATURES 0x201  /* FPU, APIC */
 
 enum mp_entry_type {
 	MP_PROCESSOR = 0,
@@ -152,7 +152,7 @@ static uint8_t *put_bus_and_ioapic(uint8_t *p, unsigned int ncpus)
 	struct mpc_bus bus = {
 		.type = MP_BUS,
 		.busid = 0,
-		.bustype = { 'I', 'S', 'A', ' ', ' ', ' ' },
+		.bustype = {'I', 'S', 'A', ' ', ' ', ' '},
 	};
 	struct mpc_ioapic ioapic = {
 		.type = MP_IOAPIC,
@@ -174,18 +174,18 @@ static uint8_t *put_bus_and_ioapic(uint8_t *p, unsigned int ncpus)
 	return put_intsrc(p, MP_LINTR, MP_NMI, 0, 0xff, 1);
 }
 
-int mptable_build(uint8_t *buf, size_t buflen, uint64_t gpa,
-		  unsigned int ncpus, struct krun_err **err)
+int mptable_build(uint8_t *buf, size_t buflen, uint64_t gpa, unsigned int ncpus,
+		  struct krun_err **err)
 {
 	size_t size = mptable_size(ncpus);
-	struct mpf_intel mpf = { .signature = { '_', 'M', 'P', '_' } };
-	struct mpc_table mpc = { .signature = { 'P', 'C', 'M', 'P' } };
+	struct mpf_intel mpf = {.signature = {'_', 'M', 'P', '_'}};
+	struct mpc_table mpc = {.signature = {'P', 'C', 'M', 'P'}};
 	uint8_t *end;
 
 	if (ncpus == 0 || ncpus > MPTABLE_MAX_CPUS)
 		return krun_err_set(err, EINVAL,
-				    "MP table: %u CPUs (1..%u supported)", ncpus,
-				    MPTABLE_MAX_CPUS);
+				    "MP table: %u CPUs (1..%u supported)",
+				    ncpus, MPTABLE_MAX_CPUS);
 	if (buflen < size || gpa > UINT32_MAX - size)
 		return krun_err_set(err, ENOSPC,
 				    "MP table: %zu bytes do not fit at 0x%llx",
@@ -198,7 +198,8 @@ int mptable_build(uint8_t *buf, size_t buflen, uint64_t gpa,
 	memcpy(mpc.productid, "KRUN-RUN    ", 12);
 	mpc.length = (uint16_t)(end - buf - sizeof(mpf));
 	mpc.spec = MP_SPEC_REV;
-	mpc.oemcount = (uint16_t)(ncpus + 2 + LAYOUT_IOAPIC_PINS + MP_NUM_LINTS);
+	mpc.oemcount =
+		(uint16_t)(ncpus + 2 + LAYOUT_IOAPIC_PINS + MP_NUM_LINTS);
 	mpc.lapic = (uint32_t)LAYOUT_LAPIC_ADDR;
 	memcpy(buf + sizeof(mpf), &mpc, sizeof(mpc));
 	buf[sizeof(mpf) + offsetof(struct mpc_table, checksum)] =

@@ -32,7 +32,7 @@ size_t mptable_size(unsigned int ncpus);
  * Write the floating pointer and the configuration table after it into
  * buf, which the guest sees at guest-physical address gpa.
  */
-int mptable_build(uint8_t *buf, size_t buflen, uint64_t gpa,
-		  unsigned int ncpus, struct krun_err **err);
+int mptable_build(uint8_t *buf, size_t buflen, uint64_t gpa, unsigned int ncpus,
+		  struct krun_err **err);
 
 #endif

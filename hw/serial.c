@@ -7,7 +7,7 @@
 
 enum uart_reg {
 	UART_RX_TX = 0, /* DLL when DLAB */
-	UART_IER = 1, /* DLM when DLAB */
+	UART_IER = 1,	/* DLM when DLAB */
 	UART_IIR_FCR = 2,
 	UART_LCR = 3,
 	UART_MCR = 4,
@@ -98,8 +98,8 @@ static bool reg_write(struct serial *s, uint64_t reg, uint8_t v)
 			s->dlm = v;
 			return false;
 		}
-		s->thri_pending = (v & UART_IER_THRI) &&
-				  !(s->ier & UART_IER_THRI);
+		s->thri_pending =
+			(v & UART_IER_THRI) && !(s->ier & UART_IER_THRI);
 		s->ier = v & UART_IER_MASK;
 		return s->thri_pending;
 	case UART_IIR_FCR:
@@ -121,8 +121,8 @@ static bool reg_write(struct serial *s, uint64_t reg, uint8_t v)
 
 static uint8_t iir_read(struct serial *s)
 {
-	uint8_t fifo = s->fcr & UART_FCR_ENABLE_FIFO ? UART_IIR_FIFO_ENABLED
-						     : 0;
+	uint8_t fifo =
+		s->fcr & UART_FCR_ENABLE_FIFO ? UART_IIR_FIFO_ENABLED : 0;
 
 	if (s->thri_pending && (s->ier & UART_IER_THRI)) {
 		s->thri_pending = false;

@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "hw/cpuid.h"
+#include "hw/vcpu_cpuid.h"
 #include "hw/layout.h"
 #include "hw/vm_internal.h"
 #include "util/cleanup.h"
@@ -37,8 +37,8 @@ static int set_cpuid(struct vm *vm, struct vcpu *vcpu, struct krun_err **err)
 {
 	const struct kvm_cpuid2 *sup = vm->supported_cpuid;
 	uint32_t max = sup->nent + 1; /* room for the KVM signature leaf */
-	cleanup_free struct kvm_cpuid2 *c = calloc(
-		1, sizeof(*c) + max * sizeof(struct kvm_cpuid_entry2));
+	cleanup_free struct kvm_cpuid2 *c =
+		calloc(1, sizeof(*c) + max * sizeof(struct kvm_cpuid_entry2));
 	int ret;
 
 	if (!c)
@@ -51,31 +51,31 @@ static int set_cpuid(struct vm *vm, struct vcpu *vcpu, struct krun_err **err)
 	if (ret < 0)
 		return ret;
 	if (ioctl(vcpu->fd, KVM_SET_CPUID2, c) < 0)
-		return krun_err_set_errno(err, errno, "KVM_SET_CPUID2 (vCPU %u)",
-					  vcpu->index);
+		return krun_err_set_errno(
+			err, errno, "KVM_SET_CPUID2 (vCPU %u)", vcpu->index);
 	return 0;
 }
 
 static int set_msrs(struct vcpu *vcpu, struct krun_err **err)
 {
 	static const struct kvm_msr_entry reset[] = {
-		{ .index = MSR_IA32_SYSENTER_CS },
-		{ .index = MSR_IA32_SYSENTER_ESP },
-		{ .index = MSR_IA32_SYSENTER_EIP },
-		{ .index = MSR_STAR },
-		{ .index = MSR_LSTAR },
-		{ .index = MSR_CSTAR },
-		{ .index = MSR_SYSCALL_MASK },
-		{ .index = MSR_KERNEL_GS_BASE },
-		{ .index = MSR_IA32_MISC_ENABLE,
-		  .data = MISC_ENABLE_FAST_STRING },
-		{ .index = MSR_MTRR_DEF_TYPE, .data = MTRR_ENABLE_WRITEBACK },
+		{.index = MSR_IA32_SYSENTER_CS},
+		{.index = MSR_IA32_SYSENTER_ESP},
+		{.index = MSR_IA32_SYSENTER_EIP},
+		{.index = MSR_STAR},
+		{.index = MSR_LSTAR},
+		{.index = MSR_CSTAR},
+		{.index = MSR_SYSCALL_MASK},
+		{.index = MSR_KERNEL_GS_BASE},
+		{.index = MSR_IA32_MISC_ENABLE,
+		 .data = MISC_ENABLE_FAST_STRING},
+		{.index = MSR_MTRR_DEF_TYPE, .data = MTRR_ENABLE_WRITEBACK},
 	};
 	const size_t n = sizeof(reset) / sizeof(reset[0]);
 	struct {
 		struct kvm_msrs hdr;
 		struct kvm_msr_entry e[sizeof(reset) / sizeof(reset[0])];
-	} msrs = { .hdr.nmsrs = n };
+	} msrs = {.hdr.nmsrs = n};
 	int set;
 
 	memcpy(msrs.e, reset, sizeof(reset));
@@ -116,7 +116,7 @@ static int set_lapic(struct vcpu *vcpu, struct krun_err **err)
 
 static int set_fpu(struct vcpu *vcpu, struct krun_err **err)
 {
-	struct kvm_fpu fpu = { .fcw = 0x37f, .mxcsr = 0x1f80 };
+	struct kvm_fpu fpu = {.fcw = 0x37f, .mxcsr = 0x1f80};
 
 	if (ioctl(vcpu->fd, KVM_SET_FPU, &fpu) < 0)
 		return krun_err_set_errno(err, errno, "KVM_SET_FPU");
@@ -135,8 +135,8 @@ int vcpu_init(struct vm *vm, struct vcpu *vcpu, unsigned int index,
 	if (vcpu->fd < 0)
 		return krun_err_set_errno(err, errno, "KVM_CREATE_VCPU %u",
 					  index);
-	vcpu->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE,
-			 MAP_SHARED, vcpu->fd, 0);
+	vcpu->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 vcpu->fd, 0);
 	if (vcpu->run == MAP_FAILED) {
 		vcpu->run = NULL;
 		return krun_err_set_errno(err, errno, "map vCPU %u state",

@@ -14,7 +14,10 @@
 #include "hw/vm_internal.h"
 #include "util/cleanup.h"
 
-#define KVM_CAP(c) { c, #c }
+#define KVM_CAP(c)    \
+	{             \
+		c, #c \
+	}
 
 static const struct {
 	int cap;
@@ -36,11 +39,13 @@ static int open_kvm(struct vm *vm, struct krun_err **err)
 
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0 && errno == ENOENT)
-		return krun_err_set(err, ENOENT,
-				    "KVM is not available: `/dev/kvm` does not exist (load kvm_intel or kvm_amd, or use a host with hardware virtualization)");
+		return krun_err_set(
+			err, ENOENT,
+			"KVM is not available: `/dev/kvm` does not exist (load kvm_intel or kvm_amd, or use a host with hardware virtualization)");
 	if (vm->kvm_fd < 0 && (errno == EACCES || errno == EPERM))
-		return krun_err_set(err, errno,
-				    "no permission to open `/dev/kvm` (add this user to the group that owns it, usually `kvm`)");
+		return krun_err_set(
+			err, errno,
+			"no permission to open `/dev/kvm` (add this user to the group that owns it, usually `kvm`)");
 	if (vm->kvm_fd < 0)
 		return krun_err_set_errno(err, errno, "open `/dev/kvm`");
 	version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
@@ -68,14 +73,16 @@ static int check_opts(const struct vm *vm, const struct vm_opts *o,
 	if (max <= 0 || max > MPTABLE_MAX_CPUS)
 		max = MPTABLE_MAX_CPUS;
 	if (o->vcpus == 0 || o->vcpus > (unsigned int)max)
-		return krun_err_set(err, EINVAL,
-				    "%u vCPUs requested; this host supports 1 to %d",
-				    o->vcpus, max);
+		return krun_err_set(
+			err, EINVAL,
+			"%u vCPUs requested; this host supports 1 to %d",
+			o->vcpus, max);
 	if (o->ram_bytes < VM_MIN_RAM || o->ram_bytes % VM_RAM_ALIGN ||
 	    o->ram_bytes > (1ull << 46))
-		return krun_err_set(err, EINVAL,
-				    "guest RAM of %llu bytes: must be a multiple of 4 KiB from 32 MiB to 64 TiB",
-				    (unsigned long long)o->ram_bytes);
+		return krun_err_set(
+			err, EINVAL,
+			"guest RAM of %llu bytes: must be a multiple of 4 KiB from 32 MiB to 64 TiB",
+			(unsigned long long)o->ram_bytes);
 	return 0;
 }
 
@@ -101,9 +108,9 @@ static int add_slot(struct vm *vm, uint32_t slot, uint64_t gpa, void *host,
 	};
 
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
-		return krun_err_set_errno(err, errno,
-					  "KVM_SET_USER_MEMORY_REGION at 0x%llx",
-					  (unsigned long long)gpa);
+		return krun_err_set_errno(
+			err, errno, "KVM_SET_USER_MEMORY_REGION at 0x%llx",
+			(unsigned long long)gpa);
 	return gm_add_region(&vm->mem, gpa, size, host, err);
 }
 
@@ -113,8 +120,8 @@ static int setup_memory(struct vm *vm, struct krun_err **err)
 	uint64_t ram = vm->opts.ram_bytes;
 	int ret;
 
-	vm->ram_low_size = ram < LAYOUT_MMIO_GAP_START ? ram
-						       : LAYOUT_MMIO_GAP_START;
+	vm->ram_low_size =
+		ram < LAYOUT_MMIO_GAP_START ? ram : LAYOUT_MMIO_GAP_START;
 	vm->ram_high_size = ram - vm->ram_low_size;
 	vm->ram_low = map_ram(vm->ram_low_size);
 	if (!vm->ram_low)
@@ -126,16 +133,16 @@ static int setup_memory(struct vm *vm, struct krun_err **err)
 		return ret;
 	vm->ram_high = map_ram(vm->ram_high_size);
 	if (!vm->ram_high)
-		return krun_err_set_errno(err, errno,
-					  "allocate %llu bytes of guest RAM",
-					  (unsigned long long)vm->ram_high_size);
+		return krun_err_set_errno(
+			err, errno, "allocate %llu bytes of guest RAM",
+			(unsigned long long)vm->ram_high_size);
 	return add_slot(vm, 1, LAYOUT_MMIO_GAP_END, vm->ram_high,
 			vm->ram_high_size, err);
 }
 
 static int setup_irqchip(struct vm *vm, struct krun_err **err)
 {
-	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
 
 	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)LAYOUT_TSS_ADDR) <
 	    0)
@@ -153,14 +160,14 @@ static int setup_irqchip(struct vm *vm, struct krun_err **err)
 
 static int get_supported_cpuid(struct vm *vm, struct krun_err **err)
 {
-	vm->supported_cpuid = calloc(1, sizeof(struct kvm_cpuid2) +
-						VM_CPUID_MAX_ENTRIES *
-							sizeof(struct kvm_cpuid_entry2));
+	vm->supported_cpuid =
+		calloc(1, sizeof(struct kvm_cpuid2) +
+				  VM_CPUID_MAX_ENTRIES *
+					  sizeof(struct kvm_cpuid_entry2));
 	if (!vm->supported_cpuid)
 		return krun_err_set(err, ENOMEM, "allocate CPUID table");
 	vm->supported_cpuid->nent = VM_CPUID_MAX_ENTRIES;
-	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->supported_cpuid) <
-	    0)
+	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->supported_cpuid) < 0)
 		return krun_err_set_errno(err, errno,
 					  "KVM_GET_SUPPORTED_CPUID");
 	return 0;
@@ -170,8 +177,7 @@ static int create_vcpus(struct vm *vm, struct krun_err **err)
 {
 	vm->run_size = (size_t)ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if ((long)vm->run_size < (long)sizeof(struct kvm_run))
-		return krun_err_set_errno(err, errno,
-					  "KVM_GET_VCPU_MMAP_SIZE");
+		return krun_err_set_errno(err, errno, "KVM_GET_VCPU_MMAP_SIZE");
 	vm->vcpus = calloc(vm->opts.vcpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		return krun_err_set(err, ENOMEM, "allocate vCPUs");
@@ -192,12 +198,12 @@ static void kick_handler(int sig)
 
 static int install_kick_handler(struct krun_err **err)
 {
-	struct sigaction sa = { .sa_handler = kick_handler };
+	struct sigaction sa = {.sa_handler = kick_handler};
 
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(VM_KICK_SIGNAL, &sa, NULL) < 0)
-		return krun_err_set_errno(err, errno,
-					  "install the vCPU kick signal handler");
+		return krun_err_set_errno(
+			err, errno, "install the vCPU kick signal handler");
 	return 0;
 }
 
@@ -283,12 +289,13 @@ const struct guest_mem *vm_guest_mem(const struct vm *vm)
 int vm_add_irqfd(struct vm *vm, unsigned int gsi, int eventfd,
 		 struct krun_err **err)
 {
-	struct kvm_irqfd irqfd = { .fd = (uint32_t)eventfd, .gsi = gsi };
+	struct kvm_irqfd irqfd = {.fd = (uint32_t)eventfd, .gsi = gsi};
 
 	if (gsi >= LAYOUT_IOAPIC_PINS || eventfd < 0)
-		return krun_err_set(err, EINVAL,
-				    "irqfd: GSI %u (0..%d) or eventfd %d invalid",
-				    gsi, LAYOUT_IOAPIC_PINS - 1, eventfd);
+		return krun_err_set(
+			err, EINVAL,
+			"irqfd: GSI %u (0..%d) or eventfd %d invalid", gsi,
+			LAYOUT_IOAPIC_PINS - 1, eventfd);
 	if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0)
 		return krun_err_set_errno(err, errno, "KVM_IRQFD for GSI %u",
 					  gsi);
@@ -307,9 +314,10 @@ int vm_add_ioeventfd(struct vm *vm, uint64_t addr, uint32_t len,
 	};
 
 	if ((len != 1 && len != 2 && len != 4 && len != 8) || eventfd < 0)
-		return krun_err_set(err, EINVAL,
-				    "ioeventfd at 0x%llx: bad length %u or eventfd %d",
-				    (unsigned long long)addr, len, eventfd);
+		return krun_err_set(
+			err, EINVAL,
+			"ioeventfd at 0x%llx: bad length %u or eventfd %d",
+			(unsigned long long)addr, len, eventfd);
 	if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &ioev) < 0)
 		return krun_err_set_errno(err, errno, "KVM_IOEVENTFD at 0x%llx",
 					  (unsigned long long)addr);
@@ -318,7 +326,7 @@ int vm_add_ioeventfd(struct vm *vm, uint64_t addr, uint32_t len,
 
 static int irq_line(struct vm *vm, unsigned int gsi, uint32_t level)
 {
-	struct kvm_irq_level irq = { .irq = gsi, .level = level };
+	struct kvm_irq_level irq = {.irq = gsi, .level = level};
 
 	return ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq);
 }

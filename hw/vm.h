@@ -49,8 +49,8 @@ enum vm_stop_reason {
 	VM_STOP_GUEST_EXIT, /* status written to the exit port */
 	VM_STOP_RESET, /* guest reset: i8042 0xFE, or KVM system event reset */
 	VM_STOP_TRIPLE_FAULT, /* KVM_EXIT_SHUTDOWN */
-	VM_STOP_POWEROFF, /* KVM system event shutdown */
-	VM_STOP_REQUESTED, /* vm_request_stop() */
+	VM_STOP_POWEROFF,     /* KVM system event shutdown */
+	VM_STOP_REQUESTED,    /* vm_request_stop() */
 };
 
 struct vm_exit_info {
@@ -74,9 +74,9 @@ int vm_create(const struct vm_opts *opts, struct vm **out,
  * "8250.nr_uarts=0"); at most 2047 bytes in all. The initrd (may be NULL)
  * is copied to the top of RAM below the MMIO gap.
  */
-int vm_load_kernel(struct vm *vm, const char *vmlinux_path,
-		   const char *cmdline, const void *initrd, size_t initrd_len,
-		   struct krun_err **err) __attribute__((warn_unused_result));
+int vm_load_kernel(struct vm *vm, const char *vmlinux_path, const char *cmdline,
+		   const void *initrd, size_t initrd_len, struct krun_err **err)
+	__attribute__((warn_unused_result));
 
 struct io_bus *vm_mmio_bus(struct vm *vm);
 struct io_bus *vm_pio_bus(struct vm *vm);

@@ -60,7 +60,7 @@ static struct kvm_segment segment_of(uint64_t e, unsigned int index)
 static const uint64_t boot_gdt[GDT_ENTRIES] = {
 	[GDT_CODE] = 0x00af9b000000ffffull, /* 64-bit code, flat */
 	[GDT_DATA] = 0x00cf93000000ffffull, /* data, flat */
-	[GDT_TSS] = 0x00008b0000000fffull, /* busy 64-bit TSS */
+	[GDT_TSS] = 0x00008b0000000fffull,  /* busy 64-bit TSS */
 };
 
 static void set_long_mode_sregs(struct kvm_sregs *s)
@@ -103,8 +103,7 @@ int vcpu_setup_boot(struct vcpu *vcpu, uint64_t entry, uint64_t zero_page,
 }
 
 /* Identity map of the low 1 GiB with 2 MiB pages, plus the boot GDT. */
-static int write_page_tables(const struct guest_mem *gm,
-			     struct krun_err **err)
+static int write_page_tables(const struct guest_mem *gm, struct krun_err **err)
 {
 	uint64_t pml4 = LAYOUT_PDPT | PTE_PRESENT_RW;
 	uint64_t pdpt = LAYOUT_PD | PTE_PRESENT_RW;
@@ -131,9 +130,10 @@ static int write_cmdline(struct vm *vm, const char *cmdline, uint32_t *len,
 						 : "8250.nr_uarts=0");
 
 	if (n < 0 || (size_t)n >= sizeof(buf))
-		return krun_err_set(err, E2BIG,
-				    "kernel command line too long (%d bytes, at most %d)",
-				    n, BP_CMDLINE_MAX - 1);
+		return krun_err_set(
+			err, E2BIG,
+			"kernel command line too long (%d bytes, at most %d)",
+			n, BP_CMDLINE_MAX - 1);
 	*len = (uint32_t)n + 1;
 	if (gm_write(&vm->mem, LAYOUT_CMDLINE, buf, *len))
 		return krun_err_set(err, EFAULT, "write kernel command line");
@@ -151,11 +151,10 @@ static int place_initrd(struct vm *vm, const struct elf_image *img,
 	if (len == 0)
 		return 0;
 	if (len > low_end || ((low_end - len) & ~0xfffull) < img->end)
-		return krun_err_set(err, ENOMEM,
-				    "initrd of %zu bytes does not fit in guest RAM above the kernel (%llu MiB RAM)",
-				    len,
-				    (unsigned long long)(vm->opts.ram_bytes >>
-							 20));
+		return krun_err_set(
+			err, ENOMEM,
+			"initrd of %zu bytes does not fit in guest RAM above the kernel (%llu MiB RAM)",
+			len, (unsigned long long)(vm->opts.ram_bytes >> 20));
 	*gpa = (low_end - len) & ~0xfffull;
 	if (gm_write(&vm->mem, *gpa, initrd, len))
 		return krun_err_set(err, EFAULT, "write initrd to guest RAM");
@@ -182,9 +181,8 @@ static int write_boot_tables(struct vm *vm, const struct bp_setup *setup,
 	return write_page_tables(&vm->mem, err);
 }
 
-int vm_load_kernel(struct vm *vm, const char *vmlinux_path,
-		   const char *cmdline, const void *initrd, size_t initrd_len,
-		   struct krun_err **err)
+int vm_load_kernel(struct vm *vm, const char *vmlinux_path, const char *cmdline,
+		   const void *initrd, size_t initrd_len, struct krun_err **err)
 {
 	struct bp_setup setup = {
 		.ram_bytes = vm->opts.ram_bytes,

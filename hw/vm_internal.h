@@ -54,8 +54,7 @@ int vcpu_setup_boot(struct vcpu *vcpu, uint64_t entry, uint64_t zero_page,
 		    struct krun_err **err);
 
 /* hw/vm_run.c */
-void vm_stop_with(struct vm *vm, enum vm_stop_reason reason,
-		  uint32_t status);
+void vm_stop_with(struct vm *vm, enum vm_stop_reason reason, uint32_t status);
 
 /* hw/legacy_io.c: COM1 (when asked), i8042, the exit port. */
 int vm_register_legacy_devices(struct vm *vm, struct krun_err **err);

@@ -34,8 +34,8 @@ void vm_stop_with(struct vm *vm, enum vm_stop_reason reason, uint32_t status)
 {
 	pthread_mutex_lock(&vm->stop_lock);
 	if (!vm->stopping) {
-		vm->exit = (struct vm_exit_info){ .reason = reason,
-						  .status = status };
+		vm->exit = (struct vm_exit_info){.reason = reason,
+						 .status = status};
 		__atomic_store_n(&vm->stopping, true, __ATOMIC_RELEASE);
 	}
 	kick_vcpus_locked(vm);
@@ -65,8 +65,8 @@ static void handle_pio(struct vm *vm, struct kvm_run *run)
 	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
 
 	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
-		if (!io_bus_dispatch(&vm->pio, run->io.port, data,
-				     run->io.size, is_write) &&
+		if (!io_bus_dispatch(&vm->pio, run->io.port, data, run->io.size,
+				     is_write) &&
 		    !is_write)
 			memset(data, 0xff, run->io.size);
 }
@@ -112,15 +112,17 @@ static int handle_exit(struct vcpu *vcpu, struct krun_err **err)
 		handle_system_event(vm, run);
 		return 0;
 	case KVM_EXIT_INTERNAL_ERROR:
-		return krun_err_set(err, ENOTSUP,
-				    "this host's KVM cannot run the guest kernel (KVM_EXIT_INTERNAL_ERROR, suberror %u, vCPU %u)",
-				    run->internal.suberror, vcpu->index);
+		return krun_err_set(
+			err, ENOTSUP,
+			"this host's KVM cannot run the guest kernel (KVM_EXIT_INTERNAL_ERROR, suberror %u, vCPU %u)",
+			run->internal.suberror, vcpu->index);
 	case KVM_EXIT_FAIL_ENTRY:
-		return krun_err_set(err, ENOTSUP,
-				    "KVM could not enter the guest (hardware entry failure 0x%llx, vCPU %u)",
-				    (unsigned long long)run->fail_entry
-					    .hardware_entry_failure_reason,
-				    vcpu->index);
+		return krun_err_set(
+			err, ENOTSUP,
+			"KVM could not enter the guest (hardware entry failure 0x%llx, vCPU %u)",
+			(unsigned long long)
+				run->fail_entry.hardware_entry_failure_reason,
+			vcpu->index);
 	default:
 		return krun_err_set(err, ENOTSUP,
 				    "unexpected KVM exit %u on vCPU %u",

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "hw/cpuid.h"
+#include "hw/vcpu_cpuid.h"
 
 #include <errno.h>
 #include <string.h>
@@ -41,8 +41,7 @@ static uint32_t order_of(uint32_t n)
 	return bits;
 }
 
-static void fix_leaf1(struct kvm_cpuid_entry2 *e, uint32_t apic_id,
-		      uint32_t n)
+static void fix_leaf1(struct kvm_cpuid_entry2 *e, uint32_t apic_id, uint32_t n)
 {
 	e->ebx = (e->ebx & 0x0000ffffu) | (apic_id << 24) |
 		 ((n > 1 ? n : 1) << 16);
@@ -125,7 +124,7 @@ static void fix_amd_leaves(struct kvm_cpuid_entry2 *entries, uint32_t nent,
 	if (e) {
 		e->eax = apic_id;
 		e->ebx = apic_id & 0xffu; /* core id; 1 thread per core */
-		e->ecx = 0; /* node 0, 1 node per package */
+		e->ecx = 0;		  /* node 0, 1 node per package */
 	}
 }
 
@@ -137,8 +136,9 @@ static int add_kvm_signature(struct kvm_cpuid_entry2 *entries, uint32_t *nent,
 	e = cpuid_find(entries, *nent, CPUID_KVM_SIGNATURE_LEAF, 0);
 	if (!e) {
 		if (*nent >= max)
-			return krun_err_set(err, ENOSPC,
-					    "CPUID: no room for the KVM signature leaf");
+			return krun_err_set(
+				err, ENOSPC,
+				"CPUID: no room for the KVM signature leaf");
 		e = &entries[(*nent)++];
 		*e = (struct kvm_cpuid_entry2){
 			.function = CPUID_KVM_SIGNATURE_LEAF,
@@ -151,16 +151,15 @@ static int add_kvm_signature(struct kvm_cpuid_entry2 *entries, uint32_t *nent,
 	return 0;
 }
 
-int cpuid_filter(struct kvm_cpuid_entry2 *entries, uint32_t *nent,
-		 uint32_t max, uint32_t apic_id, uint32_t nr_vcpus,
-		 struct krun_err **err)
+int cpuid_filter(struct kvm_cpuid_entry2 *entries, uint32_t *nent, uint32_t max,
+		 uint32_t apic_id, uint32_t nr_vcpus, struct krun_err **err)
 {
 	bool intel = vendor_is_intel(entries, *nent);
 
 	if (nr_vcpus == 0 || apic_id >= nr_vcpus)
 		return krun_err_set(err, EINVAL,
-				    "CPUID: APIC id %u out of %u vCPUs", apic_id,
-				    nr_vcpus);
+				    "CPUID: APIC id %u out of %u vCPUs",
+				    apic_id, nr_vcpus);
 	for (uint32_t i = 0; i < *nent; i++) {
 		struct kvm_cpuid_entry2 *e = &entries[i];
 

@@ -11,10 +11,11 @@
  *  - leaf 0x40000000: "KVMKVMKVM" signature, added when missing.
  * Pure function over the entry array, so unit tests need no KVM.
  */
-#ifndef KRUN_HW_CPUID_H
-#define KRUN_HW_CPUID_H
+#ifndef KRUN_HW_VCPU_CPUID_H
+#define KRUN_HW_VCPU_CPUID_H
 
 #include <linux/kvm.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "util/err.h"
@@ -28,9 +29,8 @@
  * Rewrite entries[0..*nent) for the vCPU with APIC id apic_id out of
  * nr_vcpus. Entries may be appended up to max. Returns 0 or -ENOSPC.
  */
-int cpuid_filter(struct kvm_cpuid_entry2 *entries, uint32_t *nent,
-		 uint32_t max, uint32_t apic_id, uint32_t nr_vcpus,
-		 struct krun_err **err);
+int cpuid_filter(struct kvm_cpuid_entry2 *entries, uint32_t *nent, uint32_t max,
+		 uint32_t apic_id, uint32_t nr_vcpus, struct krun_err **err);
 
 /* The entry for (function, index), or NULL. */
 struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid_entry2 *entries,
