@@ -25,6 +25,7 @@ enum uart_reg {
 #define UART_FCR_ENABLE_FIFO 0x01
 #define UART_LSR_THRE 0x20
 #define UART_LSR_TEMT 0x40
+#define UART_MCR_OUT2 0x08 /* gates the IRQ output, as on a PC */
 #define UART_MCR_LOOP 0x10
 #define UART_MSR_DCD 0x80
 #define UART_MSR_DSR 0x20
@@ -171,6 +172,8 @@ void serial_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
 		irq = reg_write(s, offset, data[0]);
 	else
 		data[0] = reg_read(s, offset);
+	irq = irq &&
+	      (s->mcr & (UART_MCR_OUT2 | UART_MCR_LOOP)) == UART_MCR_OUT2;
 	pthread_mutex_unlock(&s->lock);
 	if (irq && s->raise_irq)
 		s->raise_irq(s->irq_opaque);
