@@ -239,11 +239,13 @@ int main(int argc, char **argv)
 	struct krun_err *err = NULL;
 	struct vm *vm = NULL;
 	double t0 = now_ms();
+	cleanup_free char *blob = NULL;
 	int status;
 
 	parse(argc, argv, &o);
 	if (o.blob_exit >= 0 &&
-	    !(o.kernel = write_blob_elf((uint32_t)o.blob_exit, o.blob_spin))) {
+	    !(o.kernel = blob =
+		      write_blob_elf((uint32_t)o.blob_exit, o.blob_spin))) {
 		perror("hw-boot: blob");
 		return 125;
 	}
