@@ -3,7 +3,7 @@
  * make-initramfs: writes the per-run initramfs krun-run would build, for
  * booting krun-init under another VMM (QEMU) as an independent check.
  *
- *   make-initramfs [options] OUT PROGRAM [ARG...]
+ *   make-initramfs -o OUT [options] PROGRAM [ARG...]
  *     --root-dir            root is the virtio-fs share KRUN_ROOT_TAG
  *     --root-dev PATH       root is this block device node (/dev/vda)
  *     --root-id ID          root is the virtio-blk disk with serial ID
@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lib/initramfs.h"
 
@@ -27,7 +28,7 @@
 struct opts {
 	struct krun_config cfg;
 	struct initramfs_params params;
-	const char *root_dev, *root_id, *fstype;
+	const char *out, *root_dev, *root_id, *fstype;
 	char *env[MAX_ITEMS + 1];
 	size_t n_env;
 	struct krun_share shares[MAX_ITEMS];
@@ -118,6 +119,9 @@ static void parse_opt(struct opts *o, int c, char *arg)
 	case 'k':
 		o->cfg.kernel_log = true;
 		break;
+	case 'o':
+		o->out = arg;
+		break;
 	case 'g':
 		o->params.shutdown_grace_ms = (uint32_t)atoi(arg);
 		break;
@@ -142,6 +146,18 @@ static void set_root(struct opts *o)
 	}
 	if (initramfs_default_params(&o->cfg, &o->params, &err) < 0)
 		die(krun_err_msg(err));
+}
+
+/* Overwrite only plain non-executable files: a slip in the arguments must
+ * not replace a program. */
+static void check_output(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return;
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 0111))
+		die("refusing to overwrite an executable or special file");
 }
 
 int main(int argc, char **argv)
@@ -173,18 +189,19 @@ int main(int argc, char **argv)
 
 	o.cfg.shares = o.shares;
 	o.cfg.rlimits = o.rlimits;
-	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "+o:", longopts, NULL)) != -1)
 		parse_opt(&o, c, optarg);
-	if (argc - optind < 2)
-		die("usage: make-initramfs [options] OUT PROGRAM [ARG...]");
-	o.cfg.exec_path = argv[optind + 1];
-	o.cfg.argv = &argv[optind + 2];
+	if (argc - optind < 1 || !o.out)
+		die("usage: make-initramfs -o OUT [options] PROGRAM [ARG...]");
+	o.cfg.exec_path = argv[optind];
+	o.cfg.argv = &argv[optind + 1];
 	grace = o.params.shutdown_grace_ms;
 	set_root(&o);
 	o.params.shutdown_grace_ms = grace;
 	if (initramfs_build(&o.cfg, &o.params, &buf, &len, &err) < 0)
 		die(krun_err_msg(err));
-	f = fopen(argv[optind], "wb");
+	check_output(o.out);
+	f = fopen(o.out, "wb");
 	if (!f || fwrite(buf, 1, len, f) != len || fclose(f) != 0)
 		die("cannot write the output");
 	free(buf);
