@@ -33,6 +33,7 @@ struct virtqueue {
 	uint16_t used_idx; /* next used entry to fill */
 	uint16_t signalled_used; /* used_idx at the last interrupt */
 	bool signalled_used_valid;
+	bool notify_off; /* device suppressed driver notifications */
 };
 
 /* One popped descriptor chain, as host iovecs into guest memory.
@@ -49,7 +50,8 @@ struct vq_elem {
 
 /*
  * Validate the ring addresses (alignment, inside guest RAM) when the driver
- * sets QueueReady. Returns 0 or a negative errno with err set.
+ * sets QueueReady. On success the indices start at 0 and ready is set.
+ * Returns 0 or a negative errno with err set.
  */
 int vq_activate(struct virtqueue *vq, struct krun_err **err);
 
@@ -57,13 +59,15 @@ int vq_activate(struct virtqueue *vq, struct krun_err **err);
  * Pop the next available chain into elem. Returns 1 when a chain was
  * popped, 0 when the ring is empty, and a negative errno when the chain is
  * malformed: elem->head is then valid, and the caller must vq_push(elem, 0)
- * to hand it back. A corrupt avail index (more than size entries ahead)
- * returns -EIO with elem->head == UINT16_MAX: the queue is broken and the
+ * to hand it back. A corrupt avail index (more than size entries ahead), or
+ * an avail entry naming a descriptor >= size, returns -EIO with
+ * elem->head == UINT16_MAX: the queue is broken and the
  * device should stop using it (set DEVICE_NEEDS_RESET).
  */
 int vq_pop(struct virtqueue *vq, struct vq_elem *elem, struct krun_err **err);
 
-/* Put a chain on the used ring with the number of bytes written. */
+/* Put a chain on the used ring with the number of bytes written. One
+ * thread at a time per queue (the device serialises its own queues). */
 int vq_push(struct virtqueue *vq, uint16_t head, uint32_t written);
 
 /* Whether the driver wants an interrupt for what was pushed since the last

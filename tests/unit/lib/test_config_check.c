@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: Apache-2.0
+/* config_check_startable: required pieces and not-yet-built features. */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "config_test_util.h"
+
+/* A config that passes: an executable and a root directory. */
+static int startable_setup(void **state)
+{
+	struct krun_config *cfg = config_new(NULL);
+
+	if (!cfg ||
+	    config_set_exec(cfg, "/bin/sh", NULL, (const char *const[]){NULL},
+			    NULL) ||
+	    config_set_root(cfg, "/srv/root", NULL))
+		return -1;
+	*state = cfg;
+	return 0;
+}
+
+#define START_TEST(fn) \
+	cmocka_unit_test_setup_teardown(fn, startable_setup, cfg_teardown)
+
+static void minimal_is_startable(void **state)
+{
+	EXPECT_OK(config_check_startable(*state, &err));
+}
+
+static void needs_exec(void **state)
+{
+	EXPECT_OK(config_set_root(*state, "/r", &err));
+	EXPECT_ERR(config_check_startable(*state, &err), EINVAL,
+		   "no executable set");
+}
+
+static void needs_root(void **state)
+{
+	struct krun_config *cfg = *state;
+
+	EXPECT_OK(config_set_exec(cfg, "/bin/sh", NULL, NULL, &err));
+	EXPECT_ERR(config_check_startable(cfg, &err), EINVAL, "no root");
+	EXPECT_OK(config_add_disk(cfg, "vda", "/a.img", 0, false, &err));
+	/* A disk that is not marked as root is not a root. */
+	EXPECT_ERR(config_check_startable(cfg, &err), EINVAL, "no root");
+	EXPECT_OK(config_set_root_disk_id(cfg, "vda", &err));
+	EXPECT_OK(config_check_startable(cfg, &err));
+	EXPECT_OK(config_set_root(cfg, "/r", &err));
+	EXPECT_ERR(config_check_startable(cfg, &err), EINVAL,
+		   "both a root directory (`/r`) and a root disk");
+}
+
+static void legacy_root_disk_is_a_root(void **state)
+{
+	struct krun_config *cfg = *state;
+
+	EXPECT_OK(config_set_exec(cfg, "/bin/sh", NULL, NULL, &err));
+	EXPECT_OK(config_set_legacy_root_disk(cfg, "/r.img", &err));
+	EXPECT_OK(config_check_startable(cfg, &err));
+}
+
+static void refused(struct krun_config *cfg, const char *feature)
+{
+	char expect[128];
+
+	snprintf(expect, sizeof(expect),
+		 "`%s` is not supported yet by this build", feature);
+	EXPECT_ERR(config_check_startable(cfg, &err), ENOTSUP, expect);
+}
+
+static void refuses_network_backends(void **state)
+{
+	struct krun_config *cfg = *state;
+	int sv[2];
+
+	EXPECT_OK(config_set_net_none(cfg, &err));
+	EXPECT_OK(config_check_startable(cfg, &err));
+	config_free(cfg);
+	startable_setup(state);
+	cfg = *state;
+	EXPECT_OK(config_set_net_passt(cfg, &err));
+	refused(cfg, "passt networking");
+	config_free(cfg);
+	startable_setup(state);
+	cfg = *state;
+	EXPECT_OK(config_set_gvproxy_path(cfg, "/gv.sock", &err));
+	refused(cfg, "gvproxy networking");
+	config_free(cfg);
+	startable_setup(state);
+	cfg = *state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	EXPECT_OK(config_set_passt_fd(cfg, sv[0], &err));
+	refused(cfg, "passt networking (caller's socket)");
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void refuses_port_maps_but_not_empty_ones(void **state)
+{
+	struct krun_config *cfg = *state;
+
+	EXPECT_OK(config_set_port_map(cfg, (const char *const[]){NULL}, &err));
+	EXPECT_OK(config_check_startable(cfg, &err));
+	EXPECT_OK(config_add_port(cfg, "8080:80", &err));
+	refused(cfg, "port mapping");
+}
+
+static void refuses_devices(void **state)
+{
+	struct krun_config *cfg = *state;
+
+	EXPECT_OK(config_add_vsock_port(cfg, 5, "/s", &err));
+	refused(cfg, "vsock ports");
+	config_free(cfg);
+	startable_setup(state);
+	cfg = *state;
+	EXPECT_OK(config_set_gpu(cfg, 0, 0, &err));
+	refused(cfg, "GPU");
+	cfg->gpu_enabled = false;
+	EXPECT_OK(config_set_snd(cfg, true, &err));
+	refused(cfg, "sound");
+	EXPECT_OK(config_set_snd(cfg, false, &err));
+	EXPECT_OK(config_set_tee_config_file(cfg, "/tee", &err));
+	refused(cfg, "TEE config");
+}
+
+static void refuses_oem_dax_qcow2(void **state)
+{
+	struct krun_config *cfg = *state;
+
+	EXPECT_OK(
+		config_set_oem_strings(cfg, (const char *const[]){NULL}, &err));
+	EXPECT_OK(config_check_startable(cfg, &err));
+	EXPECT_OK(config_set_oem_strings(cfg, (const char *const[]){"x", NULL},
+					 &err));
+	refused(cfg, "SMBIOS OEM strings");
+	EXPECT_OK(
+		config_set_oem_strings(cfg, (const char *const[]){NULL}, &err));
+	EXPECT_OK(config_add_share(cfg, "data", "/d", "/data", false, 0, &err));
+	EXPECT_OK(config_check_startable(cfg, &err));
+	EXPECT_OK(
+		config_add_share(cfg, "dax", "/d", NULL, false, 1 << 20, &err));
+	refused(cfg, "virtio-fs DAX window");
+	config_free(cfg);
+	startable_setup(state);
+	cfg = *state;
+	EXPECT_OK(config_add_disk(cfg, "raw", "/r", KRUN_FORMAT_RAW, 0, &err));
+	EXPECT_OK(config_check_startable(cfg, &err));
+	EXPECT_OK(config_add_disk(cfg, "q", "/q", KRUN_FORMAT_QCOW2, 0, &err));
+	refused(cfg, "qcow2 disks");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		START_TEST(minimal_is_startable),
+		CFG_TEST(needs_exec),
+		CFG_TEST(needs_root),
+		CFG_TEST(legacy_root_disk_is_a_root),
+		START_TEST(refuses_network_backends),
+		START_TEST(refuses_port_maps_but_not_empty_ones),
+		START_TEST(refuses_devices),
+		START_TEST(refuses_oem_dax_qcow2),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The JSON spec loader: malformed specs (each with its exact message), what
+ * `crun spec` writes (a committed copy and, when crun is installed, a fresh
+ * one), bundle-relative paths and key-order independence.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "lib/config.h"
+#include "lib/config_json.h"
+#include "lib/spec.h"
+
+static const char *fixture_dir;
+
+/* Load text; on failure return the message (caller frees), else NULL. */
+static char *load_error(const char *text)
+{
+	struct krun_config *cfg = config_new(NULL);
+	struct spec_result res;
+	struct krun_err *err = NULL;
+	char *msg = NULL;
+
+	assert_non_null(cfg);
+	if (spec_load_string(cfg, text, NULL, &res, &err) < 0) {
+		msg = strdup(krun_err_msg(err));
+		krun_err_free(&err);
+	}
+	config_free(cfg);
+	return msg;
+}
+
+static const struct {
+	const char *json;
+	const char *msg;
+} bad_specs[] = {
+	{"", "invalid JSON at line 1, column 1: unexpected end of input"},
+	{"{\n  \"process\": {",
+	 "invalid JSON at line 2, column 15: unexpected end of input"},
+	{"{} x",
+	 "invalid JSON at line 1, column 4: unexpected data after the document"},
+	{"[]", ".: expected an object"},
+	{"42", ".: expected an object"},
+	{"null", ".: expected an object"},
+	{"{\"ociVersion\":1}", ".ociVersion: expected a string"},
+	{"{\"process\":[]}", ".process: expected an object"},
+	{"{\"process\":{\"args\":\"sh\"}}", ".process.args: expected an array"},
+	{"{\"process\":{\"args\":[\"a\",\"b\",3]}}",
+	 ".process.args[2]: expected a string"},
+	{"{\"process\":{\"args\":[]}}", ".process.args: must not be empty"},
+	{"{\"process\":{\"args\":[\"a\\u0000b\"]}}",
+	 ".process.args[0]: contains a NUL character"},
+	{"{\"process\":{\"args\":[\"\"]}}",
+	 ".process.args: empty executable path"},
+	{"{\"process\":{\"args\":[\"sh\"],\"env\":[\"NOEQ\"]}}",
+	 ".process.env: invalid environment entry `NOEQ`: expected KEY=VALUE"},
+	{"{\"process\":{\"env\":null}}", ".process.env: expected an array"},
+	{"{\"process\":{\"cwd\":5}}", ".process.cwd: expected a string"},
+	{"{\"process\":{\"terminal\":\"yes\"}}",
+	 ".process.terminal: expected a boolean"},
+	{"{\"process\":{\"user\":{\"uid\":-1,\"gid\":0}}}",
+	 ".process.user.uid: must be between 0 and 4294967295"},
+	{"{\"process\":{\"user\":{\"uid\":4294967296,\"gid\":0}}}",
+	 ".process.user.uid: must be between 0 and 4294967295"},
+	{"{\"process\":{\"user\":{\"gid\":0}}}", ".process.user.uid: missing"},
+	{"{\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":1}]}}",
+	 ".process.rlimits[0].hard: missing"},
+	{"{\"process\":{\"rlimits\":{}}}",
+	 ".process.rlimits: expected an array"},
+	{"{\"root\":{\"path\":7}}", ".root.path: expected a string"},
+	{"{\"root\":{\"path\":\"\"}}", ".root.path: empty root directory path"},
+	{"{\"root\":{\"readonly\":1}}", ".root.readonly: expected a boolean"},
+	{"{\"hostname\":\"\"}", ".hostname: empty hostname"},
+	{"{\"mounts\":{}}", ".mounts: expected an array"},
+	{"{\"mounts\":[7]}", ".mounts[0]: expected an object"},
+	{"{\"mounts\":[{\"type\":\"bind\",\"destination\":\"/d\"}]}",
+	 ".mounts[0].source: missing"},
+	{"{\"mounts\":[{\"type\":\"bind\",\"source\":\"/s\",\"destination\":\"/d\",\"options\":[\"ro\",1]}]}",
+	 ".mounts[0].options[1]: expected a string"},
+	{"{\"krun\":[]}", ".krun: expected an object"},
+	{"{\"krun\":{\"vcpu\":2}}", ".krun.vcpu: unknown key"},
+	{"{\"krun\":{\"vcpus\":0}}",
+	 ".krun.vcpus: invalid vCPU count `0`: must be 1..64"},
+	{"{\"krun\":{\"vcpus\":1.5}}", ".krun.vcpus: expected an integer"},
+	{"{\"krun\":{\"memory\":true}}",
+	 ".krun.memory: expected an integer (MiB) or a size string"},
+	{"{\"krun\":{\"memory\":32}}",
+	 ".krun.memory: invalid RAM size `32` MiB: must be 64..1048576 MiB"},
+	{"{\"krun\":{\"disks\":[{\"id\":\"d\",\"path\":\"/x\",\"format\":\"vmdk\"}]}}",
+	 ".krun.disks[0].format: unknown format `vmdk` (expected raw or qcow2)"},
+	{"{\"krun\":{\"disks\":[{\"id\":\"d\",\"path\":\"/x\",\"size\":1}]}}",
+	 ".krun.disks[0].size: unknown key"},
+	{"{\"krun\":{\"disks\":[{\"path\":\"/x\"}]}}",
+	 ".krun.disks[0].id: missing"},
+	{"{\"krun\":{\"volumes\":[{\"tag\":\"t\"}]}}",
+	 ".krun.volumes[0].hostPath: missing"},
+	{"{\"krun\":{\"net\":{\"mode\":\"tsi\"}}}",
+	 ".krun.net.mode: unknown mode `tsi` (expected none, passt or gvproxy)"},
+	{"{\"krun\":{\"net\":{\"mode\":\"gvproxy\"}}}",
+	 ".krun.net.path: missing (mode `gvproxy` needs it)"},
+	{"{\"krun\":{\"net\":{\"mode\":\"none\",\"path\":\"/s\"}}}",
+	 ".krun.net.path: only valid with mode `gvproxy`"},
+	{"{\"krun\":{\"net\":{\"proto\":\"tcp\"}}}",
+	 ".krun.net.proto: unknown key"},
+	{"{\"krun\":{\"vsock\":[{\"port\":\"1\",\"path\":\"/s\"}]}}",
+	 ".krun.vsock[0].port: expected an integer"},
+	{"{\"krun\":{\"logLevel\":\"chatty\"}}",
+	 ".krun.logLevel: invalid log level `chatty` (expected 0-5 or off, error, warn, info, debug, trace)"},
+	{"{\"krun\":{\"gpu\":{\"virglFlags\":-1}}}",
+	 ".krun.gpu.virglFlags: must be between 0 and 4294967295"},
+	{"{\"krun\":{\"gpu\":{\"shmSize\":\"1Q\"}}}",
+	 ".krun.gpu.shmSize: invalid size `1Q` (expected bytes, optionally with a K, M, G or T suffix)"},
+	{"{\"krun\":{\"smbiosOemStrings\":[1]}}",
+	 ".krun.smbiosOemStrings[0]: expected a string"},
+	{"{\"krun\":{\"sound\":\"on\"}}", ".krun.sound: expected a boolean"},
+	{"{\"krun\":{\"kernelLog\":1}}", ".krun.kernelLog: expected a boolean"},
+};
+
+static void test_bad_specs(void **state)
+{
+	size_t failed = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_specs) / sizeof(bad_specs[0]); i++) {
+		char *msg = load_error(bad_specs[i].json);
+
+		if (!msg || strcmp(msg, bad_specs[i].msg) != 0) {
+			print_error(
+				"spec %zu `%s`:\n  got  `%s`\n  want `%s`\n", i,
+				bad_specs[i].json, msg ? msg : "(success)",
+				bad_specs[i].msg);
+			failed++;
+		}
+		free(msg);
+	}
+	assert_int_equal(failed, 0);
+}
+
+/* Setter errors keep the setter's own words behind the JSON path. */
+static void test_setter_errors_are_wrapped(void **state)
+{
+	char *msg;
+
+	(void)state;
+	msg = load_error("{\"krun\":{\"ports\":[\"80\"]}}");
+	assert_non_null(msg);
+	assert_true(strncmp(msg, ".krun.ports[0]: ", 16) == 0);
+	free(msg);
+	msg = load_error("{\"krun\":{\"net\":{\"mac\":\"01:02\"}}}");
+	assert_non_null(msg);
+	assert_true(strncmp(msg, ".krun.net.mac: ", 15) == 0);
+	free(msg);
+	msg = load_error(
+		"{\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_BOGUS\","
+		"\"soft\":1,\"hard\":2}]}}");
+	assert_non_null(msg);
+	assert_true(strncmp(msg, ".process.rlimits[0]: ", 21) == 0);
+	free(msg);
+}
+
+static struct krun_config *load_ok(const char *text, const char *base,
+				   struct spec_result *res)
+{
+	struct krun_config *cfg = config_new(NULL);
+	struct krun_err *err = NULL;
+
+	assert_non_null(cfg);
+	if (spec_load_string(cfg, text, base, res, &err) < 0)
+		fail_msg("load failed: %s", krun_err_msg(err));
+	return cfg;
+}
+
+static void assert_crun_spec(struct krun_config *cfg)
+{
+	assert_string_equal(cfg->root_dir, "bundle/rootfs");
+	assert_true(cfg->root_read_only);
+	assert_string_equal(cfg->exec_path, "sh");
+	assert_null(cfg->argv[0]);
+	assert_string_equal(cfg->envp[0], "PATH=/usr/local/sbin:/usr/local/bin:"
+					  "/usr/sbin:/usr/bin:/sbin:/bin");
+	assert_string_equal(cfg->envp[1], "TERM=xterm");
+	assert_null(cfg->envp[2]);
+	assert_string_equal(cfg->workdir, "/");
+	assert_string_equal(cfg->hostname, "crun");
+	assert_true(cfg->terminal);
+	assert_true(cfg->has_user);
+	assert_int_equal(cfg->uid, 0);
+	assert_int_equal(cfg->gid, 0);
+	assert_int_equal(cfg->n_rlimits, 1);
+	assert_int_equal(cfg->rlimits[0].resource, RLIMIT_NOFILE);
+	assert_int_equal(cfg->rlimits[0].cur, 1024);
+	assert_int_equal(cfg->rlimits[0].max, 1024);
+	assert_int_equal(cfg->n_shares, 0); /* proc, tmpfs, ... are not binds */
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!f)
+		return NULL;
+	n = getdelim(&buf, &cap, '\0', f);
+	fclose(f);
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static void test_crun_fixtures(void **state)
+{
+	const char *names[] = {"crun-spec-rootless.json", "crun-spec.json"};
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		char path[4096];
+		struct spec_result res;
+		struct krun_config *cfg;
+		char *text;
+
+		snprintf(path, sizeof(path), "%s/%s", fixture_dir, names[i]);
+		text = slurp(path);
+		assert_non_null(text);
+		cfg = load_ok(text, "bundle", &res);
+		assert_true(res.args_set);
+		assert_true(res.env_set);
+		assert_crun_spec(cfg);
+		config_free(cfg);
+		free(text);
+	}
+}
+
+/* A fresh `crun spec` from the installed crun must load unmodified. */
+static void test_crun_spec_live(void **state)
+{
+	const char *variants[] = {"crun spec --rootless", "crun spec"};
+	char dir[] = "/tmp/krun-spec-XXXXXX";
+
+	(void)state;
+	if (system("command -v crun >/dev/null 2>&1") != 0)
+		skip();
+	assert_non_null(mkdtemp(dir));
+	for (size_t i = 0; i < 2; i++) {
+		char cmd[256], path[256];
+		struct spec_result res;
+		struct krun_config *cfg;
+		struct krun_err *err = NULL;
+
+		snprintf(cmd, sizeof(cmd), "cd %s && rm -f config.json && %s",
+			 dir, variants[i]);
+		assert_int_equal(system(cmd), 0);
+		snprintf(path, sizeof(path), "%s/config.json", dir);
+		cfg = config_new(NULL);
+		if (spec_load_file(cfg, path, "bundle", &res, &err) < 0)
+			fail_msg("%s: %s", variants[i], krun_err_msg(err));
+		assert_crun_spec(cfg);
+		config_free(cfg);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+static void test_bundle_relative_paths(void **state)
+{
+	const char *spec =
+		"{\"root\":{\"path\":\"rootfs\"},"
+		"\"mounts\":[{\"type\":\"proc\",\"source\":\"proc\",\"destination\":\"/proc\"},"
+		"{\"type\":\"bind\",\"source\":\"data\",\"destination\":\"/data\",\"options\":[\"rbind\",\"ro\"]},"
+		"{\"source\":\"/abs\",\"destination\":\"/abs\",\"options\":[\"bind\",\"ro\",\"rw\"]}],"
+		"\"krun\":{\"kernel\":\"vmlinux\",\"consoleOutput\":\"/var/log/c\","
+		"\"disks\":[{\"id\":\"d\",\"path\":\"d.img\",\"readonly\":true}],"
+		"\"vsock\":[{\"port\":5,\"path\":\"v.sock\"}]}}";
+	struct spec_result res;
+	struct krun_config *cfg = load_ok(spec, "/b", &res);
+
+	assert_string_equal(cfg->root_dir, "/b/rootfs");
+	assert_int_equal(cfg->n_shares, 2);
+	assert_string_equal(cfg->shares[0].tag, "mount1");
+	assert_string_equal(cfg->shares[0].host_path, "/b/data");
+	assert_string_equal(cfg->shares[0].guest_path, "/data");
+	assert_true(cfg->shares[0].read_only);
+	assert_string_equal(cfg->shares[1].tag, "mount2");
+	assert_string_equal(cfg->shares[1].host_path, "/abs");
+	assert_false(cfg->shares[1].read_only); /* the last of ro/rw wins */
+	assert_string_equal(cfg->kernel_path, "/b/vmlinux");
+	assert_string_equal(cfg->console_output, "/var/log/c");
+	assert_string_equal(cfg->disks[0].path, "/b/d.img");
+	assert_true(cfg->disks[0].read_only);
+	assert_string_equal(cfg->vsock_ports[0].path, "/b/v.sock");
+	assert_false(res.args_set);
+	assert_false(res.env_set);
+	config_free(cfg);
+
+	/* Without a bundle, paths stay as written. */
+	cfg = load_ok(spec, NULL, &res);
+	assert_string_equal(cfg->root_dir, "rootfs");
+	assert_string_equal(cfg->shares[0].host_path, "data");
+	config_free(cfg);
+}
+
+static char *json_of(const char *spec)
+{
+	struct spec_result res;
+	struct krun_config *cfg = load_ok(spec, NULL, &res);
+	char *json = NULL;
+
+	assert_int_equal(config_to_json(cfg, &json, NULL), 0);
+	config_free(cfg);
+	return json;
+}
+
+/* Handlers run in table order, so key order in the document is irrelevant. */
+static void test_key_order_irrelevant(void **state)
+{
+	char *a = json_of(
+		"{\"process\":{\"args\":[\"sh\"],\"env\":[\"A=1\"]},"
+		"\"krun\":{\"disks\":[{\"id\":\"r\",\"path\":\"/r\",\"root\":true}],"
+		"\"memory\":\"2G\",\"vcpus\":4}}");
+	char *b = json_of(
+		"{\"krun\":{\"vcpus\":4,\"memory\":2048,"
+		"\"disks\":[{\"root\":true,\"path\":\"/r\",\"id\":\"r\"}]},"
+		"\"process\":{\"env\":[\"A=1\"],\"args\":[\"sh\"]}}");
+
+	(void)state;
+	assert_string_equal(a, b);
+	assert_non_null(strstr(a, "\"memoryMiB\": 2048"));
+	assert_non_null(strstr(a, "\"disk\": \"r\""));
+	free(a);
+	free(b);
+}
+
+static void test_unknown_oci_keys_ignored(void **state)
+{
+	char *json =
+		json_of("{\"annotations\":{\"a\":\"b\"},\"linux\":{},"
+			"\"process\":{\"args\":[\"x\"],\"capabilities\":{},"
+			"\"user\":{\"uid\":1,\"gid\":2,\"umask\":18}}}");
+
+	(void)state;
+	assert_non_null(strstr(json, "\"uid\": 1"));
+	free(json);
+}
+
+static void test_parse_helpers(void **state)
+{
+	uint64_t bytes;
+	uint32_t level;
+
+	(void)state;
+	assert_int_equal(spec_parse_size("64M", &bytes, NULL), 0);
+	assert_int_equal(bytes, 64ull << 20);
+	assert_int_equal(spec_parse_size("1t", &bytes, NULL), 0);
+	assert_int_equal(bytes, 1ull << 40);
+	assert_int_equal(spec_parse_size("12", &bytes, NULL), 0);
+	assert_int_equal(bytes, 12);
+	assert_true(spec_parse_size("", &bytes, NULL) < 0);
+	assert_true(spec_parse_size("-1", &bytes, NULL) < 0);
+	assert_true(spec_parse_size("1MB", &bytes, NULL) < 0);
+	assert_true(spec_parse_size("99999999999T", &bytes, NULL) < 0);
+	assert_int_equal(spec_parse_log_level("DEBUG", &level, NULL), 0);
+	assert_int_equal(level, 4);
+	assert_int_equal(spec_parse_log_level("0", &level, NULL), 0);
+	assert_int_equal(level, 0);
+	assert_true(spec_parse_log_level("6", &level, NULL) < 0);
+	assert_true(spec_parse_log_level("", &level, NULL) < 0);
+}
+
+int main(int argc, char *argv[])
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_specs),
+		cmocka_unit_test(test_setter_errors_are_wrapped),
+		cmocka_unit_test(test_crun_fixtures),
+		cmocka_unit_test(test_crun_spec_live),
+		cmocka_unit_test(test_bundle_relative_paths),
+		cmocka_unit_test(test_key_order_irrelevant),
+		cmocka_unit_test(test_unknown_oci_keys_ignored),
+		cmocka_unit_test(test_parse_helpers),
+	};
+
+	fixture_dir = argc > 1 ? argv[1] : "tests/unit/lib/fixtures";
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

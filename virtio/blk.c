@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: Apache-2.0
+/* virtio-blk device: request parsing and bounds checks; I/O by backend. */
+#include "virtio/blk.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+#include "virtio/worker.h"
+
+#define BLK_QUEUE_SIZE 256
+#define BLK_SECTOR 512ull
+#define BLK_SIZE_MAX (1u << 20)
+
+#define VIRTIO_BLK_F_SIZE_MAX 1
+#define VIRTIO_BLK_F_SEG_MAX 2
+#define VIRTIO_BLK_F_RO 5
+#define VIRTIO_BLK_F_BLK_SIZE 6
+#define VIRTIO_BLK_F_FLUSH 9
+
+#define VIRTIO_BLK_T_IN 0
+#define VIRTIO_BLK_T_OUT 1
+#define VIRTIO_BLK_T_FLUSH 4
+#define VIRTIO_BLK_T_GET_ID 8
+
+#define VIRTIO_BLK_S_OK 0
+#define VIRTIO_BLK_S_IOERR 1
+#define VIRTIO_BLK_S_UNSUPP 2
+
+struct blk_config {
+	uint64_t capacity;
+	uint32_t size_max;
+	uint32_t seg_max;
+	uint16_t cylinders;
+	uint8_t heads;
+	uint8_t sectors;
+	uint32_t blk_size;
+} __attribute__((packed));
+
+struct blk_req_hdr {
+	uint32_t type;
+	uint32_t reserved;
+	uint64_t sector;
+};
+
+struct blk_dev {
+	struct virtio_device vdev;
+	struct blk_backend *backend;
+	char id[VIRTIO_BLK_ID_BYTES];
+	struct blk_config config;
+	struct virtio_worker worker;
+	struct virtqueue *vq;
+	int notify_fd;
+	bool broken;
+	struct vq_elem elem;
+	struct iovec data[VQ_MAX_IOV];
+};
+
+static uint64_t blk_features(struct virtio_device *dev)
+{
+	struct blk_dev *d = dev->priv;
+	uint64_t f = (1ull << VIRTIO_BLK_F_SIZE_MAX) |
+		     (1ull << VIRTIO_BLK_F_SEG_MAX) |
+		     (1ull << VIRTIO_BLK_F_BLK_SIZE) |
+		     (1ull << VIRTIO_BLK_F_FLUSH);
+
+	if (d->backend->read_only)
+		f |= 1ull << VIRTIO_BLK_F_RO;
+	return f;
+}
+
+static void blk_config_read(struct virtio_device *dev, uint64_t offset,
+			    uint8_t *data, uint32_t len)
+{
+	struct blk_dev *d = dev->priv;
+
+	if (offset < sizeof(d->config) && len <= sizeof(d->config) - offset)
+		memcpy(data, (uint8_t *)&d->config + offset, len);
+}
+
+/* dst = the [skip, skip + len) bytes of src; returns the iovec count. */
+static unsigned int iov_slice(const struct iovec *src, unsigned int n,
+			      size_t skip, size_t len, struct iovec *dst)
+{
+	unsigned int out = 0;
+
+	for (unsigned int i = 0; i < n && len; i++) {
+		size_t chunk;
+
+		if (skip >= src[i].iov_len) {
+			skip -= src[i].iov_len;
+			continue;
+		}
+		chunk = src[i].iov_len - skip;
+		if (chunk > len)
+			chunk = len;
+		dst[out++] = (struct iovec){(uint8_t *)src[i].iov_base + skip,
+					    chunk};
+		len -= chunk;
+		skip = 0;
+	}
+	return out;
+}
+
+static bool in_range(const struct blk_dev *d, uint64_t sector, size_t len)
+{
+	uint64_t sectors = d->config.capacity;
+
+	if (len % BLK_SECTOR) {
+		log_debug("virtio-blk: length %zu not sector aligned", len);
+		return false;
+	}
+	return sector <= sectors && len / BLK_SECTOR <= sectors - sector;
+}
+
+static uint8_t blk_read(struct blk_dev *d, const struct vq_elem *e,
+			uint64_t sector, uint32_t *written)
+{
+	size_t len = e->in_len - 1;
+	unsigned int n;
+
+	if (!in_range(d, sector, len))
+		return VIRTIO_BLK_S_IOERR;
+	n = iov_slice(e->in, e->n_in, 0, len, d->data);
+	if (len && d->backend->ops->readv(d->backend, d->data, n,
+					  sector * BLK_SECTOR) < 0)
+		return VIRTIO_BLK_S_IOERR;
+	*written = (uint32_t)len;
+	return VIRTIO_BLK_S_OK;
+}
+
+static uint8_t blk_write(struct blk_dev *d, const struct vq_elem *e,
+			 uint64_t sector)
+{
+	size_t len = e->out_len - sizeof(struct blk_req_hdr);
+	unsigned int n;
+
+	if (d->backend->read_only || !in_range(d, sector, len))
+		return VIRTIO_BLK_S_IOERR;
+	n = iov_slice(e->out, e->n_out, sizeof(struct blk_req_hdr), len,
+		      d->data);
+	if (len && d->backend->ops->writev(d->backend, d->data, n,
+					   sector * BLK_SECTOR) < 0)
+		return VIRTIO_BLK_S_IOERR;
+	return VIRTIO_BLK_S_OK;
+}
+
+static uint8_t blk_get_id(struct blk_dev *d, const struct vq_elem *e,
+			  uint32_t *written)
+{
+	*written = (uint32_t)iov_from_buf(
+		e->in, e->n_in, 0, d->id,
+		e->in_len - 1 < sizeof(d->id) ? e->in_len - 1 : sizeof(d->id));
+	return VIRTIO_BLK_S_OK;
+}
+
+static uint8_t blk_request(struct blk_dev *d, const struct vq_elem *e,
+			   uint32_t *written)
+{
+	struct blk_req_hdr hdr;
+
+	if (iov_to_buf(e->out, e->n_out, 0, &hdr, sizeof(hdr)) != sizeof(hdr))
+		return VIRTIO_BLK_S_IOERR;
+	switch (hdr.type) {
+	case VIRTIO_BLK_T_IN:
+		return blk_read(d, e, hdr.sector, written);
+	case VIRTIO_BLK_T_OUT:
+		return blk_write(d, e, hdr.sector);
+	case VIRTIO_BLK_T_FLUSH:
+		if (d->backend->read_only)
+			return VIRTIO_BLK_S_OK;
+		return d->backend->ops->flush(d->backend) < 0
+			       ? VIRTIO_BLK_S_IOERR
+			       : VIRTIO_BLK_S_OK;
+	case VIRTIO_BLK_T_GET_ID:
+		return blk_get_id(d, e, written);
+	default:
+		return VIRTIO_BLK_S_UNSUPP;
+	}
+}
+
+/* Complete one popped chain; the status byte is the last writable byte. */
+static void blk_complete(struct blk_dev *d, struct vq_elem *e)
+{
+	uint32_t written = 0;
+	uint8_t status;
+
+	if (e->in_len == 0) {
+		log_debug("virtio-blk: request without a status byte");
+		vq_push(d->vq, e->head, 0);
+		return;
+	}
+	status = blk_request(d, e, &written);
+	iov_from_buf(e->in, e->n_in, e->in_len - 1, &status, 1);
+	vq_push(d->vq, e->head, written + 1);
+}
+
+static void blk_process(struct blk_dev *d)
+{
+	struct krun_err *err = NULL;
+	int ret;
+
+	while (!d->broken && (ret = vq_pop(d->vq, &d->elem, &err)) != 0) {
+		if (ret > 0) {
+			blk_complete(d, &d->elem);
+			continue;
+		}
+		log_debug("virtio-blk: %s", krun_err_msg(err));
+		krun_err_free(&err);
+		if (d->elem.head == UINT16_MAX) {
+			d->broken = true;
+			virtio_set_needs_reset(&d->vdev);
+			break;
+		}
+		vq_push(d->vq, d->elem.head, 0);
+	}
+	virtio_notify_used(&d->vdev, 0);
+}
+
+static void *blk_worker(void *arg)
+{
+	struct blk_dev *d = arg;
+	struct pollfd pfd = {.fd = d->notify_fd, .events = POLLIN};
+
+	blk_process(d);
+	while (virtio_worker_poll(&d->worker, &pfd, 1)) {
+		virtio_eventfd_drain(d->notify_fd);
+		blk_process(d);
+	}
+	return NULL;
+}
+
+static int blk_activate(struct virtio_device *dev, uint64_t features,
+			struct virtqueue *queues, const int *notify_fds,
+			struct krun_err **err)
+{
+	struct blk_dev *d = dev->priv;
+
+	if (!queues[0].ready)
+		return krun_err_set(err, EINVAL, "virtio-blk: queue not ready");
+	d->vq = &queues[0];
+	d->notify_fd = notify_fds[0];
+	d->broken = false;
+	return virtio_worker_start(&d->worker, blk_worker, d, err);
+}
+
+static void blk_reset(struct virtio_device *dev)
+{
+	struct blk_dev *d = dev->priv;
+
+	virtio_worker_stop(&d->worker);
+	d->vq = NULL;
+}
+
+static void blk_destroy(struct virtio_device *dev)
+{
+	struct blk_dev *d = dev->priv;
+
+	virtio_worker_stop(&d->worker);
+	d->backend->ops->close(d->backend);
+	free(d);
+}
+
+static const struct virtio_dev_ops blk_ops = {
+	.name = "blk",
+	.device_id = VIRTIO_ID_BLOCK,
+	.num_queues = 1,
+	.queue_max_size = BLK_QUEUE_SIZE,
+	.features = blk_features,
+	.config_read = blk_config_read,
+	.activate = blk_activate,
+	.reset = blk_reset,
+	.destroy = blk_destroy,
+};
+
+struct virtio_device *virtio_blk_create(struct blk_backend *backend,
+					const char *block_id,
+					struct krun_err **err)
+{
+	struct blk_dev *d;
+
+	if (block_id && strlen(block_id) > VIRTIO_BLK_ID_BYTES) {
+		krun_err_set(err, EINVAL, "virtio-blk: block id `%s` too long",
+			     block_id);
+		backend->ops->close(backend);
+		return NULL;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		krun_err_set(err, ENOMEM, "virtio-blk: out of memory");
+		backend->ops->close(backend);
+		return NULL;
+	}
+	d->vdev.ops = &blk_ops;
+	d->vdev.priv = d;
+	d->backend = backend;
+	d->notify_fd = -1;
+	d->worker.stop_fd = -1;
+	if (block_id)
+		memcpy(d->id, block_id, strlen(block_id));
+	d->config.capacity = backend->size / BLK_SECTOR;
+	d->config.size_max = BLK_SIZE_MAX;
+	d->config.seg_max = BLK_QUEUE_SIZE - 2; /* minus header and status */
+	d->config.blk_size = BLK_SECTOR;
+	return &d->vdev;
+}

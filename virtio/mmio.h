@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * virtio-mmio transport, virtio 1.x only (register layout Version 2).
+ *
+ * Interrupts: the transport owns InterruptStatus. Raising an interrupt sets
+ * a bit there and, when that bit was clear, writes 1 to irq_eventfd. The
+ * lead binds that eventfd with a plain KVM irqfd (no resample), which
+ * pulses the GSI: an edge. That is enough because the Linux driver reads
+ * InterruptStatus, acks what it read, and only then walks the used rings:
+ * a bit set while it is still set is seen by that walk, a bit set after
+ * the ack is a fresh 0 -> 1 transition and pulses again.
+ *
+ * Notifications: one eventfd per queue (transport-owned). The lead may
+ * register it as a KVM ioeventfd on base + VIRTIO_MMIO_QUEUE_NOTIFY with
+ * datamatch q; a QueueNotify write that reaches virtio_mmio_access()
+ * signals the same fd, so both paths wake the device.
+ *
+ * Threads: virtio_mmio_access() may be called from any vCPU thread;
+ * virtio_notify_used()/virtio_notify_config()/virtio_set_needs_reset() from
+ * device threads. Registers are guarded by one lock, InterruptStatus by
+ * another so a device thread never waits on a vCPU inside device reset.
+ */
+#ifndef KRUN_VIRTIO_MMIO_H
+#define KRUN_VIRTIO_MMIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hw/guest_mem.h"
+#include "util/err.h"
+#include "virtio/virtio_dev.h"
+
+#define VIRTIO_MMIO_SIZE 0x1000 /* window the lead maps per device */
+#define VIRTIO_MMIO_QUEUE_NOTIFY 0x050
+
+#define VIRTIO_MMIO_INT_VRING 1u
+#define VIRTIO_MMIO_INT_CONFIG 2u
+
+/*
+ * Wrap dev in a transport. dev->transport and dev->gm are set. On success
+ * the transport owns dev: virtio_mmio_destroy() resets and destroys it.
+ * irq_eventfd stays the caller's (not closed here). Returns NULL on error.
+ */
+struct virtio_transport *virtio_mmio_create(struct virtio_device *dev,
+					    const struct guest_mem *gm,
+					    int irq_eventfd,
+					    struct krun_err **err);
+
+/* Stop the device (reset), destroy it, free the transport. NULL is fine. */
+void virtio_mmio_destroy(struct virtio_transport *t);
+
+/* io_handler_fn: register on the MMIO bus with opaque = the transport. */
+void virtio_mmio_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
+			bool is_write);
+
+/* The notify eventfd of queue q, or -1 when q is not a queue. */
+int virtio_mmio_notify_fd(struct virtio_transport *t, unsigned int q);
+
+/* Number of queues the device exposes (for ioeventfd registration). */
+unsigned int virtio_mmio_num_queues(const struct virtio_transport *t);
+
+#endif
