@@ -23,8 +23,11 @@
 #define KRUN_PORT_STDOUT "krun-stdout"
 #define KRUN_PORT_STDERR "krun-stderr"
 
-/* virtio-fs tag of the root directory share. */
-#define KRUN_ROOT_TAG "krun-root"
+/*
+ * virtio-fs tag of the root directory share: libkrun's convention, which
+ * lib/config_storage.c reserves so no user share can take it.
+ */
+#define KRUN_ROOT_TAG "/dev/root"
 
 /*
  * Run configuration wire format (KRUN_GUEST_CONFIG_PATH). All integers are

@@ -157,6 +157,49 @@ static void defaults_round_trip(void **state)
 	free(buf);
 }
 
+/* Through the real config model: what the front doors set reaches init. */
+static void from_config_setters(void **state)
+{
+	static const char *const argv[] = {"a b", NULL};
+	static const char *const env[] = {"K=v", NULL};
+	static const char *const rl[] = {"NOFILE=10:20", NULL};
+	struct krun_err *err = NULL;
+	struct krun_config *cfg = config_new(&err);
+	struct initramfs_params p;
+	struct guest_config *g = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	assert_non_null(cfg);
+	assert_int_equal(config_set_root(cfg, "/srv/r", &err), 0);
+	assert_int_equal(config_set_exec(cfg, "/bin/echo", argv, env, &err), 0);
+	assert_int_equal(config_set_workdir(cfg, "/w", &err), 0);
+	assert_int_equal(
+		config_add_share_spec(cfg, "vol:/host:/mnt/v:ro", &err), 0);
+	assert_int_equal(config_set_rlimits(cfg, rl, &err), 0);
+	assert_int_equal(initramfs_default_params(cfg, &p, &err), 0);
+	encode(cfg, &p, &buf, &len);
+	assert_int_equal(guest_config_parse(buf, len, &g, &err), 0);
+	assert_int_equal(g->argc, 2);
+	assert_string_equal(g->argv[0], "/bin/echo");
+	assert_string_equal(g->argv[1], "a b");
+	assert_int_equal(g->envc, 1);
+	assert_string_equal(g->envp[0], "K=v");
+	assert_string_equal(g->workdir, "/w");
+	assert_string_equal(g->root.source, KRUN_ROOT_TAG);
+	assert_int_equal(g->n_mounts, 1);
+	assert_string_equal(g->mounts[0].source, "vol");
+	assert_string_equal(g->mounts[0].target, "/mnt/v");
+	assert_int_equal(g->mounts[0].flags, KRUN_GUEST_MOUNT_F_RO);
+	assert_int_equal(g->n_rlimits, 1);
+	assert_int_equal(g->rlimits[0].resource, RLIMIT_NOFILE);
+	assert_int_equal(g->rlimits[0].cur, 10);
+	assert_int_equal(g->rlimits[0].max, 20);
+	guest_config_free(g);
+	free(buf);
+	config_free(cfg);
+}
+
 /* A valid encoding of the full config, for the malformed-input tests. */
 static uint8_t *valid(size_t *len)
 {
@@ -326,6 +369,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trip),
 		cmocka_unit_test(defaults_round_trip),
+		cmocka_unit_test(from_config_setters),
 		cmocka_unit_test(truncated_anywhere),
 		cmocka_unit_test(header_checks),
 		cmocka_unit_test(trailing_bytes),
