@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * kvm-selfcheck: proves /dev/kvm can run guest code. Creates a VM with one
- * vCPU, runs a blob (mov al,0x42; out 0x10,al; hlt) in flat 32-bit
- * protected mode and checks that KVM reports the port write and then the
- * halt. Not real mode: nested SVM under QEMU TCG (the emulated test host)
- * spins forever in KVM_RUN on a real-mode guest, and krun-run never runs
- * its guests in real mode anyway. Exit 0 on success,
+ * vCPU, runs a real-mode blob (mov al,0x42; out 0x10,al; hlt) and checks
+ * that KVM reports the port write and then the halt. Exit 0 on success,
  * 1 with a message naming the failed step otherwise. Static, so it runs in
  * any test root file system.
  */
@@ -78,27 +75,6 @@ static int vm_create(struct vm *v)
 	return 0;
 }
 
-static void set_flat_segments(struct kvm_sregs *sregs)
-{
-	struct kvm_segment seg = {
-		.base = 0,
-		.limit = 0xffffffff,
-		.selector = 0x10,
-		.type = 0x3, /* data, read/write, accessed */
-		.present = 1,
-		.dpl = 0,
-		.db = 1,
-		.s = 1,
-		.g = 1,
-	};
-
-	sregs->ds = sregs->es = sregs->fs = sregs->gs = sregs->ss = seg;
-	seg.selector = 0x8;
-	seg.type = 0xb; /* code, execute/read, accessed */
-	sregs->cs = seg;
-	sregs->cr0 |= 0x1; /* PE: protected mode, no paging */
-}
-
 static int vcpu_create(struct vm *v)
 {
 	v->vcpu = ioctl(v->vm, KVM_CREATE_VCPU, 0);
@@ -116,7 +92,8 @@ static int vcpu_create(struct vm *v)
 	struct kvm_sregs sregs;
 	if (ioctl(v->vcpu, KVM_GET_SREGS, &sregs) < 0)
 		return fail("KVM_GET_SREGS");
-	set_flat_segments(&sregs);
+	sregs.cs.base = 0;
+	sregs.cs.selector = 0;
 	if (ioctl(v->vcpu, KVM_SET_SREGS, &sregs) < 0)
 		return fail("KVM_SET_SREGS");
 	struct kvm_regs regs = {
