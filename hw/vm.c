@@ -265,6 +265,8 @@ void vm_destroy(struct vm *vm)
 		munmap(vm->ram_high, vm->ram_high_size);
 	if (vm->serial_registered)
 		serial_destroy(&vm->serial);
+	if (vm->i8042_registered)
+		i8042_destroy(&vm->i8042);
 	free(vm->supported_cpuid);
 	krun_err_free(&vm->run_err);
 	pthread_mutex_destroy(&vm->stop_lock);

@@ -3,7 +3,8 @@
  * An x86_64 KVM virtual machine: guest RAM, vCPUs, in-kernel irqchip
  * (PIC + IOAPIC + LAPICs) and PIT, direct boot of an ELF vmlinux through
  * the 64-bit Linux boot protocol, an output-only COM1 for kernel logs,
- * i8042 reset, and an exit port through which the guest reports a status.
+ * an i8042 keyboard (reset, Ctrl-Alt-Del), and an exit port through which
+ * the guest reports a status.
  *
  * Order of use: vm_create(), register devices on vm_mmio_bus() /
  * vm_pio_bus() and wire vm_add_irqfd() / vm_add_ioeventfd(),
@@ -105,6 +106,15 @@ int vm_irq_pulse(struct vm *vm, unsigned int gsi, struct krun_err **err)
  * the guest kernel.
  */
 int vm_run(struct vm *vm, struct vm_exit_info *out, struct krun_err **err)
+	__attribute__((warn_unused_result));
+
+/*
+ * Press Ctrl-Alt-Del on the guest's keyboard (any thread, not from a
+ * signal handler): a guest init that disabled Ctrl-Alt-Del reboot gets
+ * SIGINT. -EAGAIN (err set) while the guest has not enabled its keyboard
+ * (early boot), -ENOBUFS when the guest is not reading it.
+ */
+int vm_send_ctrl_alt_del(struct vm *vm, struct krun_err **err)
 	__attribute__((warn_unused_result));
 
 /* Stop the VM from any thread (not from a signal handler); idempotent. */

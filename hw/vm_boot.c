@@ -124,7 +124,7 @@ static int write_cmdline(struct vm *vm, const char *cmdline, uint32_t *len,
 			 struct krun_err **err)
 {
 	char buf[BP_CMDLINE_MAX];
-	int n = snprintf(buf, sizeof(buf), "%s%sreboot=k panic=-1 %s",
+	int n = snprintf(buf, sizeof(buf), "%s%sreboot=k panic=-1 i8042.noaux %s",
 			 cmdline ? cmdline : "", cmdline && *cmdline ? " " : "",
 			 vm->opts.serial_console ? "console=ttyS0"
 						 : "8250.nr_uarts=0");

@@ -8,6 +8,7 @@
 #include <linux/kvm.h>
 #include <pthread.h>
 
+#include "hw/i8042.h"
 #include "hw/serial.h"
 #include "hw/vm.h"
 
@@ -34,6 +35,8 @@ struct vm {
 	struct io_bus mmio;
 	struct serial serial;
 	bool serial_registered;
+	struct i8042 i8042;
+	bool i8042_registered;
 	struct kvm_cpuid2 *supported_cpuid;
 	struct vcpu *vcpus;
 	unsigned int n_vcpus; /* created so far */
