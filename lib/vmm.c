@@ -6,12 +6,9 @@
 #include "lib/vmm.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "configs/kernel_path.h"
@@ -68,6 +65,8 @@ static int load_guest(struct vmm *vmm, const char *kernel,
 	ret = initramfs_default_params(vmm->cfg, &vmm->init_params, err);
 	if (ret < 0)
 		return ret;
+	/* The VMM's hard-stop timer counts from the same grace period. */
+	vmm->init_params.shutdown_grace_ms = KRUN_GUEST_DEFAULT_GRACE_MS;
 	ret = initramfs_build(vmm->cfg, &vmm->init_params, &initrd, &initrd_len,
 			      err);
 	if (ret < 0)
@@ -76,43 +75,8 @@ static int load_guest(struct vmm *vmm, const char *kernel,
 			      err);
 }
 
-struct signal_ctx {
-	struct vmm *vmm;
-	sigset_t set;
-	int stop_signal; /* written by the signal thread before stopping */
-};
-
-static void forward_window_size(struct vmm *vmm)
-{
-	struct winsize ws;
-
-	if (vmm->console && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
-		virtio_console_resize(vmm->console, ws.ws_row, ws.ws_col);
-}
-
-/*
- * Signals are blocked in every thread and taken here: SIGWINCH resizes the
- * guest console, SIGINT/SIGTERM/SIGHUP stop the VM.
- */
-static void *signal_thread(void *opaque)
-{
-	struct signal_ctx *sc = opaque;
-	int sig;
-
-	for (;;) { /* ends by pthread_cancel() in sigwait() */
-		if (sigwait(&sc->set, &sig) != 0)
-			continue;
-		if (sig == SIGWINCH) {
-			forward_window_size(sc->vmm);
-			continue;
-		}
-		sc->stop_signal = sig;
-		vm_request_stop(sc->vmm->vm);
-	}
-	return NULL;
-}
-
-static int status_from_exit(const struct vm_exit_info *info, int stop_signal)
+static int status_from_exit(const struct vm_exit_info *info,
+			    const struct vmm_signals *sig)
 {
 	switch (info->reason) {
 	case VM_STOP_GUEST_EXIT:
@@ -122,7 +86,12 @@ static int status_from_exit(const struct vm_exit_info *info, int stop_signal)
 			  info->status);
 		return VMM_EXIT_SETUP;
 	case VM_STOP_REQUESTED:
-		return 128 + stop_signal;
+		return 128 + sig->stop_signal;
+	case VM_STOP_RESET:
+		/* Ctrl-Alt-Del before init disabled its reboot: still ours. */
+		if (sig->stop_signal)
+			return 128 + sig->stop_signal;
+		/* fall through */
 	default:
 		log_error("the guest stopped without reporting an exit status "
 			  "(%s: kernel panic or crash)",
@@ -133,36 +102,20 @@ static int status_from_exit(const struct vm_exit_info *info, int stop_signal)
 
 static int run_guest(struct vmm *vmm, struct krun_err **err)
 {
-	struct signal_ctx sc = {.vmm = vmm};
 	struct vm_exit_info info = {0};
-	sigset_t old;
-	pthread_t tid;
+	struct vmm_signals sig;
 	int ret;
 
-	sigemptyset(&sc.set);
-	sigaddset(&sc.set, SIGINT);
-	sigaddset(&sc.set, SIGTERM);
-	sigaddset(&sc.set, SIGHUP);
-	sigaddset(&sc.set, SIGWINCH);
-	pthread_sigmask(SIG_BLOCK, &sc.set, &old);
-	ret = pthread_create(&tid, NULL, signal_thread, &sc);
-	if (ret != 0) {
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		return krun_err_set_errno(err, ret, "cannot start a thread");
-	}
-	forward_window_size(vmm);
-	ret = vm_run(vmm->vm, &info, err);
-	pthread_cancel(tid); /* sigwait() is a cancellation point */
-	pthread_join(tid, NULL);
-	if (ret < 0) {
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	ret = vmm_signals_start(vmm, &sig, err);
+	if (ret < 0)
 		return ret;
-	}
+	ret = vm_run(vmm->vm, &info, err);
+	vmm_signals_stop(&sig);
 	/* Whatever the guest wrote before it reported is still ours. */
-	if (vmm->console)
+	if (ret == 0 && vmm->console)
 		virtio_console_drain(vmm->console);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return status_from_exit(&info, sc.stop_signal);
+	vmm_signals_restore(&sig);
+	return ret < 0 ? ret : status_from_exit(&info, &sig);
 }
 
 static int create_vm(struct vmm *vmm, struct krun_err **err)
