@@ -52,6 +52,8 @@ cmd_test() {
 	meson test -C build --suite unit --print-errorlogs
 	stage "unit tests (ASan + UBSan)"
 	meson test -C build-san --suite unit --print-errorlogs
+	stage "guest init tests (QEMU TCG, no KVM needed)"
+	meson test -C build --suite guest --print-errorlogs
 	stage "system tests (emulated test host)"
 	meson test -C build --suite system --print-errorlogs
 }
