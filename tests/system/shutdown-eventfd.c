@@ -37,7 +37,8 @@ static void *watch_stdout(void *opaque)
 		if (!sent && strstr(buf, "ready")) {
 			uint64_t one = 1;
 
-			fprintf(stderr, "shutdown-eventfd: writing the eventfd\n");
+			fprintf(stderr,
+				"shutdown-eventfd: writing the eventfd\n");
 			sent = write(w->shutdown_fd, &one, sizeof(one)) ==
 			       sizeof(one);
 		}
