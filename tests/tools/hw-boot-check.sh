@@ -8,6 +8,8 @@
 # exit port. Needs a KVM that can run Linux (the emulated test host:
 #   tests/host/run-in-testhost -- tests/tools/hw-boot-check.sh build KERNEL).
 # Prints one line per check; exit status 0 when all pass.
+# Environment: CHECKS="name ..." runs only those checks; EXTRA_CMDLINE is
+# appended to the guest command line; VERBOSE=1 prints hw-boot's output.
 set -u
 build=${1:?usage: hw-boot-check.sh BUILD_DIR KERNEL}
 kernel=${2:?usage: hw-boot-check.sh BUILD_DIR KERNEL}
@@ -27,9 +29,10 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 check() {
 	name=$1 expect=$2 test=$3
 	shift 3
+	case " ${CHECKS:-$name} " in *" $name "*) ;; *) return ;; esac
 	t0=$(now_ms)
 	out=$(timeout 300 "$hwboot" --initrd "$tmp/initrd.cpio" \
-		--cmdline "quiet hwtest=$test" "$@" "$kernel" 2>&1)
+		--cmdline "quiet hwtest=$test ${EXTRA_CMDLINE:-}" "$@" "$kernel" 2>&1)
 	wall=$(($(now_ms) - t0))
 	stop=$(printf '%s\n' "$out" | sed -n 's/^hw-boot: stopped: //p')
 	status=$(printf '%s\n' "$stop" | sed -n 's/^guest exit, status \([0-9]*\),.*/\1/p')
