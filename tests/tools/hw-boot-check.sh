@@ -58,4 +58,6 @@ check ram-3328M any ram --memory 3328
 check reboot reset reboot
 check panic-resets reset panic
 check serial-tty 7 serial --serial
+check kmsg-1cpu 8 kmsg --serial --cpus 1
+check kmsg-2cpu 8 kmsg --serial --cpus 2
 exit $failed
