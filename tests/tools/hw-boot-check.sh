@@ -31,7 +31,7 @@ check() {
 	shift 3
 	case " ${CHECKS:-$name} " in *" $name "*) ;; *) return ;; esac
 	t0=$(now_ms)
-	out=$(timeout 300 "$hwboot" --initrd "$tmp/initrd.cpio" \
+	out=$(timeout 300 "$hwboot" --stop-after "${STOP_AFTER_MS:-240000}" --initrd "$tmp/initrd.cpio" \
 		--cmdline "quiet hwtest=$test ${EXTRA_CMDLINE:-}" "$@" "$kernel" 2>&1)
 	wall=$(($(now_ms) - t0))
 	stop=$(printf '%s\n' "$out" | sed -n 's/^hw-boot: stopped: //p')
