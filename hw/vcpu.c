@@ -161,3 +161,17 @@ void vcpu_release(struct vcpu *vcpu, size_t run_size)
 	vcpu->run = NULL;
 	vcpu->fd = -1;
 }
+
+int vm_vcpu_rip(struct vm *vm, unsigned int index, uint64_t *rip,
+		struct krun_err **err)
+{
+	struct kvm_regs regs;
+
+	if (index >= vm->n_vcpus)
+		return krun_err_set(err, EINVAL, "no vCPU %u", index);
+	if (ioctl(vm->vcpus[index].fd, KVM_GET_REGS, &regs) < 0)
+		return krun_err_set_errno(err, errno, "KVM_GET_REGS (vCPU %u)",
+					  index);
+	*rip = regs.rip;
+	return 0;
+}

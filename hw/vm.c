@@ -93,7 +93,6 @@ static void *map_ram(uint64_t size)
 
 	if (p == MAP_FAILED)
 		return NULL;
-	madvise(p, size, MADV_HUGEPAGE); /* best effort: fewer EPT faults */
 	return p;
 }
 

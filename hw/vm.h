@@ -120,6 +120,11 @@ int vm_send_ctrl_alt_del(struct vm *vm, struct krun_err **err)
 /* Stop the VM from any thread (not from a signal handler); idempotent. */
 void vm_request_stop(struct vm *vm);
 
+/* Debugging aid (e.g. where a hung guest was): the instruction pointer of
+ * a vCPU once vm_run() has returned. */
+int vm_vcpu_rip(struct vm *vm, unsigned int index, uint64_t *rip,
+		struct krun_err **err) __attribute__((warn_unused_result));
+
 /* Free everything; the VM must not be running. Safe on NULL. */
 void vm_destroy(struct vm *vm);
 

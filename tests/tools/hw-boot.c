@@ -223,6 +223,14 @@ static int boot(struct opts *o, struct vm *vm, double t0)
 		pthread_join(stopper, NULL);
 	fprintf(stderr, "hw-boot: stopped: %s, status %u, after %.1f ms\n",
 		vm_stop_reason_name(info.reason), info.status, now_ms() - t0);
+	for (unsigned int i = 0;
+	     info.reason == VM_STOP_REQUESTED && i < o->vm.vcpus; i++) {
+		uint64_t rip;
+
+		if (vm_vcpu_rip(vm, i, &rip, NULL) == 0)
+			fprintf(stderr, "hw-boot: vCPU %u rip 0x%llx\n", i,
+				(unsigned long long)rip);
+	}
 	return info.reason == VM_STOP_GUEST_EXIT ? (int)(info.status & 0xff)
 						 : 124;
 }

@@ -8,10 +8,14 @@
  *   ram     total RAM in MiB (sysinfo)
  *   uptime  guest uptime in ms when /init started (needs /proc)
  *   serial  writes a line to /dev/ttyS0 and reports 7
+ *   kmsg    copies the kernel log lines about timers, APICs, CPUs and
+ *           clocks to /dev/ttyS0 (boot with --serial) and reports 8
  *   reboot  reboot(2) instead of reporting: the VMM must see a reset
  *   panic   return from init: the kernel panics (panic=-1 resets)
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +68,48 @@ static unsigned int serial_line(void)
 	return 7;
 }
 
+static bool interesting(const char *line)
+{
+	static const char *const words[] = {
+		"TIMER",    "timer",	 "8259",   "MP-BIOS",	  "tsc",
+		"TSC",	    "smp",	 "APIC",   "clocksource", "CPU",
+		"calibrat", "Run /init", "MP",	   "delay",	  "IRQ",
+		"rcu",	    "random",	 "Memory",
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strstr(line, words[i]))
+			return true;
+	return false;
+}
+
+static unsigned int kmsg_lines(void)
+{
+	char rec[1024];
+	int in, out;
+	ssize_t n;
+
+	mkdir("/dev", 0755);
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	in = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	out = open("/dev/ttyS0", O_WRONLY | O_NOCTTY);
+	if (in < 0 || out < 0)
+		return 1;
+	while ((n = read(in, rec, sizeof(rec) - 1)) > 0 ||
+	       (n < 0 && errno == EPIPE)) {
+		char *msg;
+
+		if (n <= 0)
+			continue;
+		rec[n] = 0;
+		msg = strchr(rec, ';'); /* "prio,seq,usec,flags;text\n" */
+		if (msg && interesting(msg) && write(out, rec, (size_t)n) < 0)
+			return 1;
+	}
+	tcdrain(out);
+	return 8;
+}
+
 int main(void)
 {
 	const char *test = getenv("hwtest");
@@ -81,6 +127,8 @@ int main(void)
 		status = uptime_ms();
 	else if (!strcmp(test, "serial"))
 		status = serial_line();
+	else if (!strcmp(test, "kmsg"))
+		status = kmsg_lines();
 	else if (!strcmp(test, "reboot"))
 		reboot(RB_AUTOBOOT);
 	else if (!strcmp(test, "panic"))
