@@ -36,11 +36,11 @@
 
 #define LAYOUT_VIRTIO_MMIO_BASE 0xD0000000ull
 #define LAYOUT_VIRTIO_MMIO_SIZE 0x1000ull
-#define LAYOUT_VIRTIO_MMIO_MAX 32
 /* First GSI (IOAPIC pin) for virtio-mmio devices: device i gets IRQ 5+i.
  * KVM's IOAPIC has 24 pins, so GSIs 5..23 (19 devices) are usable. */
 #define LAYOUT_VIRTIO_IRQ_BASE 5
 #define LAYOUT_IOAPIC_PINS 24
+#define LAYOUT_VIRTIO_MMIO_MAX (LAYOUT_IOAPIC_PINS - LAYOUT_VIRTIO_IRQ_BASE)
 
 #define LAYOUT_IOAPIC_ADDR 0xFEC00000ull
 #define LAYOUT_LAPIC_ADDR 0xFEE00000ull
