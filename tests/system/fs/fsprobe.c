@@ -36,7 +36,6 @@
  * Exit status 0 when the probe ran (whatever it found), 1 when flip or time
  * failed to run, 2 on bad usage.
  */
-#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -184,7 +183,7 @@ static int probe_seek(const char *path, int whence, const char *off)
 
 static const char *unlink_open_steps(int fd, const char *path)
 {
-	char buf[16] = { 0 };
+	char buf[16] = {0};
 	struct stat st;
 
 	if (write(fd, "before", 6) != 6)
@@ -339,8 +338,7 @@ static int probe_race_read(const char *path, long iter, const char *secret)
 	return 0;
 }
 
-static int probe_flip(const char *a, const char *b, long max,
-		      const char *stop)
+static int probe_flip(const char *a, const char *b, long max, const char *stop)
 {
 	long n;
 
@@ -404,10 +402,9 @@ static int dispatch(int argc, char **argv)
 	if (!strcmp(cmd, "falloc") && n == 3)
 		return probe_fallocate(a[0], 0, a[1], a[2]);
 	if (!strcmp(cmd, "punch") && n == 3)
-		return probe_fallocate(a[0],
-				       FALLOC_FL_PUNCH_HOLE |
-					       FALLOC_FL_KEEP_SIZE,
-				       a[1], a[2]);
+		return probe_fallocate(
+			a[0], FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, a[1],
+			a[2]);
 	if (!strcmp(cmd, "seek-data") && n == 2)
 		return probe_seek(a[0], SEEK_DATA, a[1]);
 	if (!strcmp(cmd, "seek-hole") && n == 2)
@@ -433,7 +430,8 @@ int main(int argc, char **argv)
 	int ret = argc >= 2 ? dispatch(argc, argv) : -1;
 
 	if (ret < 0) {
-		fprintf(stderr, "usage: see the comment at the top of fsprobe.c\n");
+		fprintf(stderr,
+			"usage: see the comment at the top of fsprobe.c\n");
 		return 2;
 	}
 	fflush(stdout);

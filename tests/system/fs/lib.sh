@@ -98,13 +98,13 @@ make_scratch() {
 }
 
 # mount_image IMAGE: copies a raw ext4 image to /tmp and mounts the copy
-# read-write (a writable copy of a cached tree); prints the mount point.
+# read-write (a writable copy of a cached tree) at DIR/rootfs; prints DIR.
 mount_image() {
 	local dir
-	dir=$(mktemp -d /tmp/fs-image.XXXXXX) || return 1
-	cp --sparse=always "$1" "$dir.img" &&
-		mount -o loop,strictatime "$dir.img" "$dir" || return 1
-	fs_cleanups+=("umount '$dir'; rm -f '$dir.img'; rmdir '$dir'")
+	dir=$(mktemp -d /tmp/fs-image.XXXXXX) && mkdir "$dir/rootfs" || return 1
+	cp --sparse=always "$1" "$dir/rootfs.img" &&
+		mount -o loop "$dir/rootfs.img" "$dir/rootfs" || return 1
+	fs_cleanups+=("umount '$dir/rootfs'; rm -rf '$dir'")
 	echo "$dir"
 }
 
