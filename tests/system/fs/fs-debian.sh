@@ -16,7 +16,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 fs_require_env KRUN_DEBIAN_IMAGE
 export TZ=UTC LC_ALL=C
 
-W=$(mount_image "$KRUN_DEBIAN_IMAGE") || { echo "FAIL setup: mount the Debian image"; exit 1; }
+mount_image "$KRUN_DEBIAN_IMAGE" || { echo "FAIL setup: mount the Debian image"; exit 1; }
+W=$IMAGE_DIR
 D=$W/rootfs
 
 # --- Done when ---------------------------------------------------------------

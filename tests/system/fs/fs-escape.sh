@@ -19,7 +19,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 fs_require_env
 
-S=$(make_scratch 256) || { echo "FAIL setup: scratch file system"; exit 1; }
+make_scratch 256 || { echo "FAIL setup: scratch file system"; exit 1; }
+S=$SCRATCH
 R=$S/root O=$S/outside
 copy_busybox_tree "$R" || { echo "FAIL setup: copy busybox tree"; exit 1; }
 secret="TOPSECRET-$RANDOM$RANDOM"
@@ -118,7 +119,7 @@ host_side() {
 	mv "$R/victim" "$S/moved-away/victim" && : >"$R/go"
 	for ((i = 0; i < 2400; i++)); do [ -e "$R/race-ready" ] && break; sleep 0.1; done
 	: >"$R/flipping"
-	"$KRUN_FSPROBE" flip "$R/flip" "$R/flip.alt" 5000000 "$R/race-done" >"$S/flips"
+	"$KRUN_FSPROBE" flip "$R/flip" "$R/flip.alt" 20000000 "$R/race-done" >"$S/flips"
 }
 host_side &
 host_pid=$!

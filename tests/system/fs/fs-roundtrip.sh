@@ -15,7 +15,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 fs_require_env
 export TZ=UTC
 
-S=$(make_scratch 1400) || { echo "FAIL setup: scratch file system"; exit 1; }
+make_scratch 1400 || { echo "FAIL setup: scratch file system"; exit 1; }
+S=$SCRATCH
 R=$S/root
 copy_busybox_tree "$R" || { echo "FAIL setup: copy busybox tree"; exit 1; }
 mkdir -p "$R/h" "$R/g" "$R/t" "$S/src" "$S/vol" "$S/volro"

@@ -83,29 +83,34 @@ fs_require_env() {
 	done
 }
 
-# make_scratch SIZE_MB: prints the mount point of a fresh ext4 file system
+# make_scratch SIZE_MB: sets SCRATCH to the mount point of a fresh ext4
+# file system
 # (loop device on a tmpfs-backed sparse image). ext4 rather than the test
 # host's tmpfs: user.* xattrs, fallocate, SEEK_DATA and strictatime (so
 # the escape tests can see on the host whether a file outside was read).
 make_scratch() {
 	local size_mb=$1 dir
 	dir=$(mktemp -d /tmp/fs-scratch.XXXXXX) || return 1
+	fs_cleanups+=("rm -f '$dir.img'; rmdir '$dir'")
 	truncate -s "${size_mb}M" "$dir.img" &&
 		mkfs.ext4 -q -F -O ^has_journal -E root_owner=0:0 "$dir.img" &&
 		mount -o loop,strictatime "$dir.img" "$dir" || return 1
 	fs_cleanups+=("umount '$dir'; rm -f '$dir.img'; rmdir '$dir'")
-	echo "$dir"
+	SCRATCH=$dir
 }
 
 # mount_image IMAGE: copies a raw ext4 image to /tmp and mounts the copy
-# read-write (a writable copy of a cached tree) at DIR/rootfs; prints DIR.
+# read-write (a writable copy of a cached tree) at DIR/rootfs; sets
+# IMAGE_DIR to DIR.
 mount_image() {
 	local dir
-	dir=$(mktemp -d /tmp/fs-image.XXXXXX) && mkdir "$dir/rootfs" || return 1
+	dir=$(mktemp -d /tmp/fs-image.XXXXXX) || return 1
+	fs_cleanups+=("rm -rf '$dir'")
+	mkdir "$dir/rootfs" || return 1
 	cp --sparse=always "$1" "$dir/rootfs.img" &&
 		mount -o loop "$dir/rootfs.img" "$dir/rootfs" || return 1
 	fs_cleanups+=("umount '$dir/rootfs'; rm -rf '$dir'")
-	echo "$dir"
+	IMAGE_DIR=$dir
 }
 
 # copy_busybox_tree DEST: the busybox test tree plus fsprobe in /usr/bin.
