@@ -21,6 +21,7 @@ W=$IMAGE_DIR
 D=$W/rootfs
 
 # --- Done when ---------------------------------------------------------------
+section "done-when command"
 (cd "$W" && krun --root ./rootfs -- /bin/sh -c 'echo hi > /f; cat /etc/os-release; exit 7' \
 	>"$W/done.out" 2>"$W/done.err")
 rc=$?
@@ -75,6 +76,7 @@ check_not nobody-reads-root-only setpriv --reuid=65534 --regid=65534 --clear-gro
 check nobody-writes-tmp setpriv --reuid=65534 --regid=65534 --clear-groups sh -c 'echo n >/tmp/by-nobody'
 echo guest-script-complete
 GUEST
+section "real programs"
 out=$W/guest.out
 run_guest guest-boot "$out" --root "$D" -- /bin/sh /t/guest.sh
 guest_results "$out" usr-metadata-matches-host dpkg-query-matches-host dpkg-l \

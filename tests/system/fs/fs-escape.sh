@@ -125,6 +125,7 @@ host_side &
 host_pid=$!
 fs_cleanups+=("kill $host_pid")
 
+section "guest tries to escape"
 out=$S/guest.out
 run_guest guest-boot "$out" --root "$R" --volume "vol:$S/vol:/mnt/vol" -- /bin/sh /t/guest.sh
 : >"$R/race-done"
@@ -145,6 +146,7 @@ grep '^race:' "$out"
 flips=$(sed -n 's/^flips //p' "$S/flips")
 if [ "${flips:-0}" -gt 0 ]; then pass "host-flipped ($flips flips)"; else
 	fail host-flipped "the host's flip loop did not run" "$(cat "$S/flips")"; fi
+section "host checks outside the share"
 after=$(snapshot_outside)
 if [ "$before" = "$after" ]; then pass outside-not-accessed; else
 	fail outside-not-accessed "something under $O was read or changed" \

@@ -30,6 +30,11 @@
  *                                      (secret: reads that contained SECRET)
  *   fsprobe flip A B MAX STOPFILE      swap A and B (RENAME_EXCHANGE) until
  *                                      STOPFILE exists or MAX swaps: "flips N"
+ *   fsprobe pattern PATH MIB SEED      write MIB MiB of pseudo-random data
+ *                                      (xorshift64*, far cheaper than
+ *                                      /dev/urandom under emulation): ok | ERR
+ *   fsprobe sum PATH                   64-bit checksum of PATH's content (every
+ *                                      byte and its position count) and size
  *   fsprobe time LABEL CMD [ARG...]    run CMD; print "time LABEL SECONDS" to
  *                                      stderr; exit with CMD's status
  *
@@ -39,6 +44,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -353,6 +359,58 @@ static int probe_flip(const char *a, const char *b, long max, const char *stop)
 	return 0;
 }
 
+static uint64_t xorshift64s(uint64_t *x)
+{
+	*x ^= *x >> 12;
+	*x ^= *x << 25;
+	*x ^= *x >> 27;
+	return *x * 0x2545F4914F6CDD1DULL;
+}
+
+static int probe_pattern(const char *path, long mib, uint64_t seed)
+{
+	static uint64_t buf[(1 << 20) / 8];
+	uint64_t x = seed | 1;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return put_errno();
+	for (long i = 0; i < mib; i++) {
+		for (size_t j = 0; j < sizeof(buf) / 8; j++)
+			buf[j] = xorshift64s(&x);
+		if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) {
+			put_errno();
+			close(fd);
+			return 0;
+		}
+	}
+	return put_ok(close(fd));
+}
+
+/* Not cryptographic: catches lost, misplaced or corrupted bytes. */
+static int probe_sum(const char *path)
+{
+	static unsigned char buf[1 << 20];
+	uint64_t h = 0xcbf29ce484222325ULL, size = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return put_errno();
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			h = (h ^ buf[i]) * 0x100000001b3ULL;
+		size += n;
+	}
+	if (n < 0)
+		put_errno();
+	else
+		printf("%016llx %llu\n", (unsigned long long)h,
+		       (unsigned long long)size);
+	close(fd);
+	return 0;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -420,6 +478,10 @@ static int dispatch(int argc, char **argv)
 		return probe_race_read(a[0], atol(a[1]), a[2]);
 	if (!strcmp(cmd, "flip") && n == 4)
 		return probe_flip(a[0], a[1], atol(a[2]), a[3]);
+	if (!strcmp(cmd, "pattern") && n == 3)
+		return probe_pattern(a[0], atol(a[1]), strtoull(a[2], NULL, 0));
+	if (!strcmp(cmd, "sum") && n == 1)
+		return probe_sum(a[0]);
 	if (!strcmp(cmd, "time") && n >= 2)
 		return probe_time(a[0], a + 1);
 	return -1;

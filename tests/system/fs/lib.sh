@@ -60,8 +60,13 @@ check_not() {
 	fi
 }
 
+# section NAME: a heading with the seconds since the case started.
+section() {
+	echo "--- $1 (+${SECONDS}s)"
+}
+
 fs_finish() {
-	echo "fs: $fs_passes passed, $fs_fails failed"
+	echo "fs: $fs_passes passed, $fs_fails failed in ${SECONDS}s"
 	[ "$fs_fails" -eq 0 ] && [ "$fs_passes" -gt 0 ]
 }
 
@@ -93,8 +98,9 @@ make_scratch() {
 	dir=$(mktemp -d /tmp/fs-scratch.XXXXXX) || return 1
 	fs_cleanups+=("rm -f '$dir.img'; rmdir '$dir'")
 	truncate -s "${size_mb}M" "$dir.img" &&
-		mkfs.ext4 -q -F -O ^has_journal -E root_owner=0:0 "$dir.img" &&
-		mount -o loop,strictatime "$dir.img" "$dir" || return 1
+		mkfs.ext4 -q -F -O ^has_journal \
+			-E root_owner=0:0,lazy_itable_init=1 "$dir.img" &&
+		mount -o loop,strictatime,noinit_itable "$dir.img" "$dir" || return 1
 	fs_cleanups+=("umount '$dir'; rm -f '$dir.img'; rmdir '$dir'")
 	SCRATCH=$dir
 }
