@@ -35,7 +35,7 @@ fi
 expect_eq done-when-file-on-host hi "$(cat "$D/f" 2>&1)"
 
 # --- real programs -------------------------------------------------------------
-mkdir -p "$D/t"
+mkdir -p "$D/t/shared" && chmod 1777 "$D/t/shared"
 write_guest_lib "$D/t/lib.sh"
 cat >"$D/t/script" <<'SCRIPT'
 #!/bin/sh
@@ -73,7 +73,7 @@ check tar-extract sh -c 'mkdir -p /var/tmp/x && tar -C /var/tmp/x -xf /var/tmp/d
 check tar-diff diff -r /usr/share/doc /var/tmp/x/doc
 check gzip-round-trip sh -c 'gzip -9 </var/tmp/doc.tar | gunzip | cmp - /var/tmp/doc.tar'
 check_not nobody-reads-root-only setpriv --reuid=65534 --regid=65534 --clear-groups cat /t/secret
-check nobody-writes-tmp setpriv --reuid=65534 --regid=65534 --clear-groups sh -c 'echo n >/tmp/by-nobody'
+check nobody-writes-tmp setpriv --reuid=65534 --regid=65534 --clear-groups sh -c 'echo n >/t/shared/by-nobody'
 echo guest-script-complete
 GUEST
 section "real programs"
@@ -91,7 +91,7 @@ check guest-script-complete grep -q '^guest-script-complete$' "$out"
 # there from the guest's find -xdev.
 host_find=$(cd "$D" && find . -xdev | sed 's|^\.||; s|^$|/|' | sort |
 	grep -vx -e '/var/tmp/guest-find.txt' -e '/var/tmp/guest-find.txt.tmp' \
-		-e '/var/tmp/guest-mounts.txt' -e '/var/tmp/doc.tar' -e '/tmp/by-nobody' |
+		-e '/var/tmp/guest-mounts.txt' -e '/var/tmp/doc.tar' -e '/t/shared/by-nobody' |
 	grep -v '^/var/tmp/x' |
 	awk 'NR == FNR { if ($0 != "/") hidden[$0 "/"] = 1; next }
 	     { for (m in hidden) if (index($0, m) == 1) next; print }' \
@@ -104,6 +104,6 @@ else
 		"$(diff <(echo "$host_find") <(echo "$guest_find"))"
 fi
 check host-sees-tar-extract diff -r "$D/usr/share/doc" "$D/var/tmp/x/doc"
-expect_eq host-sees-nobody-file '65534 n' "$(stat -c %u "$D/tmp/by-nobody") $(cat "$D/tmp/by-nobody")"
+expect_eq host-sees-nobody-file '65534 n' "$(stat -c %u "$D/t/shared/by-nobody") $(cat "$D/t/shared/by-nobody")"
 
 fs_finish

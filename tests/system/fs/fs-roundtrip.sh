@@ -38,10 +38,12 @@ printf end | dd of="$R/h/sparse" bs=1 seek=$((32 << 20)) conv=notrunc status=non
 "$KRUN_FSPROBE" xattr-set "$R/h/xattr" user.doomed gone >/dev/null
 printf 'space\n' >"$R/h/with space"
 printf 'utf8\n' >"$R/h/ñandú-日本"
-"$KRUN_FSPROBE" pattern "$R/h/big" 256 $RANDOM >/dev/null
-big_sum=$("$KRUN_FSPROBE" sum "$R/h/big")
+# Two vCPUs: the 256 MiB file and the 10 000 small ones in parallel.
+"$KRUN_FSPROBE" pattern "$R/h/big" 256 $RANDOM >/dev/null &
 (cd "$S/src" && for i in $(seq -w 1 10000); do echo "file $i" >"f$i"; done &&
 	mkdir -p sub/deeper && echo nested >sub/deeper/n)
+wait
+big_sum=$("$KRUN_FSPROBE" sum "$R/h/big")
 tar -cf "$R/h/small.tar" -C "$S/src" .
 echo voldata >"$S/volro/keep"
 
