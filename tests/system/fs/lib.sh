@@ -11,7 +11,7 @@
 #   KRUN_GUEST_KERNEL   the guest vmlinux
 #   KRUN_TEST_ROOTFS    the busybox test tree
 #   KRUN_FSPROBE        the static fsprobe helper (copied into guest roots)
-#   KRUN_FS_GUEST_TIMEOUT  seconds one guest may run (default 300)
+#   KRUN_FS_GUEST_TIMEOUT  seconds one guest may run (default 420)
 
 fs_passes=0
 fs_fails=0
@@ -127,7 +127,7 @@ copy_busybox_tree() {
 
 # krun ARGS...: krun-run with the test kernel and a time limit.
 krun() {
-	timeout -k 5 "${KRUN_FS_GUEST_TIMEOUT:-300}" \
+	timeout -k 5 "${KRUN_FS_GUEST_TIMEOUT:-420}" \
 		"$KRUN_RUN" --kernel "$KRUN_GUEST_KERNEL" "$@"
 }
 
@@ -158,7 +158,7 @@ guest_results() {
 			fail "guest:$name" "${line#FAIL "$name": }" \
 				"$(sed -n "/^FAIL $name:/,/^\(PASS\|FAIL\) /{/^    /p}" "$out")"
 			;;
-		*) fail "guest:$name" "no result from the guest" "$(tail -n 20 "$out")" ;;
+		*) fail "guest:$name" "no result from the guest" "$(grep -v '^PASS ' "$out" | tail -n 5)" ;;
 		esac
 	done
 }
