@@ -114,6 +114,7 @@ guest_results "$out" host-content host-attrs host-hardlink host-symlink \
 	guest-xattr-get guest-xattr-remove guest-xattr-removed guest-xattr-missing \
 	guest-rmdir-nonempty
 check guest-script-complete grep -q '^guest-script-complete$' "$out"
+grep "^time " "$out"
 
 # --- the guest's files, seen from the host --------------------------------
 section "host checks the guest's files"
