@@ -136,8 +136,11 @@ krun() {
 run_guest() {
 	local name=$1 out=$2 rc
 	shift 2
-	krun "$@" >"$out" 2>&1
-	rc=$?
+	# Streamed too (but for PASS lines): a test host killed at its
+	# timeout loses $out, not its console.
+	krun "$@" 2>&1 | tee "$out" | grep --line-buffered -v '^PASS ' |
+		sed -u 's/^/  guest| /'
+	rc=${PIPESTATUS[0]}
 	if [ $rc -eq 0 ]; then
 		pass "$name"
 	else
