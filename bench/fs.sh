@@ -1,0 +1,114 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# bench/fs.sh [--runs N] [--build DIR] [--cpus N] [--memory SIZE]
+#
+# File system benchmark (not a test): the same busybox guest tree as a
+# virtio-fs root (--root DIR) and as a raw ext4 image on virtio-blk
+# (--root-disk IMG, made with mkfs.ext4 -d from the same tree). Each run
+# boots a fresh guest (cold guest page cache) which times, with fsprobe:
+#   read   dd of a 256 MiB file to /dev/null (bs=1M)
+#   find   find / -xdev over the tree (10 000 extra small files in /data/files)
+#   untar  tar -x of 10 000 small files, then sync
+# and prints the median of each and the ratio block time / virtio-fs time
+# (>= 1: virtio-fs as fast as the block device). Goals from issue 5:
+# virtio-fs >= 0.8x block on read, >= 0.5x on untar.
+#
+# Runs inside the emulated test host (the only KVM here): outside it, the
+# script starts the test host (tests/host/run-in-testhost) and re-runs
+# itself there. Both backings live in the test host's tmpfs.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+src=$(cd "$here/.." && pwd)
+runs=5 build=$src/build cpus=1 memory=512M inner=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--runs) runs=${2:?}; shift 2 ;;
+	--build) build=$(cd "${2:?}" && pwd); shift 2 ;;
+	--cpus) cpus=${2:?}; shift 2 ;;
+	--memory) memory=${2:?}; shift 2 ;;
+	--inner) inner=1; shift ;;
+	*) sed -n '4,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	esac
+done
+
+if [ $inner -eq 0 ]; then
+	export KRUN_RUN=$build/cmd/krun-run/krun-run
+	export KRUN_FSPROBE=$build/tests/system/fs/fsprobe
+	export KRUN_TEST_ROOTFS=$build/tests/rootfs/busybox-rootfs
+	export KRUN_GUEST_KERNEL=${KRUN_GUEST_KERNEL:-$(readlink -f "$build/configs/vmlinux-guest")}
+	for f in "$KRUN_RUN" "$KRUN_FSPROBE" "$KRUN_TEST_ROOTFS/bin/busybox" "$KRUN_GUEST_KERNEL"; do
+		[ -e "$f" ] || { echo "bench/fs.sh: $f missing; build first (ninja -C $build)" >&2; exit 1; }
+	done
+	exec "$src/tests/host/run-in-testhost" --timeout $((300 + runs * 240)) --no-workdir -- \
+		"$0" --inner --runs "$runs" --cpus "$cpus" --memory "$memory"
+fi
+
+# --- inside the test host ---------------------------------------------------
+B=$(mktemp -d /tmp/bench-fs.XXXXXX)
+tree=$B/tree
+echo "bench/fs.sh: preparing the tree and the image in $B" >&2
+mkdir -p "$tree"
+cp -a "$KRUN_TEST_ROOTFS/." "$tree/"
+cp "$KRUN_FSPROBE" "$tree/usr/bin/fsprobe"
+mkdir -p "$tree/data/files" "$B/src"
+head -c 256M /dev/urandom >"$tree/data/big"
+(cd "$B/src" && for i in $(seq -w 1 10000); do echo "file $i" >"f$i"; done)
+cp -a "$B/src/." "$tree/data/files/"
+tar -cf "$tree/data/small.tar" -C "$B/src" .
+rm -rf "$B/src"
+cat >"$tree/bench.sh" <<'GUEST'
+fsprobe time read sh -c 'dd if=/data/big of=/dev/null bs=1M 2>/dev/null'
+fsprobe time find find / -xdev >/dev/null
+mkdir /untar
+fsprobe time untar sh -c 'tar -xf /data/small.tar -C /untar && sync'
+GUEST
+"$src/tests/rootfs/make-ext4-image.sh" "$tree" "$B/root.img" 1024
+
+# run_one KIND: one guest; prints "KIND LABEL SECONDS" lines.
+run_one() {
+	local kind=$1 out=$B/out rc=0
+	if [ "$kind" = virtio-fs ]; then
+		rm -rf "$tree/untar"
+		timeout 600 "$KRUN_RUN" --kernel "$KRUN_GUEST_KERNEL" --cpus "$cpus" \
+			--memory "$memory" --root "$tree" -- /bin/sh /bench.sh >"$out" 2>&1 || rc=$?
+	else
+		cp --sparse=always "$B/root.img" "$B/run.img"
+		timeout 600 "$KRUN_RUN" --kernel "$KRUN_GUEST_KERNEL" --cpus "$cpus" \
+			--memory "$memory" --root-disk "$B/run.img" -- /bin/sh /bench.sh \
+			>"$out" 2>&1 || rc=$?
+	fi
+	if [ $rc -ne 0 ] || [ "$(grep -c '^time ' "$out")" -ne 3 ]; then
+		echo "bench/fs.sh: $kind guest failed (exit $rc):" >&2
+		tail -n 20 "$out" >&2
+		return 1
+	fi
+	sed -n "s/^time /$kind /p" "$out"
+}
+
+results=$B/results
+: >"$results"
+for ((i = 1; i <= runs; i++)); do
+	for kind in virtio-fs block; do
+		run_one "$kind" | tee -a "$results" | sed "s/^/run $i: /" >&2
+	done
+done
+
+median() {
+	awk -v k="$1" -v l="$2" '$1 == k && $2 == l { print $3 }' "$results" | sort -g |
+		awk '{ v[NR] = $1 } END { if (NR == 0) print "nan";
+			else if (NR % 2) print v[(NR + 1) / 2];
+			else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+echo
+echo "bench/fs.sh: $runs runs, --cpus $cpus --memory $memory, medians in seconds"
+printf '%-6s %12s %12s %18s %6s\n' op virtio-fs block 'ratio blk/vfs' goal
+for op in read find untar; do
+	fs=$(median virtio-fs "$op") blk=$(median block "$op")
+	case $op in read) goal='>=0.8' ;; untar) goal='>=0.5' ;; *) goal='-' ;; esac
+	awk -v op="$op" -v fs="$fs" -v blk="$blk" -v goal="$goal" 'BEGIN {
+		printf "%-6s %12.3f %12.3f %18.2f %6s\n", op, fs, blk, (fs > 0 ? blk / fs : 0), goal }'
+done
+rm -rf "$B"

@@ -1,0 +1,180 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# fs-roundtrip.sh (inside the test host): a copy of the busybox tree on a
+# scratch ext4 is the guest's virtio-fs root. Files the host made are
+# checked in the guest, files the guest made are checked on the host:
+# content, mode, owner, mtime, hard and symbolic links, FIFOs, a 256 MiB
+# file's checksum, 10 000 files from tar, rename-over, unlink-while-open,
+# sparse files, fallocate and hole punching, user.* xattrs. A second boot
+# with --read-only and a :ro volume checks that every write fails with
+# EROFS and that nothing changed on the host.
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/lib.sh"
+fs_require_env
+export TZ=UTC
+
+make_scratch 1400 || { echo "FAIL setup: scratch file system"; exit 1; }
+S=$SCRATCH
+R=$S/root
+copy_busybox_tree "$R" || { echo "FAIL setup: copy busybox tree"; exit 1; }
+# Volume mount points exist beforehand: krun-init cannot make them on a
+# read-only root.
+mkdir -p "$R/h" "$R/g" "$R/t" "$S/src" "$S/vol" "$S/volro" "$R/mnt/rw" "$R/mnt/ro"
+
+# --- host-made files ---------------------------------------------------
+section "host prepares files"
+epoch_h=$(date -d '2002-03-04 05:06:07' +%s)
+printf 'from host\n' >"$R/h/text"
+chmod 604 "$R/h/text"
+chown 1234:4321 "$R/h/text"
+ln "$R/h/text" "$R/h/link2"
+ln -s text "$R/h/sym"
+touch -h -d @"$epoch_h" "$R/h/text" "$R/h/sym"
+mkfifo "$R/h/fifo"
+truncate -s 64M "$R/h/sparse"
+printf end | dd of="$R/h/sparse" bs=1 seek=$((32 << 20)) conv=notrunc status=none
+: >"$R/h/xattr"
+"$KRUN_FSPROBE" xattr-set "$R/h/xattr" user.fromhost hostval >/dev/null
+"$KRUN_FSPROBE" xattr-set "$R/h/xattr" user.doomed gone >/dev/null
+printf 'space\n' >"$R/h/with space"
+printf 'utf8\n' >"$R/h/ñandú-日本"
+# Two vCPUs: the 256 MiB file and the 10 000 small ones in parallel.
+big_seed=$RANDOM
+"$KRUN_FSPROBE" pattern "$R/h/big" 256 $big_seed >/dev/null &
+(cd "$S/src" && for i in $(seq -w 1 10000); do echo "file $i" >"f$i"; done &&
+	mkdir -p sub/deeper && echo nested >sub/deeper/n)
+wait
+big_sum=$("$KRUN_FSPROBE" sum "$R/h/big")
+tar -cf "$R/h/small.tar" -C "$S/src" .
+echo voldata >"$S/volro/keep"
+
+# --- the guest's half ----------------------------------------------------
+write_guest_lib "$R/t/lib.sh"
+cat >"$R/t/guest.sh" <<GUEST
+. /t/lib.sh
+expect_eq host-content 'from host' "\$(cat /h/text)"
+expect_eq host-attrs '604 1234 4321 $epoch_h' "\$(stat -c '%a %u %g %Y' /h/text)"
+expect_eq host-hardlink "\$(stat -c '2 %i' /h/text)" "\$(stat -c '%h %i' /h/link2)"
+expect_eq host-symlink 'text from host' "\$(readlink /h/sym) \$(cat /h/sym)"
+expect_eq host-symlink-mtime '$epoch_h' "\$(stat -c %Y /h/sym)"
+expect_eq host-fifo-type fifo "\$(test -p /h/fifo && echo fifo)"
+(echo through-fifo >/h/fifo &)
+expect_eq host-fifo-use through-fifo "\$(timeout 20 cat /h/fifo)"
+expect_eq host-sparse-size 67108864 "\$(stat -c %s /h/sparse)"
+b=\$(stat -c %b /h/sparse); [ "\$b" -lt 1024 ] && pass host-sparse-blocks || fail host-sparse-blocks "\$b blocks"
+expect_eq host-sparse-tail end "\$(dd if=/h/sparse bs=1 skip=$((32 << 20)) count=3 2>/dev/null)"
+expect_eq host-xattr hostval "\$(fsprobe xattr-get /h/xattr user.fromhost)"
+expect_eq host-xattr-list 'user.doomed user.fromhost' "\$(fsprobe xattr-list /h/xattr)"
+expect_eq host-names 'space utf8' "\$(cat '/h/with space' '/h/ñandú-日本' | tr '\n' ' ' | sed 's/ \$//')"
+expect_eq host-big-sum '$big_sum' "\$(fsprobe time guest-big-read fsprobe sum /h/big)"
+
+printf 'from guest\n' >/g/text && chmod 640 /g/text && chown 2345:5432 /g/text &&
+	touch -t 200102030405.06 /g/text && ln /g/text /g/link2 && ln -s text /g/sym &&
+	mkfifo /g/fifo && pass guest-create || fail guest-create "see above"
+fsprobe time guest-big-write fsprobe pattern /g/big.copy 256 $big_seed >/dev/null && pass guest-big-write || fail guest-big-write "fsprobe pattern failed"
+mkdir /g/untar && tar -xf /h/small.tar -C /g/untar && pass guest-untar || fail guest-untar "tar failed"
+expect_eq guest-untar-count 10001 "\$(find /g/untar -type f | wc -l)"
+expect_eq guest-untar-readdir 10001 "\$(ls -A /g/untar | wc -l)"
+echo old >/g/a && echo new >/g/b && mv -f /g/b /g/a
+expect_eq guest-rename-over 'new absent' "\$(cat /g/a) \$(test -e /g/b && echo present || echo absent)"
+expect_eq guest-unlink-open ok "\$(fsprobe unlink-open /g/uo)"
+truncate -s 1G /g/sparse && echo tail | dd of=/g/sparse bs=1 seek=$((512 << 20)) conv=notrunc 2>/dev/null
+expect_eq guest-sparse-size 1073741824 "\$(stat -c %s /g/sparse)"
+expect_eq guest-sparse-seek-data $((512 << 20)) "\$(fsprobe seek-data /g/sparse 0)"
+expect_eq guest-sparse-seek-hole 0 "\$(fsprobe seek-hole /g/sparse 0)"
+expect_eq guest-fallocate ok "\$(fsprobe falloc /g/falloc 0 8388608)"
+expect_eq guest-fallocate-size 8388608 "\$(stat -c %s /g/falloc)"
+dd if=/dev/urandom of=/g/punch bs=1M count=2 2>/dev/null
+expect_eq guest-punch ok "\$(fsprobe punch /g/punch 0 1048576)"
+expect_eq guest-punch-zeros ok "\$(cmp -n 1048576 /g/punch /dev/zero >/dev/null 2>&1 && echo ok)"
+: >/g/xattr
+expect_eq guest-xattr-set ok "\$(fsprobe xattr-set /g/xattr user.fromguest guestval)"
+expect_eq guest-xattr-get guestval "\$(fsprobe xattr-get /g/xattr user.fromguest)"
+expect_eq guest-xattr-remove ok "\$(fsprobe xattr-remove /h/xattr user.doomed)"
+expect_eq guest-xattr-removed ENODATA "\$(fsprobe xattr-get /h/xattr user.doomed)"
+expect_eq guest-xattr-missing ENODATA "\$(fsprobe xattr-get /g/xattr user.nothing)"
+mkdir -p /g/d1/d2/d3 && echo deep >/g/d1/d2/d3/f && rmdir /g/d1/d2/d3 2>/dev/null
+expect_eq guest-rmdir-nonempty 'deep' "\$(cat /g/d1/d2/d3/f)"
+printf 'g space\n' >'/g/with space' && printf 'g utf8\n' >'/g/ñandú-日本'
+echo guest-script-complete
+GUEST
+
+section "guest round trip"
+out=$S/guest.out
+run_guest guest-boot "$out" --root "$R" -- /bin/sh /t/guest.sh
+guest_results "$out" host-content host-attrs host-hardlink host-symlink \
+	host-symlink-mtime host-fifo-type host-fifo-use host-sparse-size \
+	host-sparse-blocks host-sparse-tail host-xattr host-xattr-list host-names \
+	host-big-sum guest-create guest-big-write guest-untar guest-untar-count \
+	guest-untar-readdir guest-rename-over guest-unlink-open guest-sparse-size \
+	guest-sparse-seek-data guest-sparse-seek-hole guest-fallocate \
+	guest-fallocate-size guest-punch guest-punch-zeros guest-xattr-set \
+	guest-xattr-get guest-xattr-remove guest-xattr-removed guest-xattr-missing \
+	guest-rmdir-nonempty
+check guest-script-complete grep -q '^guest-script-complete$' "$out"
+grep "^time " "$out"
+
+# --- the guest's files, seen from the host --------------------------------
+section "host checks the guest's files"
+G=$R/g
+expect_eq host-sees-content 'from guest' "$(cat "$G/text")"
+expect_eq host-sees-attrs "640 2345 5432 $(date -d '2001-02-03 04:05:06' +%s)" \
+	"$(stat -c '%a %u %g %Y' "$G/text")"
+expect_eq host-sees-hardlink "$(stat -c '2 %i' "$G/text")" "$(stat -c '%h %i' "$G/link2")"
+expect_eq host-sees-symlink text "$(readlink "$G/sym")"
+check host-sees-fifo test -p "$G/fifo"
+expect_eq host-sees-big-sum "$big_sum" "$("$KRUN_FSPROBE" sum "$G/big.copy")"
+check host-sees-untar diff -r "$S/src" "$G/untar"
+expect_eq host-sees-rename-over 'new absent' \
+	"$(cat "$G/a") $(test -e "$G/b" && echo present || echo absent)"
+expect_eq host-sees-unlink-open '' "$(ls -A "$G" | grep -E '^(uo|\.fuse_hidden)')"
+expect_eq host-sees-sparse-size 1073741824 "$(stat -c %s "$G/sparse")"
+b=$(stat -c %b "$G/sparse")
+if [ "${b:-99999}" -lt 2048 ]; then pass host-sees-sparse-blocks; else
+	fail host-sees-sparse-blocks "$b blocks allocated for a 1 GiB file with 5 bytes"; fi
+expect_eq host-sees-sparse-tail tail "$(dd if="$G/sparse" bs=1 skip=$((512 << 20)) count=4 status=none)"
+b=$(stat -c '%s %b' "$G/falloc")
+if [ "${b%% *}" = 8388608 ] && [ "${b##* }" -ge 16384 ]; then pass host-sees-fallocate; else
+	fail host-sees-fallocate "size and 512-byte blocks: $b"; fi
+b=$(stat -c %b "$G/punch")
+if [ "${b:-99999}" -le 2100 ]; then pass host-sees-punch; else
+	fail host-sees-punch "$b blocks after punching 1 MiB of 2 MiB"; fi
+check host-sees-punch-zeros cmp -n 1048576 "$G/punch" /dev/zero
+expect_eq host-sees-xattr guestval "$("$KRUN_FSPROBE" xattr-get "$G/xattr" user.fromguest)"
+expect_eq host-sees-xattr-removed user.fromhost "$("$KRUN_FSPROBE" xattr-list "$R/h/xattr")"
+expect_eq host-sees-names 'g space g utf8' "$(cat "$G/with space" "$G/ñandú-日本" | tr '\n' ' ' | sed 's/ $//')"
+rm -f "$R/h/big" "$G/big.copy"
+
+# --- read-only root and a :ro volume ----------------------------------------
+cat >"$R/t/ro.sh" <<'GUEST'
+. /t/lib.sh
+expect_eq ro-root-create EROFS "$(fsprobe write /newfile)"
+expect_eq ro-root-overwrite EROFS "$(fsprobe write /h/text)"
+check_not ro-root-mkdir mkdir /newdir
+check_not ro-root-unlink rm -f /h/text
+check_not ro-root-chmod chmod 777 /h/text
+check_not ro-root-rename mv /h/text /h/moved
+expect_eq ro-root-xattr EROFS "$(fsprobe xattr-set /h/xattr user.new v)"
+expect_eq ro-root-still-reads 'from host' "$(cat /h/text)"
+expect_eq ro-volume-create EROFS "$(fsprobe write /mnt/ro/newfile)"
+expect_eq ro-volume-overwrite EROFS "$(fsprobe write /mnt/ro/keep)"
+expect_eq ro-volume-reads voldata "$(cat /mnt/ro/keep)"
+expect_eq rw-volume-create ok "$(fsprobe write /mnt/rw/newfile)"
+echo guest-script-complete
+GUEST
+section "read-only root and volume"
+out=$S/ro.out
+run_guest ro-boot "$out" --root "$R" --read-only --volume "rw:$S/vol:/mnt/rw" \
+	--volume "ro:$S/volro:/mnt/ro:ro" -- /bin/sh /t/ro.sh
+guest_results "$out" ro-root-create ro-root-overwrite ro-root-mkdir ro-root-unlink \
+	ro-root-chmod ro-root-rename ro-root-xattr ro-root-still-reads ro-volume-create \
+	ro-volume-overwrite ro-volume-reads rw-volume-create
+check guest-ro-script-complete grep -q '^guest-script-complete$' "$out"
+expect_eq host-ro-unchanged "from host 604 none none" \
+	"$(cat "$R/h/text") $(stat -c %a "$R/h/text") $(ls "$R/newfile" "$R/newdir" 2>/dev/null || echo none) $(ls "$S/volro" | grep -vx keep || echo none)"
+expect_eq host-ro-xattr user.fromhost "$("$KRUN_FSPROBE" xattr-list "$R/h/xattr")"
+expect_eq host-rw-volume-written x "$(cat "$S/vol/newfile" 2>&1)"
+
+fs_finish
