@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "configs/kernel_path.h"
@@ -132,6 +133,39 @@ static int create_vm(struct vmm *vmm, struct krun_err **err)
 	return vm_create(&opts, &vmm->vm, err);
 }
 
+/*
+ * The virtio-fs server holds one O_PATH fd per inode the guest knows, so a
+ * tree walk in the guest needs far more than the usual soft limit of 1024:
+ * raise it to the hard limit (as virtiofsd's --rlimit-nofile does), and as
+ * root also the hard limit up to the kernel's nr_open.
+ */
+static void raise_nofile_limit(void)
+{
+	struct rlimit lim;
+	unsigned long nr_open = 0;
+	FILE *f;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) < 0)
+		return;
+	f = fopen("/proc/sys/fs/nr_open", "re");
+	if (f) {
+		if (fscanf(f, "%lu", &nr_open) != 1)
+			nr_open = 0;
+		fclose(f);
+	}
+	if (nr_open > lim.rlim_max) {
+		struct rlimit want = {.rlim_cur = nr_open, .rlim_max = nr_open};
+
+		if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+			return;
+	}
+	if (lim.rlim_cur < lim.rlim_max) {
+		lim.rlim_cur = lim.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &lim) < 0)
+			log_debug("cannot raise RLIMIT_NOFILE");
+	}
+}
+
 int vmm_run(struct krun_config *cfg, struct krun_err **err)
 {
 	struct vmm vmm = {.cfg = cfg};
@@ -141,6 +175,7 @@ int vmm_run(struct krun_config *cfg, struct krun_err **err)
 	ret = resolve_kernel(cfg, &kernel, err);
 	if (ret < 0)
 		return ret;
+	raise_nofile_limit();
 	if (!initramfs_have_init())
 		return krun_err_set(err, ENOTSUP,
 				    "this build has no guest init (built with "
