@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # bench/boot.sh [--runs N] [--build DIR] [--krun-run PATH] [--kernel VMLINUX]
-#               [--rootfs TREE] [--memory MIB]
+#               [--rootfs TREE] [--memory MIB] [--only krun|qemu]
 #
 # Boot benchmark, not a test: inside the emulated KVM test host it times N
 # runs (default 10) of
@@ -17,6 +17,7 @@
 # guest-memory mappings in /proc/PID/smaps), sampled while a workload that
 # has finished its work sleeps; see docs/testing.md for why.
 #
+# --only times one side (and skips the other's checks and numbers).
 # Defaults come from the build tree (DIR, default ./build): its krun-run,
 # its busybox test root and the cached guest kernel. Run from the source
 # root; it boots the test host itself (tests/host/run-in-testhost).
@@ -24,7 +25,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/.." && pwd)
-runs=10 build=$PWD/build krun_run='' kernel='' rootfs='' memory=512 inside=0
+runs=10 build=$PWD/build krun_run='' kernel='' rootfs='' memory=512 inside=0 only=''
 
 usage() {
 	sed -n '4,/^$/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
@@ -40,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--kernel) kernel=${2:?}; shift 2 ;;
 	--rootfs) rootfs=${2:?}; shift 2 ;;
 	--memory) memory=${2:?}; shift 2 ;;
+	--only) only=${2:?}; shift 2 ;;
 	--inside) inside=1; shift ;;
 	*) usage ;;
 	esac
@@ -124,26 +126,37 @@ run_qemu() {
 	echo $(((t1 - t0) / 1000000))
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+
+# run_side krun|qemu: one run if that side is measured; prints its ms or "-".
+run_side() {
+	if [ -n "$only" ] && [ "$only" != "$1" ]; then
+		echo -
+		return 0
+	fi
+	"run_$1"
+}
 
 time_boots() {
 	local i a b
-	run_krun >/dev/null || return 1
-	run_qemu >/dev/null || return 1
+	run_side krun >/dev/null || return 1
+	run_side qemu >/dev/null || return 1
 	: >"$work/krun.ms"
 	: >"$work/qemu.ms"
 	for ((i = 1; i <= runs; i++)); do
-		a=$(run_krun) || return 1
-		b=$(run_qemu) || return 1
-		echo "$a" >>"$work/krun.ms"
-		echo "$b" >>"$work/qemu.ms"
+		a=$(run_side krun) || return 1
+		b=$(run_side qemu) || return 1
+		[ "$a" = - ] || echo "$a" >>"$work/krun.ms"
+		[ "$b" = - ] || echo "$b" >>"$work/qemu.ms"
 		echo "run $i: krun-run ${a} ms, qemu ${b} ms"
 	done
 	a=$(median <"$work/krun.ms")
 	b=$(median <"$work/qemu.ms")
-	echo "median krun-run (--root tree, virtio-fs): ${a} ms"
-	echo "median qemu microvm (initramfs):          ${b} ms"
-	echo "ratio krun-run/qemu: $(echo "scale=2; $a / $b" | bc) (goal <= 0.5)"
+	echo "median krun-run (--root tree, virtio-fs): ${a:--} ms"
+	echo "median qemu microvm (initramfs):          ${b:--} ms"
+	if [ -n "$a" ] && [ -n "$b" ]; then
+		echo "ratio krun-run/qemu: $(echo "scale=2; $a / $b" | bc) (goal <= 0.5)"
+	fi
 }
 
 # guest_ram_kb PID: resident kB of the mappings at least as large as the
@@ -192,4 +205,6 @@ echo "bench: kernel $kernel"
 echo "bench: krun-run $krun_run, guest RAM ${memory} MiB, ${runs} runs each"
 make_initramfs || exit 1
 time_boots || exit 1
-measure_memory || exit 1
+if [ "$only" != qemu ]; then
+	measure_memory || exit 1
+fi
