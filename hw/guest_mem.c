@@ -4,17 +4,17 @@
 #include <errno.h>
 #include <string.h>
 
-static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b,
-			   uint64_t blen)
+static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
 	return a < b + blen && b < a + alen;
 }
 
-int gm_add_region(struct guest_mem *gm, uint64_t gpa, uint64_t size,
-		  void *host, struct krun_err **err)
+int gm_add_region(struct guest_mem *gm, uint64_t gpa, uint64_t size, void *host,
+		  struct krun_err **err)
 {
 	if (gm->n_regions >= GM_MAX_REGIONS)
-		return krun_err_set(err, ENOSPC, "guest memory: too many regions");
+		return krun_err_set(err, ENOSPC,
+				    "guest memory: too many regions");
 	if (size == 0 || gpa + size < gpa || !host)
 		return krun_err_set(err, EINVAL,
 				    "guest memory: bad region at 0x%llx",
@@ -23,9 +23,10 @@ int gm_add_region(struct guest_mem *gm, uint64_t gpa, uint64_t size,
 		const struct gm_region *r = &gm->regions[i];
 
 		if (ranges_overlap(gpa, size, r->gpa, r->size))
-			return krun_err_set(err, EEXIST,
-					    "guest memory: region at 0x%llx overlaps",
-					    (unsigned long long)gpa);
+			return krun_err_set(
+				err, EEXIST,
+				"guest memory: region at 0x%llx overlaps",
+				(unsigned long long)gpa);
 	}
 	gm->regions[gm->n_regions++] = (struct gm_region){
 		.gpa = gpa,

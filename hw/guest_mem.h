@@ -29,8 +29,8 @@ struct guest_mem {
 };
 
 /* Add a region (no overlap with existing ones). */
-int gm_add_region(struct guest_mem *gm, uint64_t gpa, uint64_t size,
-		  void *host, struct krun_err **err);
+int gm_add_region(struct guest_mem *gm, uint64_t gpa, uint64_t size, void *host,
+		  struct krun_err **err);
 
 /* Host pointer for [gpa, gpa+len) or NULL if not wholly inside one region.
  * len 0 is rejected (NULL). */

@@ -7,19 +7,20 @@ int io_bus_register(struct io_bus *bus, uint64_t base, uint64_t len,
 		    io_handler_fn handler, void *opaque, struct krun_err **err)
 {
 	if (!handler || len == 0 || base + len < base)
-		return krun_err_set(err, EINVAL, "io bus: bad range 0x%llx+0x%llx",
-				    (unsigned long long)base,
-				    (unsigned long long)len);
+		return krun_err_set(
+			err, EINVAL, "io bus: bad range 0x%llx+0x%llx",
+			(unsigned long long)base, (unsigned long long)len);
 	if (bus->n_ranges >= IO_BUS_MAX_RANGES)
 		return krun_err_set(err, ENOSPC, "io bus: too many ranges");
 	for (unsigned int i = 0; i < bus->n_ranges; i++) {
 		const struct io_range *r = &bus->ranges[i];
 
 		if (base < r->base + r->len && r->base < base + len)
-			return krun_err_set(err, EEXIST,
-					    "io bus: range 0x%llx overlaps 0x%llx",
-					    (unsigned long long)base,
-					    (unsigned long long)r->base);
+			return krun_err_set(
+				err, EEXIST,
+				"io bus: range 0x%llx overlaps 0x%llx",
+				(unsigned long long)base,
+				(unsigned long long)r->base);
 	}
 	bus->ranges[bus->n_ranges++] = (struct io_range){
 		.base = base,

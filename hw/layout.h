@@ -4,6 +4,7 @@
  * The single place where these numbers live; docs/ARCHITECTURE.md mirrors it.
  *
  *   0x0000_0000 .. 0x0000_1000  real-mode IVT / BDA (left zero)
+ *   0x0000_0500                 boot GDT (5 entries), 0x540 empty IDT
  *   0x0000_7000                 boot_params (zero page)
  *   0x0000_9000 .. 0x0000_A000  PML4 / PDPT / PD for the 64-bit entry
  *   0x0002_0000                 kernel command line (up to 64 KiB)
@@ -18,6 +19,8 @@
 #ifndef KRUN_HW_LAYOUT_H
 #define KRUN_HW_LAYOUT_H
 
+#define LAYOUT_GDT 0x500ull
+#define LAYOUT_IDT 0x540ull
 #define LAYOUT_ZERO_PAGE 0x7000ull
 #define LAYOUT_PML4 0x9000ull
 #define LAYOUT_PDPT 0xA000ull
@@ -33,11 +36,22 @@
 
 #define LAYOUT_VIRTIO_MMIO_BASE 0xD0000000ull
 #define LAYOUT_VIRTIO_MMIO_SIZE 0x1000ull
-#define LAYOUT_VIRTIO_MMIO_MAX 32
-/* First GSI (IOAPIC pin) for virtio-mmio devices: device i gets IRQ 5+i. */
+/* First GSI (IOAPIC pin) for virtio-mmio devices: device i gets IRQ 5+i.
+ * KVM's IOAPIC has 24 pins, so GSIs 5..23 (19 devices) are usable. */
 #define LAYOUT_VIRTIO_IRQ_BASE 5
+#define LAYOUT_IOAPIC_PINS 24
+#define LAYOUT_VIRTIO_MMIO_MAX (LAYOUT_IOAPIC_PINS - LAYOUT_VIRTIO_IRQ_BASE)
 
 #define LAYOUT_IOAPIC_ADDR 0xFEC00000ull
 #define LAYOUT_LAPIC_ADDR 0xFEE00000ull
+/* Intel VMX needs a TSS (3 pages) and an identity-map page inside the
+ * guest physical space; they sit in the MMIO gap, clear of everything. */
+#define LAYOUT_TSS_ADDR 0xFFFBD000ull
+#define LAYOUT_IDENTITY_MAP_ADDR 0xFFFBC000ull
+
+/* Legacy port I/O devices. */
+#define LAYOUT_COM1_PORT 0x3F8
+#define LAYOUT_COM1_IRQ 4
+#define LAYOUT_I8042_PORT 0x60 /* data 0x60, command/status 0x64 */
 
 #endif

@@ -13,7 +13,8 @@
 /*
  * Exit channel: after draining its console output, init writes the
  * workload's status (0..255, 128+signal when killed) as a 32-bit OUT to
- * this port. Values >= 0x100 are init's own reports (see below).
+ * this port. Init's own setup failures report 125. Values >= 0x100 are
+ * reserved.
  */
 #define KRUN_GUEST_EXIT_PORT 0x0f4
 
@@ -21,5 +22,56 @@
 #define KRUN_PORT_STDIN "krun-stdin"
 #define KRUN_PORT_STDOUT "krun-stdout"
 #define KRUN_PORT_STDERR "krun-stderr"
+
+/*
+ * virtio-fs tag of the root directory share: libkrun's convention, which
+ * lib/config_storage.c reserves so no user share can take it.
+ */
+#define KRUN_ROOT_TAG "/dev/root"
+
+/*
+ * Run configuration wire format (KRUN_GUEST_CONFIG_PATH). All integers are
+ * little-endian. A reader rejects anything it does not understand; both
+ * sides change together, so there is no forward compatibility.
+ *
+ *   header  magic[8] = KRUN_GUEST_CONFIG_MAGIC, u32 version, u32 body_len
+ *   body    u32 flags (KRUN_GUEST_F_*), u32 uid, u32 gid,
+ *           u32 shutdown_grace_ms,
+ *           str hostname ("" = leave the kernel's), str workdir ("" = "/"),
+ *           strv argv (at least one entry; argv[0] is the program),
+ *           strv env ("K=V" entries),
+ *           u32 n_rlimits, n * { u32 resource, u64 cur, u64 max },
+ *           mount root (target "/"),
+ *           u32 n_mounts, n * mount
+ *   str     u32 len, len bytes without NUL, one NUL byte
+ *   strv    u32 count, count * str
+ *   mount   u32 kind (KRUN_GUEST_MOUNT_*), u32 flags (KRUN_GUEST_MOUNT_F_*),
+ *           str source, str target, str fstype, str options
+ *
+ * body_len counts every byte after the header; trailing bytes are an error.
+ */
+#define KRUN_GUEST_CONFIG_MAGIC "KRUNCFG\0"
+#define KRUN_GUEST_CONFIG_MAGIC_LEN 8
+#define KRUN_GUEST_CONFIG_VERSION 1
+#define KRUN_GUEST_CONFIG_HEADER_LEN 16
+#define KRUN_GUEST_CONFIG_MAX_LEN (16u << 20) /* 16 MiB */
+#define KRUN_GUEST_CONFIG_MAX_COUNT 65536u    /* any one list */
+
+#define KRUN_GUEST_F_TERMINAL 0x1u   /* stdio is /dev/hvc0 as a tty */
+#define KRUN_GUEST_F_KERNEL_LOG 0x2u /* init logs its steps to /dev/kmsg */
+#define KRUN_GUEST_F_SET_USER 0x4u   /* switch to uid/gid */
+#define KRUN_GUEST_F_ALL 0x7u
+
+enum krun_guest_mount_kind {
+	KRUN_GUEST_MOUNT_VIRTIOFS = 1,	 /* source: virtio-fs tag */
+	KRUN_GUEST_MOUNT_BLOCK_PATH = 2, /* source: device node, "/dev/vda" */
+	KRUN_GUEST_MOUNT_BLOCK_ID = 3,	 /* source: virtio-blk serial */
+};
+
+#define KRUN_GUEST_MOUNT_F_RO 0x1u
+#define KRUN_GUEST_MOUNT_F_ALL 0x1u
+
+/* Used when the VMM gives no grace period of its own. */
+#define KRUN_GUEST_DEFAULT_GRACE_MS 10000u
 
 #endif

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,11 +23,12 @@
 #define GUEST_CODE_GPA 0x1000
 #define PROBE_PORT 0x10
 #define PROBE_VALUE 0x42
+#define RUN_TIMEOUT_S 10
 
 static const uint8_t guest_code[] = {
 	0xb0, PROBE_VALUE, /* mov al, 0x42 */
-	0xe6, PROBE_PORT, /* out 0x10, al */
-	0xf4, /* hlt */
+	0xe6, PROBE_PORT,  /* out 0x10, al */
+	0xf4,		   /* hlt */
 };
 
 struct vm {
@@ -103,9 +105,43 @@ static int vcpu_create(struct vm *v)
 	return 0;
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig; /* only interrupts KVM_RUN */
+}
+
+/* A guest that never exits shows as KVM_RUN failing with EINTR. */
+static int report_stuck_vcpu(const struct vm *v)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+
+	if (ioctl(v->vcpu, KVM_GET_REGS, &regs) < 0 ||
+	    ioctl(v->vcpu, KVM_GET_SREGS, &sregs) < 0)
+		return fail("KVM_GET_REGS after a stuck KVM_RUN");
+	fprintf(stderr,
+		"kvm-selfcheck: KVM_RUN did not return within %d s: "
+		"rip %#llx rax %#llx cr0 %#llx cs %#x\n",
+		RUN_TIMEOUT_S, (unsigned long long)regs.rip,
+		(unsigned long long)regs.rax, (unsigned long long)sregs.cr0,
+		sregs.cs.selector);
+	return -1;
+}
+
 static int run_until_exit(struct vm *v, uint32_t want)
 {
-	if (ioctl(v->vcpu, KVM_RUN, 0) < 0)
+	struct sigaction sa = {.sa_handler = on_alarm};
+
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(RUN_TIMEOUT_S);
+	int ret = ioctl(v->vcpu, KVM_RUN, 0);
+	int saved_errno = errno;
+
+	alarm(0);
+	errno = saved_errno;
+	if (ret < 0 && errno == EINTR)
+		return report_stuck_vcpu(v);
+	if (ret < 0)
 		return fail("KVM_RUN");
 	if (v->run->exit_reason == want)
 		return 0;
@@ -149,7 +185,7 @@ static void vm_destroy(struct vm *v)
 
 int main(void)
 {
-	struct vm v = { .kvm = -1, .vm = -1, .vcpu = -1 };
+	struct vm v = {.kvm = -1, .vm = -1, .vcpu = -1};
 	int ret = vm_create(&v);
 
 	if (ret == 0)

@@ -28,14 +28,22 @@ static const struct {
 	int resource;
 	const char *name;
 } rlimit_names[] = {
-	{ RLIMIT_AS, "as" },	       { RLIMIT_CORE, "core" },
-	{ RLIMIT_CPU, "cpu" },	       { RLIMIT_DATA, "data" },
-	{ RLIMIT_FSIZE, "fsize" },     { RLIMIT_LOCKS, "locks" },
-	{ RLIMIT_MEMLOCK, "memlock" }, { RLIMIT_MSGQUEUE, "msgqueue" },
-	{ RLIMIT_NICE, "nice" },       { RLIMIT_NOFILE, "nofile" },
-	{ RLIMIT_NPROC, "nproc" },     { RLIMIT_RSS, "rss" },
-	{ RLIMIT_RTPRIO, "rtprio" },   { RLIMIT_RTTIME, "rttime" },
-	{ RLIMIT_SIGPENDING, "sigpending" }, { RLIMIT_STACK, "stack" },
+	{RLIMIT_AS, "as"},
+	{RLIMIT_CORE, "core"},
+	{RLIMIT_CPU, "cpu"},
+	{RLIMIT_DATA, "data"},
+	{RLIMIT_FSIZE, "fsize"},
+	{RLIMIT_LOCKS, "locks"},
+	{RLIMIT_MEMLOCK, "memlock"},
+	{RLIMIT_MSGQUEUE, "msgqueue"},
+	{RLIMIT_NICE, "nice"},
+	{RLIMIT_NOFILE, "nofile"},
+	{RLIMIT_NPROC, "nproc"},
+	{RLIMIT_RSS, "rss"},
+	{RLIMIT_RTPRIO, "rtprio"},
+	{RLIMIT_RTTIME, "rttime"},
+	{RLIMIT_SIGPENDING, "sigpending"},
+	{RLIMIT_STACK, "stack"},
 };
 
 static void print_limit(rlim_t v)

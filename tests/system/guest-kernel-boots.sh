@@ -4,16 +4,16 @@
 # guest-kernel-boots.sh BOOT-GUEST-QEMU
 #
 # Inside the test host: boots the guest kernel ($KRUN_GUEST_KERNEL) with the
-# busybox test root ($KRUN_TEST_ROOTFS) as initramfs and an ext4 image of
-# the same tree on virtio-blk; the guest mounts it read-only, runs
+# busybox test root ($KRUN_TEST_ROOTFS) as initramfs and the ext4 image of
+# the same tree ($KRUN_TEST_ROOTFS_IMG, copied: QEMU opens it writable) on
+# virtio-blk; the guest mounts it read-only, runs
 # krun-check from it and checks that writing there fails with EROFS.
 set -euo pipefail
 boot=${1:?usage: guest-kernel-boots.sh BOOT-GUEST-QEMU}
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-"$here/../rootfs/make-ext4-image.sh" "$KRUN_TEST_ROOTFS" "$work/root.img"
+cp "$KRUN_TEST_ROOTFS_IMG" "$work/root.img"
 "$boot" --timeout 300 --drive "$work/root.img" "$KRUN_GUEST_KERNEL" "$KRUN_TEST_ROOTFS" '
 	set -e
 	mkdir -p /mnt/root

@@ -73,6 +73,16 @@ expect 0 '' --bundle "$TMP/bundle" --print-config
 grep -q "\"path\": \"$TMP/bundle/rootfs\"" "$TMP/out" ||
 	fail "--bundle: root.path not relative to the bundle"
 
+# A spec can come through a pipe (`--spec <(crun spec ...)`), but not a
+# directory.
+mkfifo "$TMP/spec.fifo"
+cat "$FIXTURES/crun-spec.json" >"$TMP/spec.fifo" &
+expect 0 '' --spec "$TMP/spec.fifo" --print-config
+wait
+grep -q '"exec": "sh"' "$TMP/out" || fail "--spec FIFO: process.args not loaded"
+expect 125 "krun-run: --spec: cannot read \`$TMP\`: is a directory" \
+	--spec "$TMP" -- /bin/true
+
 # The spec example in the man page loads as a bundle.
 mkdir "$TMP/example"
 sed -n '/^\.SS Example/,/^\.EE/p' "$MAN_PAGE" | sed -n '/^{/,/^}/p' |

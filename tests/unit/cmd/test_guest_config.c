@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Host encoder (lib/initramfs.c) -> guest parser (cmd/krun-init). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include <cmocka.h>
+
+#include "cmd/krun-init/guest_config.h"
+#include "lib/initramfs.h"
+
+static char *test_argv[] = {"-c", "echo \"$A\"; exit 3", "", NULL};
+static char *test_env[] = {"A=x y", "EMPTY=", NULL};
+
+static void full_config(struct krun_config *cfg, struct krun_share *shares,
+			struct krun_rlimit *rl)
+{
+	shares[0] = (struct krun_share){
+		.tag = "data", .guest_path = "/mnt/d", .read_only = true};
+	shares[1] = (struct krun_share){.tag = "hidden"}; /* no guest path */
+	rl[0] = (struct krun_rlimit){RLIMIT_NOFILE, 1024, 4096};
+	rl[1] = (struct krun_rlimit){RLIMIT_CORE, 0, RLIM_INFINITY};
+	*cfg = (struct krun_config){
+		.root_dir = "/srv/root",
+		.exec_path = "/bin/sh",
+		.argv = test_argv,
+		.envp = test_env,
+		.workdir = "/home/u",
+		.hostname = "guest-1",
+		.has_user = true,
+		.uid = 1000,
+		.gid = 100,
+		.terminal = true,
+		.kernel_log = true,
+		.rlimits = rl,
+		.n_rlimits = 2,
+		.shares = shares,
+		.n_shares = 2,
+		.shutdown_eventfd = -1,
+	};
+}
+
+static void encode(const struct krun_config *cfg,
+		   const struct initramfs_params *p, uint8_t **buf, size_t *len)
+{
+	struct krun_err *err = NULL;
+
+	assert_int_equal(
+		initramfs_encode_config(cfg, p, (void **)buf, len, &err), 0);
+}
+
+static void check_process(const struct guest_config *g)
+{
+	assert_int_equal(g->flags, KRUN_GUEST_F_TERMINAL |
+					   KRUN_GUEST_F_KERNEL_LOG |
+					   KRUN_GUEST_F_SET_USER);
+	assert_int_equal(g->uid, 1000);
+	assert_int_equal(g->gid, 100);
+	assert_int_equal(g->shutdown_grace_ms, 2500);
+	assert_string_equal(g->hostname, "guest-1");
+	assert_string_equal(g->workdir, "/home/u");
+	assert_int_equal(g->argc, 4);
+	assert_string_equal(g->argv[0], "/bin/sh");
+	assert_string_equal(g->argv[1], "-c");
+	assert_string_equal(g->argv[2], "echo \"$A\"; exit 3");
+	assert_string_equal(g->argv[3], "");
+	assert_null(g->argv[4]);
+	assert_int_equal(g->envc, 2);
+	assert_string_equal(g->envp[0], "A=x y");
+	assert_string_equal(g->envp[1], "EMPTY=");
+	assert_null(g->envp[2]);
+	assert_int_equal(g->n_rlimits, 2);
+	assert_int_equal(g->rlimits[0].resource, RLIMIT_NOFILE);
+	assert_int_equal(g->rlimits[0].cur, 1024);
+	assert_int_equal(g->rlimits[0].max, 4096);
+	assert_int_equal(g->rlimits[1].resource, RLIMIT_CORE);
+	assert_true(g->rlimits[1].max == (uint64_t)RLIM_INFINITY);
+}
+
+static void check_mounts(const struct guest_config *g)
+{
+	assert_int_equal(g->root.kind, KRUN_GUEST_MOUNT_VIRTIOFS);
+	assert_int_equal(g->root.flags, 0);
+	assert_string_equal(g->root.source, KRUN_ROOT_TAG);
+	assert_string_equal(g->root.target, "/");
+	assert_string_equal(g->root.fstype, "virtiofs");
+	assert_int_equal(g->n_mounts, 2);
+	assert_string_equal(g->mounts[0].source, "data");
+	assert_string_equal(g->mounts[0].target, "/mnt/d");
+	assert_int_equal(g->mounts[0].flags, KRUN_GUEST_MOUNT_F_RO);
+	assert_int_equal(g->mounts[1].kind, KRUN_GUEST_MOUNT_BLOCK_ID);
+	assert_string_equal(g->mounts[1].source, "disk2");
+	assert_string_equal(g->mounts[1].target, "/var/lib/x");
+	assert_string_equal(g->mounts[1].fstype, "");
+	assert_string_equal(g->mounts[1].options, "noatime");
+}
+
+static void round_trip(void **state)
+{
+	struct initramfs_mount extra = {.kind = KRUN_GUEST_MOUNT_BLOCK_ID,
+					.source = "disk2",
+					.target = "/var/lib/x",
+					.options = "noatime"};
+	struct krun_share shares[2];
+	struct krun_rlimit rl[2];
+	struct krun_config cfg;
+	struct initramfs_params p;
+	struct guest_config *g = NULL;
+	struct krun_err *err = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	full_config(&cfg, shares, rl);
+	assert_int_equal(initramfs_default_params(&cfg, &p, &err), 0);
+	p.mounts = &extra;
+	p.n_mounts = 1;
+	p.shutdown_grace_ms = 2500;
+	encode(&cfg, &p, &buf, &len);
+	assert_int_equal(guest_config_parse(buf, len, &g, &err), 0);
+	assert_null(err);
+	check_process(g);
+	check_mounts(g);
+	guest_config_free(g);
+	free(buf);
+}
+
+static void defaults_round_trip(void **state)
+{
+	struct krun_config cfg = {
+		.root_dir = "/r", .exec_path = "true", .shutdown_eventfd = -1};
+	struct initramfs_params p;
+	struct guest_config *g = NULL;
+	struct krun_err *err = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	assert_int_equal(initramfs_default_params(&cfg, &p, &err), 0);
+	encode(&cfg, &p, &buf, &len);
+	assert_int_equal(guest_config_parse(buf, len, &g, &err), 0);
+	assert_int_equal(g->flags, 0);
+	assert_int_equal(g->shutdown_grace_ms, KRUN_GUEST_DEFAULT_GRACE_MS);
+	assert_string_equal(g->hostname, "");
+	assert_string_equal(g->workdir, "");
+	assert_int_equal(g->argc, 1);
+	assert_string_equal(g->argv[0], "true");
+	assert_int_equal(g->envc, 0);
+	assert_null(g->envp[0]);
+	assert_int_equal(g->n_rlimits, 0);
+	assert_int_equal(g->n_mounts, 0);
+	guest_config_free(g);
+	free(buf);
+}
+
+/* Through the real config model: what the front doors set reaches init. */
+static void from_config_setters(void **state)
+{
+	static const char *const argv[] = {"a b", NULL};
+	static const char *const env[] = {"K=v", NULL};
+	static const char *const rl[] = {"NOFILE=10:20", NULL};
+	struct krun_err *err = NULL;
+	struct krun_config *cfg = config_new(&err);
+	struct initramfs_params p;
+	struct guest_config *g = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	assert_non_null(cfg);
+	assert_int_equal(config_set_root(cfg, "/srv/r", &err), 0);
+	assert_int_equal(config_set_exec(cfg, "/bin/echo", argv, env, &err), 0);
+	assert_int_equal(config_set_workdir(cfg, "/w", &err), 0);
+	assert_int_equal(
+		config_add_share_spec(cfg, "vol:/host:/mnt/v:ro", &err), 0);
+	assert_int_equal(config_set_rlimits(cfg, rl, &err), 0);
+	assert_int_equal(initramfs_default_params(cfg, &p, &err), 0);
+	encode(cfg, &p, &buf, &len);
+	assert_int_equal(guest_config_parse(buf, len, &g, &err), 0);
+	assert_int_equal(g->argc, 2);
+	assert_string_equal(g->argv[0], "/bin/echo");
+	assert_string_equal(g->argv[1], "a b");
+	assert_int_equal(g->envc, 1);
+	assert_string_equal(g->envp[0], "K=v");
+	assert_string_equal(g->workdir, "/w");
+	assert_string_equal(g->root.source, KRUN_ROOT_TAG);
+	assert_int_equal(g->n_mounts, 1);
+	assert_string_equal(g->mounts[0].source, "vol");
+	assert_string_equal(g->mounts[0].target, "/mnt/v");
+	assert_int_equal(g->mounts[0].flags, KRUN_GUEST_MOUNT_F_RO);
+	assert_int_equal(g->n_rlimits, 1);
+	assert_int_equal(g->rlimits[0].resource, RLIMIT_NOFILE);
+	assert_int_equal(g->rlimits[0].cur, 10);
+	assert_int_equal(g->rlimits[0].max, 20);
+	guest_config_free(g);
+	free(buf);
+	config_free(cfg);
+}
+
+/* A valid encoding of the full config, for the malformed-input tests. */
+static uint8_t *valid(size_t *len)
+{
+	struct krun_share shares[2];
+	struct krun_rlimit rl[2];
+	struct krun_config cfg;
+	struct initramfs_params p;
+	struct krun_err *err = NULL;
+	uint8_t *buf = NULL;
+
+	full_config(&cfg, shares, rl);
+	assert_int_equal(initramfs_default_params(&cfg, &p, &err), 0);
+	encode(&cfg, &p, &buf, len);
+	return buf;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+	p[2] = v >> 16;
+	p[3] = v >> 24;
+}
+
+static int parse_fails(const uint8_t *buf, size_t len, const char *expect)
+{
+	struct guest_config *g = NULL;
+	struct krun_err *err = NULL;
+	int ret = guest_config_parse(buf, len, &g, &err);
+
+	if (ret == 0) {
+		guest_config_free(g);
+		return 0;
+	}
+	assert_null(g);
+	if (expect && !strstr(krun_err_msg(err), expect))
+		fail_msg("`%s` lacks `%s`", krun_err_msg(err), expect);
+	krun_err_free(&err);
+	return 1;
+}
+
+static void truncated_anywhere(void **state)
+{
+	size_t len;
+	uint8_t *buf = valid(&len);
+
+	for (size_t cut = 0; cut < len; cut++) {
+		uint8_t *copy = malloc(cut ? cut : 1);
+
+		memcpy(copy, buf, cut);
+		/* Header still agrees with the length: the body must fail. */
+		if (cut >= 16)
+			put32(copy + 12, (uint32_t)(cut - 16));
+		assert_true(parse_fails(copy, cut, NULL));
+		free(copy);
+	}
+	free(buf);
+}
+
+static void header_checks(void **state)
+{
+	size_t len;
+	uint8_t *buf = valid(&len);
+
+	buf[0] = 'X';
+	assert_true(parse_fails(buf, len, "no header"));
+	buf[0] = 'K';
+	put32(buf + 8, 2);
+	assert_true(parse_fails(buf, len, "version 2"));
+	put32(buf + 8, 1);
+	put32(buf + 12, (uint32_t)len); /* claims more than there is */
+	assert_true(parse_fails(buf, len, "header says"));
+	put32(buf + 12, (uint32_t)(len - 16));
+	assert_false(parse_fails(buf, len, NULL));
+	free(buf);
+}
+
+static void trailing_bytes(void **state)
+{
+	size_t len;
+	uint8_t *buf = valid(&len);
+	uint8_t *more = calloc(1, len + 3);
+
+	memcpy(more, buf, len);
+	put32(more + 12, (uint32_t)(len + 3 - 16));
+	assert_true(parse_fails(more, len + 3, "trailing"));
+	free(more);
+	free(buf);
+}
+
+/* Offset of the argv count: header, 4 u32s, hostname, workdir. */
+static size_t argv_count_offset(const uint8_t *buf)
+{
+	size_t off = 16 + 16;
+
+	for (int i = 0; i < 2; i++) {
+		uint32_t n = buf[off] | buf[off + 1] << 8 | buf[off + 2] << 16 |
+			     (uint32_t)buf[off + 3] << 24;
+
+		off += 4 + n + 1;
+	}
+	return off;
+}
+
+static void huge_counts_and_lengths(void **state)
+{
+	size_t len;
+	uint8_t *buf = valid(&len);
+	size_t off = argv_count_offset(buf);
+
+	put32(buf + off, 0xffffffffu);
+	assert_true(parse_fails(buf, len, "do not fit"));
+	put32(buf + off, 1000); /* under the cap, but cannot fit */
+	assert_true(parse_fails(buf, len, "do not fit"));
+	put32(buf + off, 4);
+	put32(buf + off + 4, 0xfffffff0u); /* argv[0] length */
+	assert_true(parse_fails(buf, len, "truncated at `argv`"));
+	free(buf);
+}
+
+static void missing_nul_and_embedded_nul(void **state)
+{
+	size_t len;
+	uint8_t *buf = valid(&len);
+	size_t off = argv_count_offset(buf) + 4; /* argv[0]: "/bin/sh" */
+
+	assert_int_equal(buf[off + 4 + 7], 0);
+	buf[off + 4 + 7] = 'X';
+	assert_true(parse_fails(buf, len, "NUL-terminated"));
+	buf[off + 4 + 7] = 0;
+	buf[off + 4 + 3] = 0; /* "/bi\0sh" */
+	assert_true(parse_fails(buf, len, "NUL-terminated"));
+	free(buf);
+}
+
+static void bad_values(void **state)
+{
+	size_t len;
+	uint8_t *buf = valid(&len);
+
+	put32(buf + 16, 0x80); /* unknown flag */
+	assert_true(parse_fails(buf, len, "unknown flags"));
+	free(buf);
+}
+
+/* Flip every byte of a valid config: parse may succeed or fail, never
+ * crash or read out of bounds (run under ASan in CI). */
+static void byte_flips_never_crash(void **state)
+{
+	size_t len;
+	uint8_t *buf = valid(&len);
+
+	for (size_t i = 16; i < len; i++) {
+		for (unsigned v = 0; v < 256; v += 51) {
+			uint8_t old = buf[i];
+
+			buf[i] ^= (uint8_t)(v | 1);
+			parse_fails(buf, len, NULL);
+			buf[i] = old;
+		}
+	}
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(round_trip),
+		cmocka_unit_test(defaults_round_trip),
+		cmocka_unit_test(from_config_setters),
+		cmocka_unit_test(truncated_anywhere),
+		cmocka_unit_test(header_checks),
+		cmocka_unit_test(trailing_bytes),
+		cmocka_unit_test(huge_counts_and_lengths),
+		cmocka_unit_test(missing_nul_and_embedded_nul),
+		cmocka_unit_test(bad_values),
+		cmocka_unit_test(byte_flips_never_crash),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

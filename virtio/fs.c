@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * virtio-fs device: one worker thread per queue pops FUSE requests and
+ * hands each chain's iovecs straight to the FUSE server, so READ and
+ * WRITE data move between the host file and guest memory with no copy.
+ *
+ * A SETLKW that would block is parked, not waited for: the worker keeps
+ * serving its queue (the request that releases the lock may be behind it)
+ * and retries parked requests every few milliseconds.
+ */
+#include "virtio/fs.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+#include "virtio/fs/fuse_server.h"
+#include "virtio/worker.h"
+
+#define FS_NUM_QUEUES 2 /* hiprio + one request queue */
+#define FS_QUEUE_SIZE 1024
+#define FS_MAX_PARKED 64
+#define FS_RETRY_MS 10
+
+/* The config layout of the virtio 1.2 spec, 5.11.4. */
+struct virtio_fs_config {
+	char tag[VIRTIO_FS_TAG_MAX];
+	uint32_t num_request_queues; /* little-endian; x86 hosts only */
+} __attribute__((packed));
+
+struct fs_dev;
+
+struct fs_queue {
+	struct fs_dev *fs;
+	unsigned int index;
+	struct virtqueue *vq;
+	int notify_fd;
+	bool broken;
+	struct virtio_worker worker;
+	struct vq_elem *elem; /* scratch for pops */
+	struct vq_elem *parked[FS_MAX_PARKED];
+	unsigned int nparked;
+};
+
+struct fs_dev {
+	struct virtio_device vdev;
+	struct fuse_server *srv;
+	struct virtio_fs_config config;
+	struct fs_queue queues[FS_NUM_QUEUES];
+};
+
+static uint64_t fs_features(struct virtio_device *dev)
+{
+	return 0; /* no VIRTIO_FS_F_NOTIFICATION */
+}
+
+static void fs_config_read(struct virtio_device *dev, uint64_t offset,
+			   uint8_t *data, uint32_t len)
+{
+	struct fs_dev *fs = dev->priv;
+
+	memset(data, 0, len);
+	if (offset >= sizeof(fs->config) || len > sizeof(fs->config) - offset)
+		return;
+	memcpy(data, (const uint8_t *)&fs->config + offset, len);
+}
+
+static void fs_config_write(struct virtio_device *dev, uint64_t offset,
+			    const uint8_t *data, uint32_t len)
+{
+	/* The config space is read-only. */
+}
+
+/* Handle one chain; false when it would block (leave it parked). */
+static bool serve(struct fs_queue *q, struct vq_elem *e)
+{
+	ssize_t n = fuse_server_try_handle(q->fs->srv, e->out, e->n_out, e->in,
+					   e->n_in);
+
+	if (n == -EWOULDBLOCK)
+		return false;
+	if (n < 0)
+		n = 0; /* not even an error header fits: hand it back empty */
+	vq_push(q->vq, e->head, (uint32_t)n);
+	return true;
+}
+
+/* Park a would-block chain; a copy, since the scratch elem is reused. */
+static void park(struct fs_queue *q, const struct vq_elem *e)
+{
+	struct vq_elem *copy;
+
+	if (q->nparked == FS_MAX_PARKED || !(copy = malloc(sizeof(*copy)))) {
+		/* Too many waiters: let this one block the queue. */
+		ssize_t n = fuse_server_handle(q->fs->srv, e->out, e->n_out,
+					       e->in, e->n_in);
+
+		vq_push(q->vq, e->head, n < 0 ? 0 : (uint32_t)n);
+		return;
+	}
+	memcpy(copy, e, sizeof(*copy));
+	q->parked[q->nparked++] = copy;
+}
+
+static void retry_parked(struct fs_queue *q)
+{
+	unsigned int kept = 0;
+
+	for (unsigned int i = 0; i < q->nparked; i++) {
+		if (serve(q, q->parked[i]))
+			free(q->parked[i]);
+		else
+			q->parked[kept++] = q->parked[i];
+	}
+	q->nparked = kept;
+}
+
+static void process(struct fs_queue *q)
+{
+	struct krun_err *err = NULL;
+	int ret;
+
+	retry_parked(q);
+	while (!q->broken && (ret = vq_pop(q->vq, q->elem, &err)) != 0) {
+		if (ret < 0) {
+			log_debug("virtio-fs: queue %u: %s", q->index,
+				  krun_err_msg(err));
+			krun_err_free(&err);
+			if (q->elem->head == UINT16_MAX) {
+				q->broken = true;
+				virtio_set_needs_reset(&q->fs->vdev);
+				break;
+			}
+			vq_push(q->vq, q->elem->head, 0);
+			continue;
+		}
+		if (!serve(q, q->elem))
+			park(q, q->elem);
+	}
+	virtio_notify_used(&q->fs->vdev, q->index);
+}
+
+static void *fs_worker(void *arg)
+{
+	struct fs_queue *q = arg;
+
+	process(q);
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{.fd = q->notify_fd, .events = POLLIN},
+			{.fd = q->worker.stop_fd, .events = POLLIN},
+		};
+		int ret = poll(pfd, 2, q->nparked ? FS_RETRY_MS : -1);
+
+		if (ret < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents)
+			break;
+		if (pfd[0].revents)
+			virtio_eventfd_drain(q->notify_fd);
+		process(q);
+	}
+	return NULL;
+}
+
+static void drop_parked(struct fs_queue *q)
+{
+	for (unsigned int i = 0; i < q->nparked; i++)
+		free(q->parked[i]);
+	q->nparked = 0;
+}
+
+static void fs_reset(struct virtio_device *dev)
+{
+	struct fs_dev *fs = dev->priv;
+
+	for (unsigned int i = 0; i < FS_NUM_QUEUES; i++) {
+		struct fs_queue *q = &fs->queues[i];
+
+		virtio_worker_stop(&q->worker);
+		drop_parked(q);
+		q->vq = NULL;
+		q->notify_fd = -1;
+	}
+}
+
+static int fs_activate(struct virtio_device *dev, uint64_t features,
+		       struct virtqueue *queues, const int *notify_fds,
+		       struct krun_err **err)
+{
+	struct fs_dev *fs = dev->priv;
+	int ret;
+
+	for (unsigned int i = 0; i < FS_NUM_QUEUES; i++) {
+		struct fs_queue *q = &fs->queues[i];
+
+		if (!queues[i].ready)
+			continue; /* the driver may leave hiprio unused */
+		q->vq = &queues[i];
+		q->notify_fd = notify_fds[i];
+		q->broken = false;
+		ret = virtio_worker_start(&q->worker, fs_worker, q, err);
+		if (ret < 0) {
+			fs_reset(dev);
+			return krun_err_wrap(err, "virtio-fs: queue %u", i);
+		}
+	}
+	return 0;
+}
+
+static void fs_destroy(struct virtio_device *dev)
+{
+	struct fs_dev *fs = dev->priv;
+
+	fs_reset(dev);
+	for (unsigned int i = 0; i < FS_NUM_QUEUES; i++)
+		free(fs->queues[i].elem);
+	fuse_server_destroy(fs->srv);
+	free(fs);
+}
+
+static const struct virtio_dev_ops fs_ops = {
+	.name = "fs",
+	.device_id = VIRTIO_ID_FS,
+	.num_queues = FS_NUM_QUEUES,
+	.queue_max_size = FS_QUEUE_SIZE,
+	.features = fs_features,
+	.config_read = fs_config_read,
+	.config_write = fs_config_write,
+	.activate = fs_activate,
+	.reset = fs_reset,
+	.destroy = fs_destroy,
+};
+
+static int init_queues(struct fs_dev *fs, struct krun_err **err)
+{
+	for (unsigned int i = 0; i < FS_NUM_QUEUES; i++) {
+		struct fs_queue *q = &fs->queues[i];
+
+		q->fs = fs;
+		q->index = i;
+		q->notify_fd = -1;
+		q->worker.stop_fd = -1;
+		q->elem = malloc(sizeof(*q->elem));
+		if (!q->elem)
+			return krun_err_set(err, ENOMEM,
+					    "virtio-fs: out of memory");
+	}
+	return 0;
+}
+
+struct virtio_device *virtio_fs_create(const char *tag, const char *host_dir,
+				       bool read_only, struct krun_err **err)
+{
+	struct fuse_server_opts opts = {.read_only = read_only,
+					.cache_timeout_ms = 1000};
+	size_t tag_len = tag ? strlen(tag) : 0;
+	struct fs_dev *fs;
+
+	if (tag_len == 0 || tag_len > VIRTIO_FS_TAG_MAX) {
+		krun_err_set(err, EINVAL,
+			     "virtio-fs: tag `%s` must be 1 to %d bytes",
+			     tag ? tag : "", VIRTIO_FS_TAG_MAX);
+		return NULL;
+	}
+	fs = calloc(1, sizeof(*fs));
+	if (!fs) {
+		krun_err_set(err, ENOMEM, "virtio-fs: out of memory");
+		return NULL;
+	}
+	fs->vdev.ops = &fs_ops;
+	fs->vdev.priv = fs;
+	memcpy(fs->config.tag, tag, tag_len);
+	fs->config.num_request_queues = FS_NUM_QUEUES - 1;
+	if (init_queues(fs, err) == 0)
+		fs->srv = fuse_server_create(host_dir, &opts, err);
+	if (!fs->srv) {
+		fs_destroy(&fs->vdev);
+		krun_err_wrap(err, "virtio-fs `%s`", tag);
+		return NULL;
+	}
+	return &fs->vdev;
+}

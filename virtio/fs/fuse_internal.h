@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Internals shared by the FUSE server's files: the server state, the
+ * inode and handle tables, the per-request parse/reply context, and the
+ * opcode handlers. Not for use outside virtio/fs/.
+ */
+#ifndef KRUN_VIRTIO_FS_FUSE_INTERNAL_H
+#define KRUN_VIRTIO_FS_FUSE_INTERNAL_H
+
+#include <linux/fuse.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "virtio/fs/fuse_server.h"
+
+/* Largest argument block copied out of a request (all but WRITE data):
+ * a 64 KiB xattr value plus its name and header. */
+#define FUSE_MAX_ARGS_LEN (64 * 1024 + 4096)
+/* What the server tells the kernel it accepts per READ/WRITE. */
+#define FUSE_SERVER_MAX_PAGES 256
+#define FUSE_SERVER_MAX_WRITE (FUSE_SERVER_MAX_PAGES * 4096)
+
+/* An inode the guest knows: an O_PATH descriptor that pins the host inode,
+ * so (dev, ino) stays unique while we hold it. */
+struct fuse_inode {
+	uint64_t nodeid;
+	int fd; /* O_PATH | O_NOFOLLOW */
+	dev_t dev;
+	ino_t ino;
+	mode_t type;	  /* S_IFMT bits, fixed for the inode's life */
+	uint64_t nlookup; /* guest references (LOOKUP minus FORGET) */
+	uint32_t users;	  /* in-flight requests using fd */
+	struct fuse_inode *next_id;
+	struct fuse_inode *next_key;
+	struct fuse_inode_table *table;
+};
+
+struct fuse_inode_table {
+	pthread_mutex_t lock;
+	struct fuse_inode **by_id;
+	struct fuse_inode **by_key;
+	size_t nbuckets;
+	uint64_t next_nodeid;
+	struct fuse_inode *root;
+};
+
+/* An open file or directory handle (the guest's fh). */
+struct fuse_handle {
+	int fd;
+	uint32_t refs;
+	bool is_dir;
+	pthread_mutex_t lock;		/* serialises readdir and lock owners */
+	struct fuse_lock_owner *owners; /* POSIX lock owners (fuse_ops_lock) */
+};
+
+struct fuse_handle_table {
+	pthread_mutex_t lock;
+	struct fuse_handle **slots;
+	size_t nslots;
+};
+
+struct fuse_server {
+	struct fuse_server_opts opts;
+	struct fuse_inode_table inodes;
+	struct fuse_handle_table handles;
+	bool have_openat2;
+	bool is_root;	   /* running as uid 0: chown new files to the caller */
+	mode_t host_umask; /* applied by the host kernel to new files */
+	uint32_t proto_minor; /* negotiated; 0 before INIT */
+	pthread_mutex_t init_lock;
+};
+
+/* One request being handled. */
+struct fuse_req {
+	struct fuse_server *srv;
+	struct fuse_in_header in;
+	const uint8_t *args; /* copied arguments after the header */
+	size_t args_len;
+	size_t args_pos;	     /* parse cursor */
+	const struct iovec *req_iov; /* for WRITE data */
+	unsigned int nreq;
+	size_t data_off; /* where WRITE data starts in req_iov */
+	size_t data_len;
+	const struct iovec *reply;
+	unsigned int nreply;
+	size_t reply_cap;
+	size_t written;
+	bool nowait; /* SETLKW must not block: return FUSE_HANDLER_RETRY */
+};
+
+/* A handler's "would block; nothing replied, try again later". */
+#define FUSE_HANDLER_RETRY 1
+
+/* Handlers return < 0 (negative errno: the dispatcher replies with it) or
+ * >= 0 once they have written their reply (or need none). */
+typedef int (*fuse_handler_fn)(struct fuse_req *r);
+
+/* --- request parsing and replies (fuse_server.c) --- */
+int fuse_req_copy(struct fuse_req *r, void *dst, size_t len);
+const char *fuse_req_name(struct fuse_req *r);
+int fuse_reply(struct fuse_req *r, const void *data, size_t len);
+int fuse_reply2(struct fuse_req *r, const void *a, size_t alen, const void *b,
+		size_t blen);
+int fuse_reply_none(struct fuse_req *r);
+/* Write the out header for a body the handler placed itself. */
+int fuse_reply_header(struct fuse_req *r, int error, size_t body_len);
+/* Scatter len bytes of data into the reply at offset (bounds-checked). */
+size_t fuse_iov_write(const struct iovec *iov, unsigned int n, size_t offset,
+		      const void *buf, size_t len);
+size_t fuse_iov_read(const struct iovec *iov, unsigned int n, size_t offset,
+		     void *buf, size_t len);
+/* Build an iovec array covering [offset, offset + len) of iov. Returns the
+ * count (<= max) and the covered length in *got. */
+unsigned int fuse_iov_slice(const struct iovec *iov, unsigned int n,
+			    size_t offset, size_t len, struct iovec *out,
+			    unsigned int max, size_t *got);
+
+/* --- inode table (fuse_inode.c) --- */
+int fuse_itable_init(struct fuse_inode_table *t, int root_fd,
+		     const struct stat *st);
+void fuse_itable_fini(struct fuse_inode_table *t);
+/* Take a use reference; NULL when nodeid is unknown. */
+struct fuse_inode *fuse_inode_get(struct fuse_inode_table *t, uint64_t nodeid);
+void fuse_inode_put(struct fuse_inode_table *t, struct fuse_inode *ino);
+/* Register a looked-up O_PATH fd (ownership passes in, always consumed):
+ * an existing inode with the same (dev, ino) gains one nlookup, otherwise
+ * a new inode is made. Returns the nodeid or a negative errno. */
+int64_t fuse_inode_learn(struct fuse_inode_table *t, int fd,
+			 const struct stat *st);
+void fuse_inode_forget(struct fuse_inode_table *t, uint64_t nodeid,
+		       uint64_t nlookup);
+/* Drop the use reference set by fuse_req_inode() at the end of a request. */
+#define cleanup_inode __attribute__((cleanup(fuse_inode_cleanup_fn)))
+void fuse_inode_cleanup_fn(struct fuse_inode **ino);
+
+/* --- confined name resolution (fuse_resolve.c) --- */
+/* The request's inode (in.nodeid) with a use reference, or NULL. */
+struct fuse_inode *fuse_req_inode(struct fuse_req *r, uint64_t nodeid);
+/* Reject names the guest may not use: empty, containing '/', too long. */
+int fuse_check_name(const char *name);
+/* Whether name is "." or "..". */
+bool fuse_is_dot(const char *name);
+/* Open name (one component) beneath dirfd without following symlinks. */
+int fuse_open_beneath(struct fuse_server *srv, int dirfd, const char *name,
+		      int flags, mode_t mode);
+/* LOOKUP semantics for name under parent: fills an entry (nlookup + 1). */
+int fuse_do_lookup(struct fuse_req *r, struct fuse_inode *parent,
+		   const char *name, struct fuse_entry_out *e);
+/* Reopen an inode's O_PATH fd for I/O via /proc/self/fd (never a
+ * symlink: the magic link would otherwise be followed). */
+int fuse_reopen(struct fuse_inode *ino, int flags);
+void fuse_fill_attr(const struct stat *st, struct fuse_attr *a);
+void fuse_fill_entry(struct fuse_server *srv, uint64_t nodeid,
+		     const struct stat *st, struct fuse_entry_out *e);
+int fuse_stat_fd(int fd, struct stat *st);
+/* Register an O_PATH fd (consumed) as looked up and fill e. */
+int fuse_learn_fd(struct fuse_req *r, int fd, struct fuse_entry_out *e);
+/* Give a freshly created object (O_PATH fd) the caller's ownership when
+ * running as root, and exactly want_mode (the host umask must not apply;
+ * skipped for symlinks). */
+int fuse_fix_new_owner(struct fuse_req *r, int parent_fd, int fd,
+		       mode_t want_mode);
+int fuse_chmod_fd(int fd, mode_t mode);
+/* Reply with an entry; undoes its lookup when the reply cannot be sent. */
+int fuse_reply_entry(struct fuse_req *r, const struct fuse_entry_out *e);
+
+/* --- handle table (fuse_handle.c) --- */
+int fuse_handle_table_init(struct fuse_handle_table *t);
+void fuse_handle_table_fini(struct fuse_handle_table *t);
+/* Store fd (consumed); returns the fh or a negative errno. */
+int64_t fuse_handle_add(struct fuse_handle_table *t, int fd, bool is_dir);
+struct fuse_handle *fuse_handle_get(struct fuse_handle_table *t, uint64_t fh,
+				    bool is_dir);
+void fuse_handle_put(struct fuse_handle *h);
+int fuse_handle_remove(struct fuse_handle_table *t, uint64_t fh, bool is_dir);
+#define cleanup_handle __attribute__((cleanup(fuse_handle_cleanup_fn)))
+void fuse_handle_cleanup_fn(struct fuse_handle **h);
+
+/* --- opcode handlers --- */
+int fuse_op_lookup(struct fuse_req *r);
+int fuse_op_forget(struct fuse_req *r);
+int fuse_op_batch_forget(struct fuse_req *r);
+int fuse_op_getattr(struct fuse_req *r);
+int fuse_op_setattr(struct fuse_req *r);
+int fuse_op_readlink(struct fuse_req *r);
+int fuse_op_symlink(struct fuse_req *r);
+int fuse_op_mknod(struct fuse_req *r);
+int fuse_op_mkdir(struct fuse_req *r);
+int fuse_op_unlink(struct fuse_req *r);
+int fuse_op_rmdir(struct fuse_req *r);
+int fuse_op_rename(struct fuse_req *r);
+int fuse_op_rename2(struct fuse_req *r);
+int fuse_op_link(struct fuse_req *r);
+int fuse_op_statfs(struct fuse_req *r);
+int fuse_op_access(struct fuse_req *r);
+int fuse_op_open(struct fuse_req *r);
+int fuse_op_create(struct fuse_req *r);
+int fuse_op_read(struct fuse_req *r);
+int fuse_op_write(struct fuse_req *r);
+int fuse_op_flush(struct fuse_req *r);
+int fuse_op_release(struct fuse_req *r);
+int fuse_op_fsync(struct fuse_req *r);
+int fuse_op_fallocate(struct fuse_req *r);
+int fuse_op_lseek(struct fuse_req *r);
+int fuse_op_copy_file_range(struct fuse_req *r);
+int fuse_op_opendir(struct fuse_req *r);
+int fuse_op_readdir(struct fuse_req *r);
+int fuse_op_readdirplus(struct fuse_req *r);
+int fuse_op_releasedir(struct fuse_req *r);
+int fuse_op_fsyncdir(struct fuse_req *r);
+int fuse_op_getxattr(struct fuse_req *r);
+int fuse_op_setxattr(struct fuse_req *r);
+int fuse_op_listxattr(struct fuse_req *r);
+int fuse_op_removexattr(struct fuse_req *r);
+int fuse_op_getlk(struct fuse_req *r);
+int fuse_op_setlk(struct fuse_req *r);
+/* Lock owners of a handle are released when the handle goes. */
+void fuse_lock_owners_free(struct fuse_handle *h);
+int fuse_lock_owner_flush(struct fuse_handle *h, uint64_t owner);
+
+#endif
