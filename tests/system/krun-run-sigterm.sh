@@ -126,7 +126,9 @@ TTY
 chmod +x "$work/tty-case.sh"
 last=$work/tty last_cmd="(on a pty) krun-run --root ROOT -- sleep 1000 & kill -TERM"
 : >"$last.out"
-timeout -k 5 $((check_timeout + bound + 30)) script -qec "$work/tty-case.sh" /dev/null >/dev/null 2>&1
+timeout -k 5 $((check_timeout + bound + 30)) script -qec "$work/tty-case.sh" "$work/tty.typescript" >/dev/null 2>&1
+# What krun-run wrote on the terminal, shown on failure with its stderr.
+cat "$work/tty.typescript" >>"$last.err" 2>/dev/null
 expect_status "on a terminal: SIGTERM gives 143" 143
 if [ -s "$work/stty.before" ] && [ "$(cat "$work/stty.before")" != "$(cat "$work/stty.during")" ]; then
 	pass "on a terminal: raw mode while the guest runs"
