@@ -18,8 +18,6 @@
 # KRUN_GUEST_KERNEL, KRUN_TEST_ROOTFS. KRUN_CHECK_TIMEOUT bounds each
 # krun-run invocation (default 120 s): a hang fails that check, not the group.
 
-# `cmd | krun ...` must run krun in this shell, so that $last is set here.
-shopt -s lastpipe
 check_count=0
 check_failed=0
 : "${KRUN_RUN:?KRUN_RUN is not set}"

@@ -41,15 +41,17 @@ printf abc >"$work/abc"
 KRUN_STDIN=$work/abc krun stdin-cat --root "$root" -- /bin/cat
 expect_status "stdin from a file: exit status" 0
 expect_file "stdin from a file reaches cat" "$last.out" abc
-printf abc | KRUN_STDIN=/dev/stdin krun stdin-pipe --root "$root" -- /bin/sh -c 'cat; echo " eof"'
+mkfifo "$work/stdin.fifo" "$work/stdin-4m.fifo"
+printf abc >"$work/stdin.fifo" &
+KRUN_STDIN=$work/stdin.fifo krun stdin-pipe --root "$root" -- /bin/sh -c 'cat; echo " eof"'
 expect_file "stdin from a pipe reaches cat, then EOF" "$last.out" $'abc eof\n'
 krun stdin-null --root "$root" -- /bin/sh -c 'cat; echo eof'
 expect_file "stdin /dev/null gives EOF at once" "$last.out" $'eof\n'
 yes stdin-data-line | head -c 4194304 >"$work/stdin-4m"
 KRUN_STDIN=$work/stdin-4m krun stdin-4m --root "$root" -- /usr/bin/wc -c
 expect_eq "4 MiB of stdin: byte count in the guest" 4194304 "$(tr -d ' \n' <"$last.out")"
-yes stdin-data-line | head -c 4194304 |
-	KRUN_STDIN=/dev/stdin krun stdin-4m-sha --root "$root" -- /usr/bin/sha256sum
+yes stdin-data-line | head -c 4194304 >"$work/stdin-4m.fifo" &
+KRUN_STDIN=$work/stdin-4m.fifo krun stdin-4m-sha --root "$root" -- /usr/bin/sha256sum
 expect_eq "4 MiB of stdin from a pipe: sha256 in the guest" \
 	"$(sha256sum <"$work/stdin-4m" | cut -d' ' -f1)" \
 	"$(cut -d' ' -f1 <"$last.out")"
