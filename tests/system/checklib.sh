@@ -1,0 +1,147 @@
+# SPDX-License-Identifier: Apache-2.0
+# shellcheck shell=bash
+#
+# Sourced by the krun-run system test groups (krun-run-*.sh). They run
+# inside the emulated test host; each group boots a few guests and prints
+# one TAP line per check:
+#
+#   ok 3 - exit status 255
+#   not ok 4 - signal KILL gives 137
+#   # expected: 137
+#   # got:      1
+#   # krun-run stdout: ...
+#
+# A failed check names itself and shows what krun-run printed; the group's
+# exit status is 1 when any check failed (checks_done prints the plan).
+#
+# Environment (set by tests/system/meson.build): KRUN_RUN (the binary),
+# KRUN_GUEST_KERNEL, KRUN_TEST_ROOTFS. KRUN_CHECK_TIMEOUT bounds each
+# krun-run invocation (default 120 s): a hang fails that check, not the group.
+
+check_count=0
+check_failed=0
+: "${KRUN_RUN:?KRUN_RUN is not set}"
+: "${KRUN_TEST_ROOTFS:?KRUN_TEST_ROOTFS is not set}"
+: "${KRUN_GUEST_KERNEL:?KRUN_GUEST_KERNEL is not set}"
+export KRUN_KERNEL=$KRUN_GUEST_KERNEL
+check_timeout=${KRUN_CHECK_TIMEOUT:-120}
+
+# Per-group scratch space on the test host's tmpfs (not the 9p build tree),
+# with a private, writable copy of the busybox test root.
+work=$(mktemp -d /tmp/krun-systest.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+root=$work/root
+cp -a "$KRUN_TEST_ROOTFS" "$root"
+
+# diag FILE LABEL: the first 2000 bytes of FILE as TAP comments.
+diag() {
+	[ -s "$1" ] || {
+		echo "# $2: (empty)"
+		return
+	}
+	echo "# $2:"
+	head -c 2000 "$1" | sed -e 's/^/#   /' -e '$a\'
+}
+
+pass() {
+	check_count=$((check_count + 1))
+	echo "ok $check_count - $1"
+}
+
+# fail NAME [DETAIL...]: DETAIL lines are printed as comments; the output
+# of the last krun invocation ($last) follows.
+fail() {
+	local name=$1 line
+	shift
+	check_count=$((check_count + 1))
+	check_failed=$((check_failed + 1))
+	echo "not ok $check_count - $name"
+	for line in "$@"; do echo "# $line"; done
+	if [ -n "${last:-}" ]; then
+		echo "# krun-run: ${last_cmd:-}"
+		echo "# krun-run exit status: $(cat "$last.rc" 2>/dev/null)"
+		[ "${last_out_shown:-1}" = 1 ] && diag "$last.out" "krun-run stdout"
+		diag "$last.err" "krun-run stderr"
+	fi
+}
+
+# krun NAME [KRUN-RUN ARGS...]: runs krun-run with a timeout, stdin from
+# /dev/null unless KRUN_STDIN names a file; stdout, stderr and the status
+# go to $work/NAME.{out,err,rc}; $last points there. Returns the status.
+krun() {
+	local name=$1 rc start=$SECONDS
+	shift
+	last=$work/$name
+	last_cmd="krun-run$(printf " %q" "$@")"
+	last_out_shown=1
+	timeout -k 5 "$check_timeout" "$KRUN_RUN" "$@" \
+		<"${KRUN_STDIN:-/dev/null}" >"$last.out" 2>"$last.err"
+	rc=$?
+	echo "$rc" >"$last.rc"
+	if [ $((SECONDS - start)) -ge "$check_timeout" ]; then
+		echo "[check harness: krun-run timed out after ${check_timeout}s]" >>"$last.err"
+	fi
+	return "$rc"
+}
+
+# expect_status NAME EXPECTED: the last krun's status.
+expect_status() {
+	local got
+	got=$(cat "$last.rc")
+	if [ "$got" = "$2" ]; then
+		pass "$1"
+	else
+		fail "$1" "expected exit status $2, got $got"
+	fi
+}
+
+# expect_eq NAME EXPECTED ACTUAL
+expect_eq() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "expected: $(printf %q "$2")" "got:      $(printf %q "$3")"
+	fi
+}
+
+# expect_file NAME FILE EXPECTED-CONTENT: exact bytes (no newline added).
+expect_file() {
+	local want=$work/expect.$check_count
+	printf '%s' "$3" >"$want"
+	if cmp -s "$want" "$2"; then
+		pass "$1"
+	else
+		fail "$1" "$2 differs from the expected $(printf %q "$3")" \
+			"got: $(head -c 300 "$2" | od -c | head -n 5 | tr '\n' ' ')"
+	fi
+}
+
+# line_of PREFIX FILE: the rest of the first line of FILE starting with
+# "PREFIX " (the guest scripts print "key value" lines).
+line_of() {
+	sed -n "s/^$1 //p" "$2" | head -n 1
+}
+
+# expect_range NAME MIN VALUE MAX: MIN <= VALUE <= MAX, integers.
+expect_range() {
+	case $3 in
+	'' | *[!0-9]*)
+		fail "$1" "expected a number in [$2, $4], got $(printf %q "$3")"
+		return
+		;;
+	esac
+	if [ "$3" -ge "$2" ] && [ "$3" -le "$4" ]; then
+		pass "$1"
+	else
+		fail "$1" "expected a value in [$2, $4], got $3"
+	fi
+}
+
+checks_done() {
+	echo "1..$check_count"
+	if [ "$check_failed" -ne 0 ]; then
+		echo "# $check_failed of $check_count checks failed"
+		exit 1
+	fi
+	exit 0
+}
