@@ -12,6 +12,9 @@
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
+# The guest untars 10 000 files and writes 256 MiB: each FUSE request costs
+# nested exits under TCG, so this guest gets far longer than the default.
+KRUN_FS_GUEST_TIMEOUT=${KRUN_FS_GUEST_TIMEOUT:-1500}
 fs_require_env
 export TZ=UTC
 
