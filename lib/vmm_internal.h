@@ -56,6 +56,7 @@ struct vmm_signals {
 	int shutdown_fd;     /* cfg->shutdown_eventfd (borrowed) or -1 */
 	uint32_t grace_ms;   /* the guest init's */
 	int64_t deadline_ms; /* CLOCK_MONOTONIC; 0: no shutdown pending */
+	bool cad_pending;    /* Ctrl-Alt-Del still to press (keyboard off) */
 	/* Read after vmm_signals_stop(): */
 	int stop_signal;   /* what asked for the stop (SIGTERM: the eventfd) */
 	bool hard_stopped; /* vm_request_stop() was called */

@@ -23,6 +23,8 @@
 
 /* Beyond the guest's grace period: init's own SIGKILL, reaping, sync. */
 #define VMM_SHUTDOWN_MARGIN_MS 5000
+/* How often a press the guest's keyboard was not ready for is retried. */
+#define VMM_CAD_RETRY_MS 20
 
 enum { POLL_STOP, POLL_SIGNAL, POLL_EVENTFD, POLL_N };
 
@@ -50,25 +52,35 @@ static void hard_stop(struct vmm_signals *s, int sig)
 	vm_request_stop(s->vmm->vm);
 }
 
-/*
- * The first request presses Ctrl-Alt-Del. A guest that has not enabled
- * its keyboard yet is still booting: no workload runs, stop it at once.
- */
-static void request_shutdown(struct vmm_signals *s, int sig)
+/* Presses Ctrl-Alt-Del; false while the guest's keyboard cannot take it. */
+static bool press_ctrl_alt_del(struct vmm_signals *s)
 {
 	struct krun_err *err = NULL;
 
+	if (vm_send_ctrl_alt_del(s->vmm->vm, &err) < 0) {
+		log_debug("Ctrl-Alt-Del deferred: %s", krun_err_msg(err));
+		krun_err_free(&err);
+		return false;
+	}
+	s->cad_pending = false;
+	log_debug("asked the guest to stop (signal %d), %u ms grace",
+		  s->stop_signal, s->grace_ms);
+	return true;
+}
+
+/*
+ * The first request presses Ctrl-Alt-Del. A guest that has not enabled its
+ * keyboard yet may already run the workload (atkbd binds asynchronously,
+ * init does not wait for it): the press is retried until the keyboard
+ * takes it, bounded by the same deadline as the shutdown itself.
+ */
+static void request_shutdown(struct vmm_signals *s, int sig)
+{
 	if (s->stop_signal || sig == SIGHUP)
 		return hard_stop(s, sig);
 	s->stop_signal = sig;
-	if (vm_send_ctrl_alt_del(s->vmm->vm, &err) < 0) {
-		log_debug("no orderly shutdown: %s", krun_err_msg(err));
-		krun_err_free(&err);
-		return hard_stop(s, sig);
-	}
-	log_debug("asked the guest to stop (signal %d), %u ms grace", sig,
-		  s->grace_ms);
 	s->deadline_ms = now_ms() + s->grace_ms + VMM_SHUTDOWN_MARGIN_MS;
+	s->cad_pending = !press_ctrl_alt_del(s);
 }
 
 static void take_signal(struct vmm_signals *s)
@@ -99,7 +111,11 @@ static int poll_timeout(const struct vmm_signals *s)
 	if (!s->deadline_ms)
 		return -1;
 	left = s->deadline_ms - now_ms();
-	return left > 0 ? (int)left : 0;
+	if (left <= 0)
+		return 0;
+	if (s->cad_pending && left > VMM_CAD_RETRY_MS)
+		return VMM_CAD_RETRY_MS;
+	return (int)left;
 }
 
 static void *signal_thread(void *opaque)
@@ -118,7 +134,11 @@ static void *signal_thread(void *opaque)
 			continue;
 		if (n < 0 || (fds[POLL_STOP].revents & POLLIN))
 			break;
-		if (n == 0 && s->deadline_ms && !s->hard_stopped) {
+		if (s->cad_pending && !s->hard_stopped &&
+		    now_ms() < s->deadline_ms)
+			press_ctrl_alt_del(s);
+		if (n == 0 && s->deadline_ms && !s->hard_stopped &&
+		    now_ms() >= s->deadline_ms) {
 			log_warn("the guest did not stop within %u ms of the "
 				 "shutdown request; stopping it",
 				 s->grace_ms + VMM_SHUTDOWN_MARGIN_MS);
