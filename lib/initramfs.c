@@ -156,9 +156,10 @@ static void put_mounts(struct bytebuf *b, const struct krun_config *cfg,
 		put_mount(b, &params->mounts[i], params->mounts[i].target);
 }
 
-static uint32_t config_flags(const struct krun_config *cfg)
+static uint32_t config_flags(const struct krun_config *cfg,
+			     const struct initramfs_params *params)
 {
-	return (cfg->terminal ? KRUN_GUEST_F_TERMINAL : 0) |
+	return (params->terminal ? KRUN_GUEST_F_TERMINAL : 0) |
 	       (cfg->kernel_log ? KRUN_GUEST_F_KERNEL_LOG : 0) |
 	       (cfg->has_user ? KRUN_GUEST_F_SET_USER : 0);
 }
@@ -176,7 +177,7 @@ int initramfs_encode_config(const struct krun_config *cfg,
 	bytebuf_put(&b, KRUN_GUEST_CONFIG_MAGIC, KRUN_GUEST_CONFIG_MAGIC_LEN);
 	bytebuf_put_u32le(&b, KRUN_GUEST_CONFIG_VERSION);
 	bytebuf_put_u32le(&b, 0); /* body_len, patched below */
-	bytebuf_put_u32le(&b, config_flags(cfg));
+	bytebuf_put_u32le(&b, config_flags(cfg, params));
 	bytebuf_put_u32le(&b, cfg->has_user ? cfg->uid : 0);
 	bytebuf_put_u32le(&b, cfg->has_user ? cfg->gid : 0);
 	bytebuf_put_u32le(&b, grace ? grace : KRUN_GUEST_DEFAULT_GRACE_MS);
@@ -214,7 +215,7 @@ int initramfs_default_params(const struct krun_config *cfg,
 {
 	struct initramfs_mount *root = &params->root;
 
-	*params = (struct initramfs_params){0};
+	*params = (struct initramfs_params){.terminal = cfg->terminal};
 	root->read_only = cfg->root_read_only;
 	if (cfg->root_dir) {
 		root->kind = KRUN_GUEST_MOUNT_VIRTIOFS;

@@ -33,6 +33,10 @@ struct initramfs_params {
 	const struct initramfs_mount *mounts;
 	size_t n_mounts;
 	uint32_t shutdown_grace_ms; /* 0: KRUN_GUEST_DEFAULT_GRACE_MS */
+	/* Init's stdio is /dev/hvc0 as a tty (KRUN_GUEST_F_TERMINAL): the
+	 * console device's mode, which the VMM picks by isatty(). The
+	 * defaults take cfg->terminal. */
+	bool terminal;
 };
 
 /*

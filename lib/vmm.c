@@ -68,6 +68,9 @@ static int load_guest(struct vmm *vmm, const char *kernel,
 		return ret;
 	/* The VMM's hard-stop timer counts from the same grace period. */
 	vmm->init_params.shutdown_grace_ms = KRUN_GUEST_DEFAULT_GRACE_MS;
+	/* Init's stdio must match the console device vmm_add_devices()
+	 * made: one raw tty port, or the three named ports. */
+	vmm->init_params.terminal = vmm->terminal;
 	ret = initramfs_build(vmm->cfg, &vmm->init_params, &initrd, &initrd_len,
 			      err);
 	if (ret < 0)

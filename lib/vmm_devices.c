@@ -100,6 +100,7 @@ static int add_console(struct vmm *vmm, struct krun_err **err)
 	 * stdout redirected, output must stay apart from stderr. */
 	opts.terminal = !cfg->console_output && isatty(STDIN_FILENO) &&
 			isatty(STDOUT_FILENO);
+	vmm->terminal = opts.terminal;
 	vmm->console = virtio_console_create(&opts, err);
 	return attach(vmm, vmm->console, err);
 }

@@ -29,6 +29,9 @@ struct vmm {
 	struct vmm_slot slots[LAYOUT_VIRTIO_MMIO_MAX];
 	unsigned int n_slots;
 	struct virtio_device *console; /* borrowed from its transport */
+	/* The console runs as one raw terminal port (stdin and stdout are
+	 * ttys); init must be told, or it waits for the named ports. */
+	bool terminal;
 	char cmdline[VMM_CMDLINE_MAX];
 	size_t cmdline_len;
 	/* How init finds the root and the volumes. */

@@ -126,6 +126,26 @@ static int run(const struct guest_config *cfg, const struct init_stdio *io)
 	return workload_wait(pid, cfg->shutdown_grace_ms);
 }
 
+/*
+ * A setup failure before init's stdio is open would go to /dev/console,
+ * which the user does not see. In terminal mode the user's terminal is
+ * /dev/hvc0: try it for the message.
+ */
+static void show_setup_error(const struct guest_config *cfg,
+			     struct init_stdio *io)
+{
+	int fd;
+
+	if (io->fd[2] >= 0 || !cfg || !(cfg->flags & KRUN_GUEST_F_TERMINAL))
+		return;
+	fd = open(INIT_TERMINAL_DEV, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	io->terminal = true;
+	io->fd[2] = fd;
+	ilog_set_err_fd(fd);
+}
+
 int main(void)
 {
 	struct init_stdio io = {.fd = {-1, -1, -1}};
@@ -144,6 +164,7 @@ int main(void)
 	/* Ctrl-Alt-Del becomes SIGINT to init: the VMM's shutdown request. */
 	reboot(RB_DISABLE_CAD);
 	if (setup(&cfg, &io, &err) < 0) {
+		show_setup_error(cfg, &io);
 		ilog_err("%s", krun_err_msg(err));
 		finish(&io, INIT_STATUS_SETUP);
 	}

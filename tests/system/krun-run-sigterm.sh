@@ -139,4 +139,22 @@ fi
 expect_eq "on a terminal: settings restored after SIGTERM" \
 	"$(cat "$work/stty.before" 2>&1)" "$(cat "$work/stty.after" 2>&1)"
 
+# On a terminal the workload's stdio is the guest's /dev/hvc0 (init must be
+# told the console is in terminal mode, not wait for the named ports), and
+# its exit status comes back.
+cat >"$work/tty-exit.sh" <<TTY
+#!/bin/bash
+"$KRUN_RUN" --root "$root" -- /bin/sh -c 'echo in-tty; tty; exit 5' \
+	</dev/tty >/dev/tty 2>"$work/tty-exit.err"
+echo \$? >"$work/tty-exit.rc"
+TTY
+chmod +x "$work/tty-exit.sh"
+last=$work/tty-exit last_cmd="(on a pty) krun-run --root ROOT -- sh -c 'echo in-tty; tty; exit 5'"
+: >"$last.out"
+timeout -k 5 $((check_timeout + 30)) script -qec "$work/tty-exit.sh" "$work/tty-exit.typescript" >/dev/null 2>&1
+cat "$work/tty-exit.typescript" >>"$last.err" 2>/dev/null
+expect_status "on a terminal: the workload's exit status" 5
+expect_eq "on a terminal: the workload's output and tty" "in-tty /dev/hvc0" \
+	"$(grep -aoE 'in-tty|/dev/hvc0' "$work/tty-exit.typescript" | tr '\n' ' ' | sed 's/ $//')"
+
 checks_done
