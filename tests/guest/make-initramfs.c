@@ -142,6 +142,7 @@ static void set_root(struct opts *o)
 			.fstype = o->fstype,
 			.read_only = o->cfg.root_read_only,
 		};
+		o->params.terminal = o->cfg.terminal;
 		return;
 	}
 	if (initramfs_default_params(&o->cfg, &o->params, &err) < 0)
