@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# bench/fs.sh [--runs N] [--build DIR] [--cpus N] [--memory SIZE]
+# bench/fs.sh [--runs N] [--build DIR] [--cpus N] [--memory SIZE] [--files N]
 #
 # File system benchmark (not a test): the same busybox guest tree as a
 # virtio-fs root (--root DIR) and as a raw ext4 image on virtio-blk
@@ -10,6 +10,7 @@
 #   read   dd of a 256 MiB file to /dev/null (bs=1M)
 #   find   find / -xdev over the tree (10 000 extra small files in /data/files)
 #   untar  tar -x of 10 000 small files, then sync
+# (--files N changes the 10 000, for a quick look; the goals are for 10 000).
 # and prints the median of each and the ratio block time / virtio-fs time
 # (>= 1: virtio-fs as fast as the block device). Goals from issue 5:
 # virtio-fs >= 0.8x block on read, >= 0.5x on untar.
@@ -21,13 +22,14 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/.." && pwd)
-runs=5 build=$src/build cpus=1 memory=512M inner=0
+runs=3 build=$src/build cpus=1 memory=512M files=10000 inner=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) runs=${2:?}; shift 2 ;;
 	--build) build=$(cd "${2:?}" && pwd); shift 2 ;;
 	--cpus) cpus=${2:?}; shift 2 ;;
 	--memory) memory=${2:?}; shift 2 ;;
+	--files) files=${2:?}; shift 2 ;;
 	--inner) inner=1; shift ;;
 	*) sed -n '4,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
@@ -36,46 +38,68 @@ done
 if [ $inner -eq 0 ]; then
 	export KRUN_RUN=$build/cmd/krun-run/krun-run
 	export KRUN_FSPROBE=$build/tests/system/fs/fsprobe
-	export KRUN_TEST_ROOTFS=$build/tests/rootfs/busybox-rootfs
+	rootfs=$build/tests/rootfs/busybox-rootfs
 	export KRUN_GUEST_KERNEL=${KRUN_GUEST_KERNEL:-$(readlink -f "$build/configs/vmlinux-guest")}
-	for f in "$KRUN_RUN" "$KRUN_FSPROBE" "$KRUN_TEST_ROOTFS/bin/busybox" "$KRUN_GUEST_KERNEL"; do
+	for f in "$KRUN_RUN" "$KRUN_FSPROBE" "$rootfs/bin/busybox" "$KRUN_GUEST_KERNEL"; do
 		[ -e "$f" ] || { echo "bench/fs.sh: $f missing; build first (ninja -C $build)" >&2; exit 1; }
 	done
-	exec "$src/tests/host/run-in-testhost" --timeout $((300 + runs * 240)) --no-workdir -- \
-		"$0" --inner --runs "$runs" --cpus "$cpus" --memory "$memory"
-fi
-
-# --- inside the test host ---------------------------------------------------
-B=$(mktemp -d /tmp/bench-fs.XXXXXX)
-tree=$B/tree
-echo "bench/fs.sh: preparing the tree and the image in $B" >&2
-mkdir -p "$tree"
-cp -a "$KRUN_TEST_ROOTFS/." "$tree/"
-cp "$KRUN_FSPROBE" "$tree/usr/bin/fsprobe"
-mkdir -p "$tree/data/files" "$B/src"
-head -c 256M /dev/urandom >"$tree/data/big"
-(cd "$B/src" && for i in $(seq -w 1 10000); do echo "file $i" >"f$i"; done)
-cp -a "$B/src/." "$tree/data/files/"
-tar -cf "$tree/data/small.tar" -C "$B/src" .
-rm -rf "$B/src"
-cat >"$tree/bench.sh" <<'GUEST'
+	# The data set is made here, at native speed, once per build tree:
+	# writing 10 000 files inside the emulated test host takes minutes.
+	# tree.tar and root.img hold the same tree; the test host unpacks
+	# tree.tar into its own tmpfs, so both backings sit on the same medium.
+	export KRUN_BENCH_DATA=$build/bench/fs-data-$files
+	if [ ! -e "$KRUN_BENCH_DATA/done" ] ||
+		[ "$rootfs/bin/busybox" -nt "$KRUN_BENCH_DATA/done" ] ||
+		[ "$KRUN_FSPROBE" -nt "$KRUN_BENCH_DATA/done" ]; then
+		echo "bench/fs.sh: preparing the data set in $KRUN_BENCH_DATA" >&2
+		rm -rf "$KRUN_BENCH_DATA"
+		mkdir -p "$KRUN_BENCH_DATA"
+		d=$KRUN_BENCH_DATA tree=$KRUN_BENCH_DATA/tree
+		mkdir -p "$tree" "$d/src"
+		cp -a "$rootfs/." "$tree/"
+		cp "$KRUN_FSPROBE" "$tree/usr/bin/fsprobe"
+		mkdir -p "$tree/data/files"
+		head -c 256M /dev/urandom >"$tree/data/big"
+		(cd "$d/src" && for i in $(seq -w 1 "$files"); do echo "file $i" >"f$i"; done)
+		cp -a "$d/src/." "$tree/data/files/"
+		tar -cf "$tree/data/small.tar" -C "$d/src" .
+		rm -rf "$d/src"
+		cat >"$tree/bench.sh" <<'GUEST'
 fsprobe time read sh -c 'dd if=/data/big of=/dev/null bs=1M 2>/dev/null'
 fsprobe time find find / -xdev >/dev/null
 mkdir /untar
 fsprobe time untar sh -c 'tar -xf /data/small.tar -C /untar && sync'
 GUEST
-"$src/tests/rootfs/make-ext4-image.sh" "$tree" "$B/root.img" 1024
+		"$src/tests/rootfs/make-ext4-image.sh" "$tree" "$d/root.img" 1024
+		tar -cf "$d/tree.tar" -C "$tree" .
+		rm -rf "$tree"
+		touch "$d/done"
+	fi
+	exec "$src/tests/host/run-in-testhost" --timeout $((300 + runs * 1500)) --no-workdir -- \
+		"$0" --inner --runs "$runs" --cpus "$cpus" --memory "$memory" --files "$files"
+fi
+
+# --- inside the test host ---------------------------------------------------
+# A tmpfs of its own: /tmp here is an overlay on the host's /tmp over 9p.
+B=$(mktemp -d /run/bench-fs.XXXXXX)
+mount -t tmpfs -o size=3G tmpfs "$B"
+trap 'umount -l "$B"; rmdir "$B"' EXIT
+tree=$B/tree
+echo "bench/fs.sh: unpacking the data set into $B" >&2
+mkdir -p "$tree"
+tar -xf "$KRUN_BENCH_DATA/tree.tar" -C "$tree"
+cp --sparse=always "$KRUN_BENCH_DATA/root.img" "$B/root.img"
 
 # run_one KIND: one guest; prints "KIND LABEL SECONDS" lines.
 run_one() {
 	local kind=$1 out=$B/out rc=0
 	if [ "$kind" = virtio-fs ]; then
 		rm -rf "$tree/untar"
-		timeout 600 "$KRUN_RUN" --kernel "$KRUN_GUEST_KERNEL" --cpus "$cpus" \
+		timeout 1400 "$KRUN_RUN" --kernel "$KRUN_GUEST_KERNEL" --cpus "$cpus" \
 			--memory "$memory" --root "$tree" -- /bin/sh /bench.sh >"$out" 2>&1 || rc=$?
 	else
 		cp --sparse=always "$B/root.img" "$B/run.img"
-		timeout 600 "$KRUN_RUN" --kernel "$KRUN_GUEST_KERNEL" --cpus "$cpus" \
+		timeout 1400 "$KRUN_RUN" --kernel "$KRUN_GUEST_KERNEL" --cpus "$cpus" \
 			--memory "$memory" --root-disk "$B/run.img" -- /bin/sh /bench.sh \
 			>"$out" 2>&1 || rc=$?
 	fi
@@ -103,7 +127,7 @@ median() {
 }
 
 echo
-echo "bench/fs.sh: $runs runs, --cpus $cpus --memory $memory, medians in seconds"
+echo "bench/fs.sh: $runs runs, --cpus $cpus --memory $memory, $files small files, medians in seconds"
 printf '%-6s %12s %12s %18s %6s\n' op virtio-fs block 'ratio blk/vfs' goal
 for op in read find untar; do
 	fs=$(median virtio-fs "$op") blk=$(median block "$op")
@@ -111,4 +135,3 @@ for op in read find untar; do
 	awk -v op="$op" -v fs="$fs" -v blk="$blk" -v goal="$goal" 'BEGIN {
 		printf "%-6s %12.3f %12.3f %18.2f %6s\n", op, fs, blk, (fs > 0 ? blk / fs : 0), goal }'
 done
-rm -rf "$B"

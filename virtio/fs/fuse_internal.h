@@ -165,6 +165,11 @@ int fuse_learn_fd(struct fuse_req *r, int fd, struct fuse_entry_out *e);
 int fuse_fix_new_owner(struct fuse_req *r, int parent_fd, int fd,
 		       mode_t want_mode);
 int fuse_chmod_fd(int fd, mode_t mode);
+/* Drop set-user-ID, and set-group-ID where group-executable, from a regular
+ * file (fd: O_PATH or open), as a local write or truncate by a writer
+ * without CAP_FSETID would: the guest asks for it (HANDLE_KILLPRIV_V2)
+ * because the host may run us with CAP_FSETID. */
+int fuse_kill_suidgid(int fd);
 /* Reply with an entry; undoes its lookup when the reply cannot be sent. */
 int fuse_reply_entry(struct fuse_req *r, const struct fuse_entry_out *e);
 

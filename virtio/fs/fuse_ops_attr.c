@@ -123,6 +123,11 @@ int fuse_op_setattr(struct fuse_req *r)
 		ret = set_mode(ino, &in);
 	if (ret == 0)
 		ret = set_size(r, ino, &in);
+	/* The guest dropped the mode it would have written to kill
+	 * set-ID bits and asks us instead; an explicit mode wins. */
+	if (ret == 0 && (in.valid & FATTR_KILL_SUIDGID) &&
+	    !(in.valid & FATTR_MODE))
+		ret = fuse_kill_suidgid(ino->fd);
 	if (ret == 0)
 		ret = set_times(ino, &in);
 	if (ret == 0)

@@ -40,6 +40,18 @@ int fuse_op_lookup(struct fuse_req *r)
 	if (!name)
 		return -EINVAL;
 	ret = fuse_do_lookup(r, parent, name, &e);
+	if (ret == -ENOENT && r->srv->opts.cache_timeout_ms) {
+		/* Node 0 is a miss the guest may cache for the timeout, as
+		 * it caches hits: a tar or a compiler probing for a name
+		 * before creating it then costs one request, not two. */
+		uint32_t ms = r->srv->opts.cache_timeout_ms;
+
+		e = (struct fuse_entry_out){
+			.entry_valid = ms / 1000,
+			.entry_valid_nsec = (ms % 1000) * 1000000,
+		};
+		return fuse_reply_entry(r, &e);
+	}
 	if (ret < 0)
 		return ret;
 	return fuse_reply_entry(r, &e);

@@ -79,6 +79,13 @@ int fuse_op_open(struct fuse_req *r)
 	fd = fuse_reopen(ino, flags);
 	if (fd < 0)
 		return fd;
+	if ((flags & O_TRUNC) && (in.open_flags & FUSE_OPEN_KILL_SUIDGID)) {
+		ret = fuse_kill_suidgid(fd);
+		if (ret < 0) {
+			close(fd);
+			return ret;
+		}
+	}
 	return reply_open(r, fd);
 }
 
@@ -179,6 +186,11 @@ int fuse_op_create(struct fuse_req *r)
 		ret = fuse_fix_new_owner(r, parent->fd, pfd, mode);
 		if (ret < 0)
 			return ret;
+	} else if ((in.flags & O_TRUNC) &&
+		   (in.open_flags & FUSE_OPEN_KILL_SUIDGID)) {
+		ret = fuse_kill_suidgid(fd);
+		if (ret < 0)
+			return ret;
 	}
 	return reply_create(r, steal_fd(&fd), steal_fd(&pfd));
 }
@@ -244,6 +256,11 @@ int fuse_op_write(struct fuse_req *r)
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
+	/* After the data, like a local write; a failure cannot undo the
+	 * write, and only happens where the host kernel, seeing a writer
+	 * without CAP_FSETID, has already dropped the bits itself. */
+	if (in.write_flags & FUSE_WRITE_KILL_SUIDGID)
+		(void)fuse_kill_suidgid(h->fd);
 	out.size = (uint32_t)n;
 	return fuse_reply(r, &out, sizeof(out));
 }

@@ -247,6 +247,22 @@ int fuse_chmod_fd(int fd, mode_t mode)
 	return 0;
 }
 
+int fuse_kill_suidgid(int fd)
+{
+	struct stat st;
+	mode_t mode;
+	int ret = fuse_stat_fd(fd, &st);
+
+	if (ret < 0 || !S_ISREG(st.st_mode))
+		return ret;
+	mode = st.st_mode & 07777 & ~(mode_t)S_ISUID;
+	if (st.st_mode & S_IXGRP)
+		mode &= ~(mode_t)S_ISGID;
+	if (mode == (st.st_mode & 07777))
+		return 0;
+	return fuse_chmod_fd(fd, mode);
+}
+
 int fuse_fix_new_owner(struct fuse_req *r, int parent_fd, int fd,
 		       mode_t want_mode)
 {

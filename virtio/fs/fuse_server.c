@@ -26,7 +26,8 @@
 #define FUSE_SERVER_FLAGS                                                \
 	(FUSE_ASYNC_READ | FUSE_POSIX_LOCKS | FUSE_ATOMIC_O_TRUNC |      \
 	 FUSE_BIG_WRITES | FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO | \
-	 FUSE_PARALLEL_DIROPS | FUSE_MAX_PAGES | FUSE_FLOCK_LOCKS)
+	 FUSE_PARALLEL_DIROPS | FUSE_MAX_PAGES | FUSE_FLOCK_LOCKS |      \
+	 FUSE_HANDLE_KILLPRIV_V2)
 
 struct fuse_op_entry {
 	fuse_handler_fn fn;
@@ -294,6 +295,8 @@ static int dispatch(struct fuse_req *r)
 	if (op >= FUSE_NUM_OPCODES || !fuse_opcodes[op].fn)
 		return -ENOSYS;
 	entry = &fuse_opcodes[op];
+	log_trace("fuse: opcode %u node %llu", op,
+		  (unsigned long long)r->in.nodeid);
 	if (op != FUSE_INIT && !server_initialised(r->srv))
 		return -EIO;
 	if (entry->modifies && r->srv->opts.read_only)

@@ -864,6 +864,122 @@ static void test_concurrent_lookup_forget(void **state)
 		pthread_join(th[i], NULL);
 }
 
+/* With a cache timeout a miss is an entry with node 0 and that timeout,
+ * which the guest keeps as a negative dentry; without one it is ENOENT. */
+static void test_negative_lookup_cached(void **state)
+{
+	struct fuse_server_opts o = {.cache_timeout_ms = 1500};
+	struct ft *t = ft_new(&o);
+	struct fuse_entry_out e;
+
+	(void)state;
+	memset(&e, 0xff, sizeof(e));
+	assert_int_equal(ft_lookup(t, FUSE_ROOT_ID, "missing", &e), 0);
+	assert_int_equal(e.nodeid, 0);
+	assert_int_equal(e.entry_valid, 1);
+	assert_int_equal(e.entry_valid_nsec, 500000000);
+	/* Other errors stay errors. */
+	ft_host_write(t, "share/f", "x");
+	assert_int_equal(ft_lookup(t, FUSE_ROOT_ID, "f", &e), 0);
+	assert_true(e.nodeid != 0);
+	assert_int_equal(ft_lookup(t, e.nodeid, "below", NULL), -ENOTDIR);
+	ft_free(t);
+}
+
+static mode_t host_mode(struct ft *t, const char *rel)
+{
+	char path[600];
+	struct stat st;
+
+	host_path(t, rel, path, sizeof(path));
+	assert_int_equal(lstat(path, &st), 0);
+	return st.st_mode & 07777;
+}
+
+static void host_chmod(struct ft *t, const char *rel, mode_t mode)
+{
+	char path[600];
+
+	host_path(t, rel, path, sizeof(path));
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static ssize_t write_flags(struct ft *t, uint64_t nodeid, uint64_t fh,
+			   uint32_t flags)
+{
+	struct ft_args a = {0};
+	struct fuse_write_in in = {.fh = fh, .size = 1, .write_flags = flags};
+	struct fuse_write_out out;
+	int ret;
+
+	ft_args_put(&a, &in, sizeof(in));
+	ft_args_put(&a, "w", 1);
+	ret = ft_call(t, FUSE_WRITE, nodeid, &a, &out, sizeof(out), NULL);
+	return ret < 0 ? ret : (ssize_t)out.size;
+}
+
+/* HANDLE_KILLPRIV_V2: the guest leaves set-ID clearing to the server and
+ * says when (a writer without CAP_FSETID, chown, truncate). */
+static void test_killpriv_v2(void **state)
+{
+	struct ft *t = *state;
+	struct ft_args a = {0};
+	struct fuse_init_in init = {
+		.major = 7, .minor = 36, .flags = FUSE_HANDLE_KILLPRIV_V2};
+	struct fuse_init_out out;
+	struct fuse_entry_out e;
+	struct fuse_setattr_in in;
+	struct fuse_open_in oin = {.flags = O_WRONLY | O_TRUNC,
+				   .open_flags = FUSE_OPEN_KILL_SUIDGID};
+	struct fuse_open_out oout;
+	uint64_t fh;
+
+	ft_args_put(&a, &init, sizeof(init));
+	assert_int_equal(ft_call(t, FUSE_INIT, 0, &a, &out, sizeof(out), NULL),
+			 0);
+	assert_true(out.flags & FUSE_HANDLE_KILLPRIV_V2);
+
+	ft_host_write(t, "share/k", "data");
+	assert_int_equal(ft_lookup(t, FUSE_ROOT_ID, "k", &e), 0);
+	assert_int_equal(ft_open(t, e.nodeid, O_WRONLY, &fh), 0);
+	/* A write by a CAP_FSETID holder (no flag) keeps the bits; the host
+	 * kernel only keeps them for us when we hold CAP_FSETID too. */
+	host_chmod(t, "k", 06755);
+	assert_int_equal(write_flags(t, e.nodeid, fh, 0), 1);
+	if (geteuid() == 0)
+		assert_int_equal(host_mode(t, "k"), 06755);
+	/* Asked to: set-UID goes, set-GID too since group may execute. */
+	host_chmod(t, "k", 06755);
+	assert_int_equal(write_flags(t, e.nodeid, fh, FUSE_WRITE_KILL_SUIDGID),
+			 1);
+	assert_int_equal(host_mode(t, "k"), 0755);
+	/* Set-GID without group execute marks mandatory locking: kept. */
+	host_chmod(t, "k", 06744);
+	assert_int_equal(write_flags(t, e.nodeid, fh, FUSE_WRITE_KILL_SUIDGID),
+			 1);
+	assert_int_equal(host_mode(t, "k"), 02744);
+	assert_int_equal(ft_release(t, e.nodeid, fh), 0);
+
+	/* Truncate with the kill bit; an explicit mode wins over it. */
+	host_chmod(t, "k", 04755);
+	in = (struct fuse_setattr_in){.valid = FATTR_SIZE | FATTR_KILL_SUIDGID};
+	assert_int_equal(setattr(t, e.nodeid, &in, NULL), 0);
+	assert_int_equal(host_mode(t, "k"), 0755);
+	in = (struct fuse_setattr_in){.valid = FATTR_MODE | FATTR_KILL_SUIDGID,
+				      .mode = 04711};
+	assert_int_equal(setattr(t, e.nodeid, &in, NULL), 0);
+	assert_int_equal(host_mode(t, "k"), 04711);
+
+	/* Open with O_TRUNC and FUSE_OPEN_KILL_SUIDGID. */
+	a.len = 0;
+	ft_args_put(&a, &oin, sizeof(oin));
+	assert_int_equal(
+		ft_call(t, FUSE_OPEN, e.nodeid, &a, &oout, sizeof(oout), NULL),
+		0);
+	assert_int_equal(host_mode(t, "k"), 0711);
+	assert_int_equal(ft_release(t, e.nodeid, oout.fh), 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -892,6 +1008,8 @@ int main(void)
 		T(test_posix_locks),
 		T(test_unknown_opcode_and_destroy),
 		T(test_concurrent_lookup_forget),
+		cmocka_unit_test(test_negative_lookup_cached),
+		T(test_killpriv_v2),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
