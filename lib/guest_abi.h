@@ -18,6 +18,16 @@
  */
 #define KRUN_GUEST_EXIT_PORT 0x0f4
 
+/*
+ * Exit statuses krun-run, libkrun's krun_start_enter() and krun-init use
+ * besides the workload's own (0..255, 128+N for signal N). The same values
+ * docker and libkrun use; the one definition every side includes.
+ */
+#define KRUN_EXIT_GUEST_CRASH 123 /* the guest stopped without a status */
+#define KRUN_EXIT_SETUP 125	  /* krun-run, the VMM or init failed to set up */
+#define KRUN_EXIT_NOEXEC 126	  /* the command exists but cannot run */
+#define KRUN_EXIT_NOTFOUND 127	  /* the command was not found */
+
 /* Names of the virtio-console ports when stdio is not a terminal. */
 #define KRUN_PORT_STDIN "krun-stdin"
 #define KRUN_PORT_STDOUT "krun-stdout"
@@ -25,7 +35,7 @@
 
 /*
  * virtio-fs tag of the root directory share: libkrun's convention, which
- * lib/config_storage.c reserves so no user share can take it.
+ * lib/config/config_storage.c reserves so no user share can take it.
  */
 #define KRUN_ROOT_TAG "/dev/root"
 

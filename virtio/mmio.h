@@ -26,7 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hw/guest_mem.h"
+#include "hw/kvm/guest_mem.h"
 #include "util/err.h"
 #include "virtio/virtio_dev.h"
 

@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include "hw/guest_mem.h"
+#include "hw/kvm/guest_mem.h"
 #include "util/err.h"
 
 #define VQ_MAX_SIZE 1024

@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hw/guest_mem.h"
+#include "hw/kvm/guest_mem.h"
 #include "util/err.h"
 #include "virtio/queue.h"
 

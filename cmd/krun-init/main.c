@@ -117,7 +117,7 @@ static int run(const struct guest_config *cfg, const struct init_stdio *io)
 
 	if (!envp) {
 		ilog_err("cannot start the workload: out of memory");
-		return INIT_STATUS_SETUP;
+		return KRUN_EXIT_SETUP;
 	}
 	pid = workload_start(cfg, io, envp, &status);
 	if (pid < 0)
@@ -157,7 +157,7 @@ int main(void)
 	if (getpid() != 1) {
 		fprintf(stderr,
 			"krun-init: must run as PID 1 of a krun-run guest\n");
-		return 125;
+		return KRUN_EXIT_SETUP;
 	}
 	workload_signal_set(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
@@ -166,7 +166,7 @@ int main(void)
 	if (setup(&cfg, &io, &err) < 0) {
 		show_setup_error(cfg, &io);
 		ilog_err("%s", krun_err_msg(err));
-		finish(&io, INIT_STATUS_SETUP);
+		finish(&io, KRUN_EXIT_SETUP);
 	}
 	finish(&io, run(cfg, &io));
 }

@@ -107,9 +107,9 @@ int workload_exec_status(int errnum)
 	case ENOTDIR:
 	case ENAMETOOLONG:
 	case ELOOP:
-		return INIT_STATUS_NOTFOUND;
+		return KRUN_EXIT_NOTFOUND;
 	default:
-		return INIT_STATUS_NOEXEC;
+		return KRUN_EXIT_NOEXEC;
 	}
 }
 
@@ -134,12 +134,12 @@ static void child_stdio(const struct init_stdio *io, int report_fd)
 
 		if (fd < 0 || ioctl(fd, TIOCSCTTY, 1) < 0)
 			child_fail(
-				report_fd, INIT_STATUS_SETUP,
+				report_fd, KRUN_EXIT_SETUP,
 				"cannot make `%s` the controlling terminal: %m",
 				INIT_TERMINAL_DEV);
 		for (int i = 0; i < 3; i++)
 			if (dup2(fd, i) < 0)
-				child_fail(report_fd, INIT_STATUS_SETUP,
+				child_fail(report_fd, KRUN_EXIT_SETUP,
 					   "cannot set up stdio: %m");
 		if (fd > 2)
 			close(fd);
@@ -147,7 +147,7 @@ static void child_stdio(const struct init_stdio *io, int report_fd)
 	}
 	for (int i = 0; i < 3; i++)
 		if (dup2(io->fd[i], i) < 0)
-			child_fail(report_fd, INIT_STATUS_SETUP,
+			child_fail(report_fd, KRUN_EXIT_SETUP,
 				   "cannot set up stdio: %m");
 }
 
@@ -160,17 +160,17 @@ static void child_identity(const struct guest_config *cfg, int report_fd)
 		struct rlimit r = {.rlim_cur = l->cur, .rlim_max = l->max};
 
 		if (setrlimit((int)l->resource, &r) < 0)
-			child_fail(report_fd, INIT_STATUS_SETUP,
+			child_fail(report_fd, KRUN_EXIT_SETUP,
 				   "cannot set rlimit %u: %m", l->resource);
 	}
 	if (chdir(dir) < 0)
-		child_fail(report_fd, INIT_STATUS_SETUP,
+		child_fail(report_fd, KRUN_EXIT_SETUP,
 			   "cannot change to workdir `%s`: %m", dir);
 	if (!(cfg->flags & KRUN_GUEST_F_SET_USER))
 		return;
 	if (setgroups(0, NULL) < 0 || setgid(cfg->gid) < 0 ||
 	    setuid(cfg->uid) < 0)
-		child_fail(report_fd, INIT_STATUS_SETUP,
+		child_fail(report_fd, KRUN_EXIT_SETUP,
 			   "cannot switch to uid %u gid %u: %m", cfg->uid,
 			   cfg->gid);
 }
@@ -186,7 +186,7 @@ __attribute__((noreturn)) static void child_run(const struct guest_config *cfg,
 	sigfillset(&all);
 	sigprocmask(SIG_UNBLOCK, &all, NULL);
 	if (setsid() < 0)
-		child_fail(report_fd, INIT_STATUS_SETUP, "cannot setsid: %m");
+		child_fail(report_fd, KRUN_EXIT_SETUP, "cannot setsid: %m");
 	child_stdio(io, report_fd);
 	child_identity(cfg, report_fd);
 	errnum = workload_exec(cfg->argv[0], cfg->argv, envp,
@@ -209,7 +209,7 @@ static int read_exec_report(int fd, pid_t pid)
 	waitpid(pid, NULL, 0);
 	if (n != (ssize_t)sizeof(f)) {
 		ilog_err("cannot start the workload: lost its exec report");
-		return INIT_STATUS_SETUP;
+		return KRUN_EXIT_SETUP;
 	}
 	f.msg[sizeof(f.msg) - 1] = '\0';
 	ilog_err("%s", f.msg);
@@ -224,7 +224,7 @@ pid_t workload_start(const struct guest_config *cfg,
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		ilog_err("cannot start the workload: pipe: %m");
-		*status = INIT_STATUS_SETUP;
+		*status = KRUN_EXIT_SETUP;
 		return -1;
 	}
 	pid = fork();
@@ -235,7 +235,7 @@ pid_t workload_start(const struct guest_config *cfg,
 	close(pipefd[1]);
 	if (pid < 0) {
 		ilog_err("cannot start the workload: fork: %m");
-		*status = INIT_STATUS_SETUP;
+		*status = KRUN_EXIT_SETUP;
 	} else {
 		*status = read_exec_report(pipefd[0], pid);
 	}

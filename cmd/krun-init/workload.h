@@ -14,10 +14,7 @@
 
 #include "cmd/krun-init/console.h"
 #include "cmd/krun-init/guest_config.h"
-
-#define INIT_STATUS_SETUP 125
-#define INIT_STATUS_NOEXEC 126
-#define INIT_STATUS_NOTFOUND 127
+#include "lib/guest_abi.h"
 
 #define INIT_DEFAULT_PATH \
 	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/spec.h"
+#include "lib/spec/spec.h"
 #include "options.h"
 #include "util/cleanup.h"
 

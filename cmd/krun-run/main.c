@@ -8,20 +8,19 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "lib/config.h"
-#include "lib/config_json.h"
-#include "lib/spec.h"
-#include "lib/vmm.h"
+#include "lib/config/config.h"
+#include "lib/guest_abi.h"
+#include "lib/spec/config_print.h"
+#include "lib/spec/spec.h"
+#include "lib/vmm/vmm.h"
 #include "options.h"
 #include "util/log.h"
-
-#define EXIT_SETUP_FAILED 125
 
 static int fail(struct krun_err **err)
 {
 	fprintf(stderr, "krun-run: %s\n", krun_err_msg(*err));
 	krun_err_free(err);
-	return EXIT_SETUP_FAILED;
+	return KRUN_EXIT_SETUP;
 }
 
 static int print_config(const struct krun_config *cfg, struct krun_err **err)
@@ -34,7 +33,7 @@ static int print_config(const struct krun_config *cfg, struct krun_err **err)
 	free(json);
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "krun-run: --print-config: cannot write\n");
-		return EXIT_SETUP_FAILED;
+		return KRUN_EXIT_SETUP;
 	}
 	return 0;
 }
@@ -92,7 +91,7 @@ int main(int argc, char *argv[])
 		config_free(cfg);
 		fprintf(stderr,
 			"krun-run: COMMAND: missing (see krun-run --help)\n");
-		return EXIT_SETUP_FAILED;
+		return KRUN_EXIT_SETUP;
 	}
 	status = opts.print_config ? print_config(cfg, &err) : run(cfg, &err);
 	config_free(cfg);

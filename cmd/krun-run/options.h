@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "lib/config.h"
+#include "lib/config/config.h"
 #include "util/err.h"
 
 #define KRUN_RUN_DEFAULT_PATH \

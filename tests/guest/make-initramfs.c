@@ -21,7 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "lib/initramfs.h"
+#include "lib/initramfs/initramfs.h"
 
 #define MAX_ITEMS 32
 

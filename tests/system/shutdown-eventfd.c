@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/libkrun.h"
+#include "lib/api/libkrun.h"
 
 struct watcher {
 	int pipe_rd;

@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hw/vm.h"
+#include "hw/kvm/vm.h"
 #include "lib/guest_abi.h"
 #include "util/cleanup.h"
 

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "cmd/krun-init/guest_config.h"
-#include "lib/initramfs.h"
+#include "lib/initramfs/initramfs.h"
 
 static char *test_argv[] = {"-c", "echo \"$A\"; exit 3", "", NULL};
 static char *test_env[] = {"A=x y", "EMPTY=", NULL};

@@ -18,10 +18,10 @@
 #include <cmocka.h>
 
 #include "cmd/krun-run/options.h"
-#include "lib/api_internal.h"
-#include "lib/config.h"
-#include "lib/config_json.h"
-#include "lib/libkrun.h"
+#include "lib/api/api_internal.h"
+#include "lib/config/config.h"
+#include "lib/spec/config_print.h"
+#include "lib/api/libkrun.h"
 
 #define MAX_ARGS 48
 

@@ -92,10 +92,10 @@ static void exec_path_search(void **state)
 	assert_int_equal(exec_errno(path, "/bin"), EACCES);
 	assert_int_equal(exec_errno("true", ""), ENOENT);
 
-	assert_int_equal(workload_exec_status(ENOENT), INIT_STATUS_NOTFOUND);
-	assert_int_equal(workload_exec_status(ENOTDIR), INIT_STATUS_NOTFOUND);
-	assert_int_equal(workload_exec_status(EACCES), INIT_STATUS_NOEXEC);
-	assert_int_equal(workload_exec_status(ENOEXEC), INIT_STATUS_NOEXEC);
+	assert_int_equal(workload_exec_status(ENOENT), KRUN_EXIT_NOTFOUND);
+	assert_int_equal(workload_exec_status(ENOTDIR), KRUN_EXIT_NOTFOUND);
+	assert_int_equal(workload_exec_status(EACCES), KRUN_EXIT_NOEXEC);
+	assert_int_equal(workload_exec_status(ENOEXEC), KRUN_EXIT_NOEXEC);
 }
 
 static void env_defaults(void **state)

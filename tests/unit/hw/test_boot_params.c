@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "hw/boot_params.h"
-#include "hw/layout.h"
+#include "hw/x86/boot_params.h"
+#include "hw/x86/layout.h"
 
 #define MIB (1ull << 20)
 #define GIB (1ull << 30)

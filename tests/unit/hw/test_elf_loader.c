@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "hw/elf_loader.h"
+#include "hw/x86/elf_loader.h"
 
 #define RAM_BASE 0x100000ull
 #define RAM_SIZE 0x200000ull

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "hw/guest_mem.h"
+#include "hw/kvm/guest_mem.h"
 
 static uint8_t low[0x2000], high[0x1000];
 

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "hw/i8042.h"
+#include "hw/legacy/i8042.h"
 
 struct fixture {
 	struct i8042 dev;

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "hw/io_bus.h"
+#include "hw/kvm/io_bus.h"
 
 struct probe {
 	uint64_t offset;

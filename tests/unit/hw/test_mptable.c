@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "hw/layout.h"
-#include "hw/mptable.h"
+#include "hw/x86/layout.h"
+#include "hw/x86/mptable.h"
 
 #define GPA 0x9fc00u
 

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "hw/serial.h"
+#include "hw/legacy/serial.h"
 
 struct fixture {
 	struct serial s;

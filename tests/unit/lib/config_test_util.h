@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "lib/config.h"
+#include "lib/config/config.h"
 #include "util/err.h"
 
 /*

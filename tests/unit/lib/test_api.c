@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "lib/api_internal.h"
-#include "lib/libkrun.h"
+#include "lib/api/api_internal.h"
+#include "lib/api/libkrun.h"
 
 static int ctx_setup(void **state)
 {

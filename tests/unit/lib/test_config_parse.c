@@ -5,7 +5,7 @@
 #include <sys/resource.h>
 
 #include "config_test_util.h"
-#include "lib/config_internal.h"
+#include "lib/config/config_internal.h"
 
 static void strict_decimal(void **state)
 {

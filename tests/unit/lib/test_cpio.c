@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "cpio_tool.h"
-#include "lib/cpio.h"
+#include "lib/initramfs/cpio.h"
 
 static const unsigned char odd_data[] = {'a', 0, 'b', 0xff, 'c'}; /* 5 */
 

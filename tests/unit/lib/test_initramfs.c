@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "cpio_tool.h"
-#include "lib/initramfs.h"
+#include "lib/initramfs/initramfs.h"
 
 static char *test_argv[] = {"-c", "echo hi", NULL};
 static char *test_env[] = {"A=1", "PATH=/bin", NULL};

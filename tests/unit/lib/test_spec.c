@@ -16,9 +16,9 @@
 
 #include <cmocka.h>
 
-#include "lib/config.h"
-#include "lib/config_json.h"
-#include "lib/spec.h"
+#include "lib/config/config.h"
+#include "lib/spec/config_print.h"
+#include "lib/spec/spec.h"
 
 static const char *fixture_dir;
 

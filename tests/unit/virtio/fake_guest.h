@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hw/guest_mem.h"
+#include "hw/kvm/guest_mem.h"
 
 #define FG_RAM_GPA 0x100000ull
 #define FG_RAM_SIZE (4ull << 20)

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * An x86_64 KVM virtual machine: guest RAM, vCPUs, in-kernel irqchip
+ * (PIC + IOAPIC + LAPICs) and PIT, direct boot of an ELF vmlinux through
+ * the 64-bit Linux boot protocol, an output-only COM1 for kernel logs,
+ * an i8042 keyboard (reset, Ctrl-Alt-Del), and an exit port through which
+ * the guest reports a status.
+ *
+ * Order of use: vm_create(), register devices on vm_mmio_bus() /
+ * vm_pio_bus() and wire vm_add_irqfd() / vm_add_ioeventfd(),
+ * vm_load_kernel(), vm_run() (once), vm_destroy(). Buses must not change
+ * once vm_run() has started.
+ */
+#ifndef KRUN_HW_VM_H
+#define KRUN_HW_VM_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hw/kvm/guest_mem.h"
+#include "hw/kvm/io_bus.h"
+#include "util/err.h"
+
+struct vm;
+
+/* Signal that kicks vCPU threads out of KVM_RUN; leave it to the VM. */
+#define VM_KICK_SIGNAL (SIGRTMIN + 3)
+
+/* Guest RAM must be a multiple of this and at least VM_MIN_RAM. */
+#define VM_RAM_ALIGN 0x1000ull
+#define VM_MIN_RAM (32ull << 20)
+
+struct vm_opts {
+	unsigned int vcpus; /* 1 .. the host's KVM limit (and 254) */
+	uint64_t ram_bytes; /* guest RAM, exactly what the guest gets */
+	/* COM1 for kernel logs: registers the UART and adds console=ttyS0. */
+	bool serial_console;
+	int serial_fd; /* where COM1 output goes (e.g. STDERR_FILENO) */
+	/* I/O port of the exit channel (a 32-bit OUT stops the VM with that
+	 * status); 0: none. lib/ passes KRUN_GUEST_EXIT_PORT. */
+	uint16_t exit_port;
+	/* Testing only (tools/hw-boot raw blobs): skip the check that refuses
+	 * paravirtual (PVM) KVM, which cannot run a stock Linux kernel. */
+	bool allow_paravirt_kvm;
+};
+
+enum vm_stop_reason {
+	VM_STOP_GUEST_EXIT, /* status written to the exit port */
+	VM_STOP_RESET, /* guest reset: i8042 0xFE, or KVM system event reset */
+	VM_STOP_TRIPLE_FAULT, /* KVM_EXIT_SHUTDOWN */
+	VM_STOP_POWEROFF,     /* KVM system event shutdown */
+	VM_STOP_REQUESTED,    /* vm_request_stop() */
+};
+
+struct vm_exit_info {
+	enum vm_stop_reason reason;
+	uint32_t status; /* VM_STOP_GUEST_EXIT: the value written */
+};
+
+/*
+ * Open /dev/kvm, check the API version and the capabilities we need, refuse
+ * a paravirtual (PVM) KVM host, create the VM, irqchip, PIT, guest RAM
+ * (split around the MMIO gap) and vCPUs, and register the legacy port
+ * devices (COM1 when asked, i8042, the exit port).
+ */
+int vm_create(const struct vm_opts *opts, struct vm **out,
+	      struct krun_err **err) __attribute__((warn_unused_result));
+
+/*
+ * Load an ELF vmlinux and set up the boot CPU for its 64-bit entry point.
+ * The kernel command line is cmdline followed by the pieces the hardware
+ * model needs ("reboot=k panic=-1", and "console=ttyS0" or
+ * "8250.nr_uarts=0"); at most 2047 bytes in all. The initrd (may be NULL)
+ * is copied to the top of RAM below the MMIO gap.
+ */
+int vm_load_kernel(struct vm *vm, const char *vmlinux_path, const char *cmdline,
+		   const void *initrd, size_t initrd_len, struct krun_err **err)
+	__attribute__((warn_unused_result));
+
+struct io_bus *vm_mmio_bus(struct vm *vm);
+struct io_bus *vm_pio_bus(struct vm *vm);
+const struct guest_mem *vm_guest_mem(const struct vm *vm);
+
+/* Deliver an edge on gsi (an IOAPIC pin < 24) each time eventfd is
+ * signalled. */
+int vm_add_irqfd(struct vm *vm, unsigned int gsi, int eventfd,
+		 struct krun_err **err) __attribute__((warn_unused_result));
+
+/* Signal eventfd, in the kernel, on a guest MMIO write of len (1, 2, 4 or
+ * 8) bytes of value datamatch to addr; no exit to user space. */
+int vm_add_ioeventfd(struct vm *vm, uint64_t addr, uint32_t len,
+		     uint64_t datamatch, int eventfd, struct krun_err **err)
+	__attribute__((warn_unused_result));
+
+/* Pulse (assert, deassert) an IRQ line from user space. */
+int vm_irq_pulse(struct vm *vm, unsigned int gsi, struct krun_err **err)
+	__attribute__((warn_unused_result));
+
+/*
+ * Run one thread per vCPU and block until the VM stops. Returns 0 with
+ * *out filled for a guest exit, reset, triple fault, poweroff or requested
+ * stop; a negative errno (err set) when the VM could not run or KVM failed,
+ * e.g. KVM_EXIT_INTERNAL_ERROR: one line saying this host's KVM cannot run
+ * the guest kernel.
+ */
+int vm_run(struct vm *vm, struct vm_exit_info *out, struct krun_err **err)
+	__attribute__((warn_unused_result));
+
+/*
+ * Press Ctrl-Alt-Del on the guest's keyboard (any thread, not from a
+ * signal handler): a guest init that disabled Ctrl-Alt-Del reboot gets
+ * SIGINT. -EAGAIN (err set) while the guest has not enabled its keyboard
+ * (early boot), -ENOBUFS when the guest is not reading it.
+ */
+int vm_send_ctrl_alt_del(struct vm *vm, struct krun_err **err)
+	__attribute__((warn_unused_result));
+
+/* Stop the VM from any thread (not from a signal handler); idempotent. */
+void vm_request_stop(struct vm *vm);
+
+/* Debugging aid (e.g. where a hung guest was): the instruction pointer of
+ * a vCPU once vm_run() has returned. */
+int vm_vcpu_rip(struct vm *vm, unsigned int index, uint64_t *rip,
+		struct krun_err **err) __attribute__((warn_unused_result));
+
+/* Free everything; the VM must not be running. Safe on NULL. */
+void vm_destroy(struct vm *vm);
+
+/* Human-readable name of a stop reason. */
+const char *vm_stop_reason_name(enum vm_stop_reason reason);
+
+#endif

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Internal access to the API's context table, for krun-run and the tests.
+ * Not exported from libkrun.so.1.
+ */
+#ifndef KRUN_LIB_API_INTERNAL_H
+#define KRUN_LIB_API_INTERNAL_H
+
+#include <stdint.h>
+
+#include "lib/config/config.h"
+
+/*
+ * Point *cfg at the configuration of context ctx_id without taking it out
+ * of the table: 0, or -ENOENT for an unknown id. The pointer stays valid
+ * until the context is freed or started; the caller must not do either
+ * (nor call setters on it from another thread) while using it.
+ */
+int krun_ctx_borrow(uint32_t ctx_id, struct krun_config **cfg);
+
+#endif

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * --print-config: struct krun_config -> JSON. json-c keeps object keys in
+ * insertion order, so the order below is the output order. A builder flag
+ * collects allocation failures, so the section functions stay linear.
+ */
+#include "lib/spec/config_print.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct jbuild {
+	bool failed;
+};
+
+static void put(struct jbuild *b, struct json_object *obj, const char *key,
+		struct json_object *val)
+{
+	if (!obj || json_object_object_add(obj, key, val) < 0) {
+		json_object_put(val);
+		b->failed = true;
+	}
+}
+
+/* A member that must exist: NULL means allocation failed. */
+static void put_new(struct jbuild *b, struct json_object *obj, const char *key,
+		    struct json_object *val)
+{
+	if (!val)
+		b->failed = true;
+	put(b, obj, key, val);
+}
+
+static void put_str(struct jbuild *b, struct json_object *obj, const char *key,
+		    const char *s)
+{
+	if (!s)
+		put(b, obj, key, NULL); /* JSON null */
+	else
+		put_new(b, obj, key, json_object_new_string(s));
+}
+
+static void put_i64(struct jbuild *b, struct json_object *obj, const char *key,
+		    int64_t v)
+{
+	put_new(b, obj, key, json_object_new_int64(v));
+}
+
+static void put_u64(struct jbuild *b, struct json_object *obj, const char *key,
+		    uint64_t v)
+{
+	put_new(b, obj, key, json_object_new_uint64(v));
+}
+
+static void put_bool(struct jbuild *b, struct json_object *obj, const char *key,
+		     bool v)
+{
+	put_new(b, obj, key, json_object_new_boolean(v));
+}
+
+static void append(struct jbuild *b, struct json_object *arr,
+		   struct json_object *val)
+{
+	if (!arr || !val || json_object_array_add(arr, val) < 0) {
+		json_object_put(val);
+		b->failed = true;
+	}
+}
+
+/* NULL-terminated string vector; NULL vector prints null. */
+static struct json_object *strv_json(struct jbuild *b, char *const *v)
+{
+	struct json_object *arr;
+
+	if (!v)
+		return NULL;
+	arr = json_object_new_array();
+	if (!arr)
+		b->failed = true;
+	for (; arr && *v; v++)
+		append(b, arr, json_object_new_string(*v));
+	return arr;
+}
+
+static const char *disk_api_name(enum krun_disk_api api)
+{
+	switch (api) {
+	case KRUN_DISK_API_UNSET:
+		return "unset";
+	case KRUN_DISK_API_LEGACY:
+		return "legacy";
+	case KRUN_DISK_API_MODERN:
+		return "modern";
+	}
+	return "unknown";
+}
+
+static const char *net_mode_name(enum krun_net_mode mode)
+{
+	switch (mode) {
+	case KRUN_NET_DEFAULT:
+		return "default";
+	case KRUN_NET_NONE:
+		return "none";
+	case KRUN_NET_PASST_FD:
+		return "passt-fd";
+	case KRUN_NET_PASST:
+		return "passt";
+	case KRUN_NET_GVPROXY:
+		return "gvproxy";
+	}
+	return "unknown";
+}
+
+static const char *format_name(uint32_t format)
+{
+	return format == KRUN_FORMAT_QCOW2 ? "qcow2"
+	       : format == KRUN_FORMAT_RAW ? "raw"
+					   : "unknown";
+}
+
+static void add_root(struct jbuild *b, struct json_object *top,
+		     const struct krun_config *cfg)
+{
+	struct json_object *root = json_object_new_object();
+
+	put_str(b, root, "path", cfg->root_dir);
+	put_bool(b, root, "readonly", cfg->root_read_only);
+	put_str(b, root, "disk", cfg->root_disk_id);
+	put_new(b, top, "root", root);
+}
+
+static void add_disks(struct jbuild *b, struct json_object *top,
+		      const struct krun_config *cfg)
+{
+	struct json_object *arr = json_object_new_array();
+
+	put_str(b, top, "diskApi", disk_api_name(cfg->disk_api));
+	put_str(b, top, "legacyRootDisk", cfg->legacy_root_disk);
+	put_str(b, top, "legacyDataDisk", cfg->legacy_data_disk);
+	for (size_t i = 0; i < cfg->n_disks; i++) {
+		const struct krun_disk *d = &cfg->disks[i];
+		struct json_object *o = json_object_new_object();
+
+		put_str(b, o, "id", d->block_id);
+		put_str(b, o, "path", d->path);
+		put_str(b, o, "format", format_name(d->format));
+		put_bool(b, o, "readonly", d->read_only);
+		append(b, arr, o);
+	}
+	put_new(b, top, "disks", arr);
+}
+
+static void add_volumes(struct jbuild *b, struct json_object *top,
+			const struct krun_config *cfg)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < cfg->n_shares; i++) {
+		const struct krun_share *s = &cfg->shares[i];
+		struct json_object *o = json_object_new_object();
+
+		put_str(b, o, "tag", s->tag);
+		put_str(b, o, "hostPath", s->host_path);
+		put_str(b, o, "guestPath", s->guest_path);
+		put_bool(b, o, "readonly", s->read_only);
+		put_u64(b, o, "shmSize", s->shm_size);
+		append(b, arr, o);
+	}
+	put_new(b, top, "volumes", arr);
+}
+
+static struct json_object *rlimits_json(struct jbuild *b,
+					const struct krun_config *cfg)
+{
+	struct json_object *arr = json_object_new_array();
+
+	if (!arr)
+		b->failed = true;
+	for (size_t i = 0; arr && i < cfg->n_rlimits; i++) {
+		const struct krun_rlimit *r = &cfg->rlimits[i];
+		const char *name = config_rlimit_name(r->resource);
+		struct json_object *o = json_object_new_object();
+		char type[32];
+
+		if (name)
+			snprintf(type, sizeof(type), "RLIMIT_%s", name);
+		else
+			snprintf(type, sizeof(type), "%d", r->resource);
+		put_str(b, o, "type", type);
+		put_u64(b, o, "soft", r->cur);
+		put_u64(b, o, "hard", r->max);
+		append(b, arr, o);
+	}
+	return arr;
+}
+
+static void add_process(struct jbuild *b, struct json_object *top,
+			const struct krun_config *cfg)
+{
+	struct json_object *proc = json_object_new_object();
+	struct json_object *user = NULL;
+
+	put_str(b, proc, "exec", cfg->exec_path);
+	put_new(b, proc, "args",
+		cfg->argv ? strv_json(b, cfg->argv) : json_object_new_array());
+	put(b, proc, "env", strv_json(b, cfg->envp));
+	put_str(b, proc, "cwd", cfg->workdir);
+	if (cfg->has_user) {
+		user = json_object_new_object();
+		put_i64(b, user, "uid", cfg->uid);
+		put_i64(b, user, "gid", cfg->gid);
+		put_new(b, proc, "user", user);
+	} else {
+		put(b, proc, "user", NULL);
+	}
+	put_bool(b, proc, "terminal", cfg->terminal);
+	put_new(b, proc, "rlimits", rlimits_json(b, cfg));
+	put_new(b, top, "process", proc);
+	put_str(b, top, "hostname", cfg->hostname);
+}
+
+static struct json_object *ports_json(struct jbuild *b,
+				      const struct krun_config *cfg)
+{
+	struct json_object *arr;
+
+	if (!cfg->port_map_set)
+		return NULL;
+	arr = json_object_new_array();
+	if (!arr)
+		b->failed = true;
+	for (size_t i = 0; arr && i < cfg->n_ports; i++) {
+		char text[16];
+
+		snprintf(text, sizeof(text), "%u:%u", cfg->ports[i].host,
+			 cfg->ports[i].guest);
+		append(b, arr, json_object_new_string(text));
+	}
+	return arr;
+}
+
+static void add_net(struct jbuild *b, struct json_object *top,
+		    const struct krun_config *cfg)
+{
+	struct json_object *net = json_object_new_object();
+	char mac[18];
+
+	put_str(b, net, "mode", net_mode_name(cfg->net_mode));
+	put_i64(b, net, "passtFd", cfg->passt_fd);
+	put_str(b, net, "gvproxyPath", cfg->gvproxy_path);
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", cfg->mac[0],
+		 cfg->mac[1], cfg->mac[2], cfg->mac[3], cfg->mac[4],
+		 cfg->mac[5]);
+	put_str(b, net, "mac", cfg->mac_set ? mac : NULL);
+	put(b, net, "ports", ports_json(b, cfg));
+	put_new(b, top, "net", net);
+}
+
+static void add_devices(struct jbuild *b, struct json_object *top,
+			const struct krun_config *cfg)
+{
+	struct json_object *vsock = json_object_new_array();
+	struct json_object *gpu = json_object_new_object();
+
+	for (size_t i = 0; i < cfg->n_vsock_ports; i++) {
+		struct json_object *o = json_object_new_object();
+
+		put_i64(b, o, "port", cfg->vsock_ports[i].port);
+		put_str(b, o, "path", cfg->vsock_ports[i].path);
+		append(b, vsock, o);
+	}
+	put_new(b, top, "vsock", vsock);
+	put_bool(b, gpu, "enabled", cfg->gpu_enabled);
+	put_i64(b, gpu, "virglFlags", cfg->virgl_flags);
+	put_u64(b, gpu, "shmSize", cfg->gpu_shm_size);
+	put_new(b, top, "gpu", gpu);
+	put_bool(b, top, "sound", cfg->snd_enabled);
+	put_str(b, top, "teeConfig", cfg->tee_config_file);
+	put(b, top, "smbiosOemStrings", strv_json(b, cfg->oem_strings));
+}
+
+static void add_vmm(struct jbuild *b, struct json_object *top,
+		    const struct krun_config *cfg)
+{
+	put_str(b, top, "consoleOutput", cfg->console_output);
+	put_str(b, top, "kernel", cfg->kernel_path);
+	put_bool(b, top, "kernelLog", cfg->kernel_log);
+	put_i64(b, top, "logLevel", cfg->log_level);
+	put_i64(b, top, "shutdownEventfd", cfg->shutdown_eventfd);
+}
+
+static int serialize(struct json_object *top, char **out, struct krun_err **err)
+{
+	const int flags = JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+			  JSON_C_TO_STRING_NOSLASHESCAPE;
+	const char *text = json_object_to_json_string_ext(top, flags);
+	size_t len;
+	char *copy;
+
+	if (!text)
+		return krun_err_set(err, ENOMEM,
+				    "cannot print the configuration");
+	len = strlen(text);
+	copy = malloc(len + 2);
+	if (!copy)
+		return krun_err_set(err, ENOMEM,
+				    "cannot print the configuration");
+	memcpy(copy, text, len);
+	copy[len] = '\n';
+	copy[len + 1] = '\0';
+	*out = copy;
+	return 0;
+}
+
+int config_to_json(const struct krun_config *cfg, char **out,
+		   struct krun_err **err)
+{
+	struct json_object *top = json_object_new_object();
+	struct jbuild b = {.failed = !top};
+	int ret;
+
+	if (!b.failed) {
+		put_i64(&b, top, "vcpus", cfg->vcpus);
+		put_i64(&b, top, "memoryMiB", cfg->ram_mib);
+		add_root(&b, top, cfg);
+		add_disks(&b, top, cfg);
+		add_volumes(&b, top, cfg);
+		add_process(&b, top, cfg);
+		add_net(&b, top, cfg);
+		add_devices(&b, top, cfg);
+		add_vmm(&b, top, cfg);
+	}
+	if (b.failed)
+		ret = krun_err_set(err, ENOMEM,
+				   "cannot print the configuration");
+	else
+		ret = serialize(top, out, err);
+	json_object_put(top);
+	return ret;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * JSON spec loader: the subset of the OCI runtime spec that `crun spec`
+ * writes, plus a "krun" object for VM settings. Values go through the same
+ * config_* setters as the flags and the API; errors name the JSON path
+ * (".process.args[2]: expected a string"). Unknown keys in the OCI part are
+ * ignored with a debug log, unknown keys inside "krun" are errors.
+ *
+ * Relative host paths in a spec (root.path, bind mount sources, krun disk,
+ * volume, kernel, console, vsock, gvproxy and TEE paths) are resolved like
+ * crun does: against the bundle directory. base_dir NULL means the current
+ * directory, and the path is stored as written; otherwise the stored path is
+ * "base_dir/path" (joined textually, not made absolute).
+ */
+#ifndef KRUN_LIB_SPEC_H
+#define KRUN_LIB_SPEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/config/config.h"
+#include "util/err.h"
+
+#define SPEC_MAX_FILE_SIZE (4u << 20)
+
+/* What a spec set, for defaults the caller applies afterwards. */
+struct spec_result {
+	bool args_set; /* process.args */
+	bool env_set;  /* process.env (even an empty list) */
+};
+
+/* Errors read "FILE: .json.path: problem". */
+int spec_load_file(struct krun_config *cfg, const char *path,
+		   const char *base_dir, struct spec_result *res,
+		   struct krun_err **err) __attribute__((warn_unused_result));
+
+/* Errors read ".json.path: problem". */
+int spec_load_string(struct krun_config *cfg, const char *text,
+		     const char *base_dir, struct spec_result *res,
+		     struct krun_err **err) __attribute__((warn_unused_result));
+
+/* "0".."5" or off|error|warn|info|debug|trace (case-insensitive). */
+int spec_parse_log_level(const char *text, uint32_t *level,
+			 struct krun_err **err)
+	__attribute__((warn_unused_result));
+
+/* Bytes: digits with an optional binary suffix K, M, G or T. */
+int spec_parse_size(const char *text, uint64_t *bytes, struct krun_err **err)
+	__attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * VMM orchestration: turns a validated krun_config into a running VM.
+ * One function calls the setup steps in order and unwinds them in reverse
+ * on failure (style rule 5).
+ */
+#ifndef KRUN_LIB_VMM_H
+#define KRUN_LIB_VMM_H
+
+#include "lib/config/config.h"
+#include "util/err.h"
+
+/*
+ * Run the VM. Returns a negative errno (err set) when setup fails before
+ * the guest starts; otherwise the workload's exit status (0..255, 128+sig)
+ * once the VM has stopped. The caller (krun_start_enter, krun-run) exits
+ * with that status.
+ */
+int vmm_run(struct krun_config *cfg, struct krun_err **err);
+
+#endif

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Device wiring: each virtio device gets slot i of the virtio-mmio window
+ * (hw/x86/layout.h), IRQ LAYOUT_VIRTIO_IRQ_BASE + i through a KVM irqfd, one
+ * KVM ioeventfd per queue on QueueNotify, and a virtio_mmio.device= entry
+ * on the kernel command line. Slot order is the guest's probe order, so the
+ * root disk is attached first among the disks (it becomes /dev/vda).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "lib/guest_abi.h"
+#include "lib/vmm/vmm_internal.h"
+#include "virtio/blk.h"
+#include "virtio/blk_backend.h"
+#include "virtio/console.h"
+#include "virtio/fs.h"
+#include "virtio/rng.h"
+
+/* Offset of QueueNotify in the virtio-mmio register block. */
+#define MMIO_QUEUE_NOTIFY 0x50
+
+static int wire_slot(struct vmm *vmm, struct vmm_slot *slot, unsigned int idx,
+		     struct krun_err **err)
+{
+	uint64_t base = LAYOUT_VIRTIO_MMIO_BASE + idx * LAYOUT_VIRTIO_MMIO_SIZE;
+	unsigned int gsi = LAYOUT_VIRTIO_IRQ_BASE + idx;
+	char entry[64];
+	int ret;
+
+	ret = io_bus_register(vm_mmio_bus(vmm->vm), base,
+			      LAYOUT_VIRTIO_MMIO_SIZE, virtio_mmio_access,
+			      slot->transport, err);
+	if (ret < 0)
+		return ret;
+	ret = vm_add_irqfd(vmm->vm, gsi, slot->irq_fd, err);
+	if (ret < 0)
+		return ret;
+	for (unsigned int q = 0; q < virtio_mmio_num_queues(slot->transport);
+	     q++) {
+		ret = vm_add_ioeventfd(
+			vmm->vm, base + MMIO_QUEUE_NOTIFY, 4, q,
+			virtio_mmio_notify_fd(slot->transport, q), err);
+		if (ret < 0)
+			return ret;
+	}
+	snprintf(entry, sizeof(entry), "virtio_mmio.device=4K@0x%llx:%u",
+		 (unsigned long long)base, gsi);
+	return vmm_cmdline_add(vmm, entry, err);
+}
+
+/* Take ownership of dev: wrap it in a transport and wire it up. */
+static int attach(struct vmm *vmm, struct virtio_device *dev,
+		  struct krun_err **err)
+{
+	struct vmm_slot *slot;
+	unsigned int idx = vmm->n_slots;
+
+	if (!dev)
+		return -EINVAL; /* the create function recorded why */
+	if (idx >= LAYOUT_VIRTIO_MMIO_MAX) {
+		dev->ops->destroy(dev);
+		return krun_err_set(err, ENOSPC,
+				    "too many devices (at most %d)",
+				    LAYOUT_VIRTIO_MMIO_MAX);
+	}
+	slot = &vmm->slots[idx];
+	slot->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (slot->irq_fd < 0) {
+		dev->ops->destroy(dev);
+		return krun_err_set_errno(err, errno,
+					  "cannot create an eventfd");
+	}
+	slot->transport = virtio_mmio_create(dev, vm_guest_mem(vmm->vm),
+					     slot->irq_fd, err);
+	if (!slot->transport) {
+		close(slot->irq_fd);
+		return -EINVAL;
+	}
+	vmm->n_slots++;
+	return wire_slot(vmm, slot, idx, err);
+}
+
+static int add_console(struct vmm *vmm, struct krun_err **err)
+{
+	const struct krun_config *cfg = vmm->cfg;
+	struct virtio_console_opts opts = {
+		.stdin_fd = STDIN_FILENO,
+		.stdout_fd = STDOUT_FILENO,
+		.stderr_fd = STDERR_FILENO,
+		.output_path = cfg->console_output,
+		.port_names = {KRUN_PORT_STDIN, KRUN_PORT_STDOUT,
+			       KRUN_PORT_STDERR},
+	};
+
+	/* A terminal session only when both ends are a terminal: with
+	 * stdout redirected, output must stay apart from stderr. */
+	opts.terminal = !cfg->console_output && isatty(STDIN_FILENO) &&
+			isatty(STDOUT_FILENO);
+	vmm->terminal = opts.terminal;
+	vmm->console = virtio_console_create(&opts, err);
+	return attach(vmm, vmm->console, err);
+}
+
+static int add_disk(struct vmm *vmm, const char *id, const char *path,
+		    bool read_only, struct krun_err **err)
+{
+	struct blk_backend *backend = NULL;
+	int ret;
+
+	ret = blk_raw_open(path, read_only, &backend, err);
+	if (ret < 0)
+		return ret;
+	return attach(vmm, virtio_blk_create(backend, id, err), err);
+}
+
+static int add_disks(struct vmm *vmm, struct krun_err **err)
+{
+	const struct krun_config *cfg = vmm->cfg;
+	int ret = 0;
+
+	if (cfg->legacy_root_disk)
+		ret = add_disk(vmm, "root", cfg->legacy_root_disk, false, err);
+	if (ret == 0 && cfg->legacy_data_disk)
+		ret = add_disk(vmm, "data", cfg->legacy_data_disk, false, err);
+	/* The root disk first, so the guest probes it first. */
+	for (size_t i = 0; ret == 0 && i < cfg->n_disks; i++) {
+		const struct krun_disk *d = &cfg->disks[i];
+
+		if (cfg->root_disk_id &&
+		    !strcmp(d->block_id, cfg->root_disk_id))
+			ret = add_disk(vmm, d->block_id, d->path, d->read_only,
+				       err);
+	}
+	for (size_t i = 0; ret == 0 && i < cfg->n_disks; i++) {
+		const struct krun_disk *d = &cfg->disks[i];
+
+		if (!cfg->root_disk_id ||
+		    strcmp(d->block_id, cfg->root_disk_id))
+			ret = add_disk(vmm, d->block_id, d->path, d->read_only,
+				       err);
+	}
+	return ret;
+}
+
+static int add_shares(struct vmm *vmm, struct krun_err **err)
+{
+	const struct krun_config *cfg = vmm->cfg;
+	int ret = 0;
+
+	if (cfg->root_dir)
+		ret = attach(vmm,
+			     virtio_fs_create(KRUN_ROOT_TAG, cfg->root_dir,
+					      cfg->root_read_only, err),
+			     err);
+	for (size_t i = 0; ret == 0 && i < cfg->n_shares; i++) {
+		const struct krun_share *s = &cfg->shares[i];
+
+		ret = attach(vmm,
+			     virtio_fs_create(s->tag, s->host_path,
+					      s->read_only, err),
+			     err);
+	}
+	return ret;
+}
+
+int vmm_add_devices(struct vmm *vmm, struct krun_err **err)
+{
+	int ret;
+
+	ret = add_console(vmm, err);
+	if (ret == 0)
+		ret = attach(vmm, virtio_rng_create(err), err);
+	if (ret == 0)
+		ret = add_disks(vmm, err);
+	if (ret == 0)
+		ret = add_shares(vmm, err);
+	return ret;
+}
+
+void vmm_remove_devices(struct vmm *vmm)
+{
+	if (vmm->console)
+		virtio_console_restore_terminal(vmm->console);
+	while (vmm->n_slots > 0) {
+		struct vmm_slot *slot = &vmm->slots[--vmm->n_slots];
+
+		virtio_mmio_destroy(slot->transport);
+		close(slot->irq_fd);
+	}
+	vmm->console = NULL;
+}

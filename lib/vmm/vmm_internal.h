@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* State shared by the VMM orchestration files (lib/vmm*.c) only. */
+#ifndef KRUN_LIB_VMM_INTERNAL_H
+#define KRUN_LIB_VMM_INTERNAL_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hw/x86/layout.h"
+#include "hw/kvm/vm.h"
+#include "lib/config/config.h"
+#include "lib/initramfs/initramfs.h"
+#include "util/err.h"
+#include "virtio/mmio.h"
+
+#define VMM_CMDLINE_MAX 2048
+
+struct vmm_slot {
+	struct virtio_transport *transport; /* owns the device */
+	int irq_fd;
+};
+
+struct vmm {
+	struct krun_config *cfg;
+	struct vm *vm;
+	struct vmm_slot slots[LAYOUT_VIRTIO_MMIO_MAX];
+	unsigned int n_slots;
+	struct virtio_device *console; /* borrowed from its transport */
+	/* The console runs as one raw terminal port (stdin and stdout are
+	 * ttys); init must be told, or it waits for the named ports. */
+	bool terminal;
+	char cmdline[VMM_CMDLINE_MAX];
+	size_t cmdline_len;
+	/* How init finds the root and the volumes. */
+	struct initramfs_params init_params;
+};
+
+/* Append " text" to the kernel command line. */
+int vmm_cmdline_add(struct vmm *vmm, const char *text, struct krun_err **err);
+
+/* Create every virtio device the config asks for and wire it to the VM
+ * (MMIO range, irqfd, ioeventfds, command-line entry). */
+int vmm_add_devices(struct vmm *vmm, struct krun_err **err);
+
+/* Tear every device down (resets stop their worker threads first). */
+void vmm_remove_devices(struct vmm *vmm);
+
+/* lib/vmm/vmm_shutdown.c: the thread that takes signals and the shutdown
+ * eventfd while the guest runs. */
+struct vmm_signals {
+	struct vmm *vmm;
+	pthread_t thread;
+	sigset_t set, old_mask;
+	int stop_fd; /* ends the thread */
+	int signal_fd;
+	int shutdown_fd;     /* cfg->shutdown_eventfd (borrowed) or -1 */
+	uint32_t grace_ms;   /* the guest init's */
+	int64_t deadline_ms; /* CLOCK_MONOTONIC; 0: no shutdown pending */
+	bool cad_pending;    /* Ctrl-Alt-Del still to press (keyboard off) */
+	/* Read after vmm_signals_stop(): */
+	int stop_signal;   /* what asked for the stop (SIGTERM: the eventfd) */
+	bool hard_stopped; /* vm_request_stop() was called */
+};
+
+/* Block the signals (before the vCPU threads start) and start the thread. */
+int vmm_signals_start(struct vmm *vmm, struct vmm_signals *s,
+		      struct krun_err **err);
+/* End the thread; the signals stay blocked until vmm_signals_restore(). */
+void vmm_signals_stop(struct vmm_signals *s);
+void vmm_signals_restore(struct vmm_signals *s);
+
+#endif
