@@ -115,7 +115,7 @@ struct krun_config {
 	struct krun_vsock_port *vsock_ports;
 	size_t n_vsock_ports;
 
-	/* Devices not built yet: validated and stored, refused at start (config_check.c). */
+	/* Not built yet: stored, then refused at start (config_check.c). */
 	bool gpu_enabled;
 	uint32_t virgl_flags;
 	uint64_t gpu_shm_size;
