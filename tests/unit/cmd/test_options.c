@@ -467,14 +467,14 @@ static void test_roundtrip_process(void **state)
 
 	(void)state;
 	b = spec_cfg("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"/r\"},"
-		      "\"process\":{\"args\":[\"/bin/echo\",\"hi\",\"there\"],"
-		      "\"env\":[\"PATH=" KRUN_RUN_DEFAULT_PATH "\",\"HOME=/\","
-		      "\"A=1\"],\"cwd\":\"/tmp\",\"user\":{\"uid\":1000,"
-		      "\"gid\":100},\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\","
-		      "\"soft\":10,\"hard\":20},{\"type\":\"RLIMIT_NPROC\","
-		      "\"soft\":5,\"hard\":18446744073709551615}]},"
-		      "\"hostname\":\"h\",\"krun\":{\"vcpus\":2,"
-		      "\"memory\":\"1G\",\"net\":{\"mode\":\"none\"}}}");
+		     "\"process\":{\"args\":[\"/bin/echo\",\"hi\",\"there\"],"
+		     "\"env\":[\"PATH=" KRUN_RUN_DEFAULT_PATH "\",\"HOME=/\","
+		     "\"A=1\"],\"cwd\":\"/tmp\",\"user\":{\"uid\":1000,"
+		     "\"gid\":100},\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\","
+		     "\"soft\":10,\"hard\":20},{\"type\":\"RLIMIT_NPROC\","
+		     "\"soft\":5,\"hard\":18446744073709551615}]},"
+		     "\"hostname\":\"h\",\"krun\":{\"vcpus\":2,"
+		     "\"memory\":\"1G\",\"net\":{\"mode\":\"none\"}}}");
 	ctx = krun_create_ctx();
 	assert_true(ctx >= 0);
 	assert_int_equal(krun_set_vm_config(ctx, 2, 1024), 0);
@@ -592,8 +592,8 @@ static void test_roundtrip_ports(void **state)
 	(void)state;
 	/* no env in the spec: the CLI's default environment applies */
 	b = spec_cfg("{\"root\":{\"path\":\"/r\"},\"process\":{\"args\":"
-		      "[\"sh\"]},\"krun\":{\"ports\":[\"8080:80\","
-		      "\"2222:22\"]}}");
+		     "[\"sh\"]},\"krun\":{\"ports\":[\"8080:80\","
+		     "\"2222:22\"]}}");
 	ctx = krun_create_ctx();
 	assert_true(ctx >= 0);
 	assert_int_equal(krun_set_root(ctx, "/r"), 0);

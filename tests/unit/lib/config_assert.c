@@ -26,22 +26,22 @@
  * NULL-terminated string vector, BYTES an array, ARR an array of structs
  * with its length in `count member` (listed separately as UINT).
  */
-#define DISK_FIELDS(X)    \
-	X(STR, block_id)  \
-	X(STR, path)      \
-	X(UINT, format)   \
+#define DISK_FIELDS(X)   \
+	X(STR, block_id) \
+	X(STR, path)     \
+	X(UINT, format)  \
 	X(UINT, read_only)
 
-#define SHARE_FIELDS(X)     \
-	X(STR, tag)         \
-	X(STR, host_path)   \
-	X(STR, guest_path)  \
-	X(UINT, read_only)  \
+#define SHARE_FIELDS(X)    \
+	X(STR, tag)        \
+	X(STR, host_path)  \
+	X(STR, guest_path) \
+	X(UINT, read_only) \
 	X(UINT, shm_size)
 
-#define RLIMIT_FIELDS(X)  \
-	X(INT, resource)  \
-	X(UINT, cur)      \
+#define RLIMIT_FIELDS(X) \
+	X(INT, resource) \
+	X(UINT, cur)     \
 	X(UINT, max)
 
 #define PORT_FIELDS(X) \
@@ -52,50 +52,50 @@
 	X(UINT, port)   \
 	X(STR, path)
 
-#define CONFIG_FIELDS(X)                                            \
-	X(UINT, vcpus)                                              \
-	X(UINT, ram_mib)                                            \
-	X(STR, root_dir)                                            \
-	X(UINT, root_read_only)                                     \
-	X(UINT, disk_api)                                           \
-	X(STR, legacy_root_disk)                                    \
-	X(STR, legacy_data_disk)                                    \
-	X(ARR, disks, n_disks, disk, struct krun_disk)              \
-	X(UINT, n_disks)                                            \
-	X(STR, root_disk_id)                                        \
-	X(ARR, shares, n_shares, share, struct krun_share)          \
-	X(UINT, n_shares)                                           \
-	X(STR, exec_path)                                           \
-	X(STRV, argv)                                               \
-	X(STRV, envp)                                               \
-	X(STR, workdir)                                             \
-	X(STR, hostname)                                            \
-	X(UINT, has_user)                                           \
-	X(UINT, uid)                                                \
-	X(UINT, gid)                                                \
-	X(UINT, terminal)                                           \
-	X(ARR, rlimits, n_rlimits, rlimit, struct krun_rlimit)      \
-	X(UINT, n_rlimits)                                          \
-	X(UINT, net_mode)                                           \
-	X(INT, passt_fd)                                            \
-	X(STR, gvproxy_path)                                        \
-	X(UINT, mac_set)                                            \
-	X(BYTES, mac)                                               \
-	X(UINT, port_map_set)                                       \
-	X(ARR, ports, n_ports, port, struct krun_port)              \
-	X(UINT, n_ports)                                            \
+#define CONFIG_FIELDS(X)                                                  \
+	X(UINT, vcpus)                                                    \
+	X(UINT, ram_mib)                                                  \
+	X(STR, root_dir)                                                  \
+	X(UINT, root_read_only)                                           \
+	X(UINT, disk_api)                                                 \
+	X(STR, legacy_root_disk)                                          \
+	X(STR, legacy_data_disk)                                          \
+	X(ARR, disks, n_disks, disk, struct krun_disk)                    \
+	X(UINT, n_disks)                                                  \
+	X(STR, root_disk_id)                                              \
+	X(ARR, shares, n_shares, share, struct krun_share)                \
+	X(UINT, n_shares)                                                 \
+	X(STR, exec_path)                                                 \
+	X(STRV, argv)                                                     \
+	X(STRV, envp)                                                     \
+	X(STR, workdir)                                                   \
+	X(STR, hostname)                                                  \
+	X(UINT, has_user)                                                 \
+	X(UINT, uid)                                                      \
+	X(UINT, gid)                                                      \
+	X(UINT, terminal)                                                 \
+	X(ARR, rlimits, n_rlimits, rlimit, struct krun_rlimit)            \
+	X(UINT, n_rlimits)                                                \
+	X(UINT, net_mode)                                                 \
+	X(INT, passt_fd)                                                  \
+	X(STR, gvproxy_path)                                              \
+	X(UINT, mac_set)                                                  \
+	X(BYTES, mac)                                                     \
+	X(UINT, port_map_set)                                             \
+	X(ARR, ports, n_ports, port, struct krun_port)                    \
+	X(UINT, n_ports)                                                  \
 	X(ARR, vsock_ports, n_vsock_ports, vsock, struct krun_vsock_port) \
-	X(UINT, n_vsock_ports)                                      \
-	X(UINT, gpu_enabled)                                        \
-	X(UINT, virgl_flags)                                        \
-	X(UINT, gpu_shm_size)                                       \
-	X(UINT, snd_enabled)                                        \
-	X(STR, tee_config_file)                                     \
-	X(STRV, oem_strings)                                        \
-	X(STR, console_output)                                      \
-	X(STR, kernel_path)                                         \
-	X(UINT, kernel_log)                                         \
-	X(UINT, log_level)                                          \
+	X(UINT, n_vsock_ports)                                            \
+	X(UINT, gpu_enabled)                                              \
+	X(UINT, virgl_flags)                                              \
+	X(UINT, gpu_shm_size)                                             \
+	X(UINT, snd_enabled)                                              \
+	X(STR, tee_config_file)                                           \
+	X(STRV, oem_strings)                                              \
+	X(STR, console_output)                                            \
+	X(STR, kernel_path)                                               \
+	X(UINT, kernel_log)                                               \
+	X(UINT, log_level)                                                \
 	X(INT, shutdown_eventfd)
 
 /* ---- every member listed: a positional initializer per struct ---- */
@@ -104,7 +104,10 @@
 #define INIT_INT 0
 #define INIT_STR NULL
 #define INIT_STRV NULL
-#define INIT_BYTES {0}
+#define INIT_BYTES \
+	{          \
+		0  \
+	}
 #define INIT_ARR NULL
 #define X_INIT(kind, ...) INIT_##kind,
 
@@ -130,7 +133,7 @@ __attribute__((unused)) static const struct krun_config config_listed = {
 #pragma GCC diagnostic pop
 
 #if defined(__x86_64__)
-#define SIZE_MSG(s) \
+#define SIZE_MSG(s)                                                        \
 	"struct " s " changed size: update its *_FIELDS list in " __FILE__ \
 	" (then this size)"
 _Static_assert(sizeof(struct krun_disk) == 24, SIZE_MSG("krun_disk"));
@@ -235,19 +238,19 @@ static void cmp_bytes(struct cmp *c, const char *prefix, const char *name,
 #define CMP_STRV(m) cmp_strv(c, prefix, #m, a->m, b->m);
 #define CMP_BYTES(m) cmp_bytes(c, prefix, #m, a->m, b->m, sizeof(a->m));
 /* The lengths are compared as their own member; here the common part. */
-#define CMP_ARR(m, n, elem, type)                                          \
-	for (size_t i = 0; i < a->n && i < b->n; i++) {                    \
-		char sub[128];                                             \
-		snprintf(sub, sizeof(sub), "%s%s[%zu].", prefix, #m, i);   \
-		cmp_##elem(c, sub, &a->m[i], &b->m[i]);                    \
+#define CMP_ARR(m, n, elem, type)                                        \
+	for (size_t i = 0; i < a->n && i < b->n; i++) {                  \
+		char sub[128];                                           \
+		snprintf(sub, sizeof(sub), "%s%s[%zu].", prefix, #m, i); \
+		cmp_##elem(c, sub, &a->m[i], &b->m[i]);                  \
 	}
 #define X_CMP(kind, ...) CMP_##kind(__VA_ARGS__)
 
-#define DEFINE_CMP(name, type, FIELDS)                                    \
-	static void cmp_##name(struct cmp *c, const char *prefix,         \
-			       const type *a, const type *b)              \
-	{                                                                 \
-		FIELDS(X_CMP)                                             \
+#define DEFINE_CMP(name, type, FIELDS)                            \
+	static void cmp_##name(struct cmp *c, const char *prefix, \
+			       const type *a, const type *b)      \
+	{                                                         \
+		FIELDS(X_CMP)                                     \
 	}
 
 DEFINE_CMP(disk, struct krun_disk, DISK_FIELDS)
@@ -290,22 +293,21 @@ static char *changed_strv[] = {changed_str, NULL};
 #define CHANGE_STRV(m) copy.m = changed_strv;
 #define CHANGE_BYTES(m) copy.m[0] ^= 1;
 /* The first element replaced by an all-zero one. */
-#define CHANGE_ARR(m, n, elem, type)               \
-	type zero_##m[1] = {0};                    \
-	assert_true(orig->n > 0);                  \
+#define CHANGE_ARR(m, n, elem, type) \
+	type zero_##m[1] = {0};      \
+	assert_true(orig->n > 0);    \
 	copy.m = zero_##m;
 #define MEMBER_NAME(m, ...) #m
-#define X_CHANGE(kind, ...)                                               \
-	{                                                                 \
-		struct cmp c = {0};                                       \
-		self_t copy = *orig;                                      \
-		CHANGE_##kind(__VA_ARGS__)                                \
-		cmp_self(&c, "", orig, &copy);                            \
-		if (c.diffs == 0) {                                       \
-			print_error("%s.%s: a change went unnoticed\n",   \
+#define X_CHANGE(kind, ...)                                                 \
+	{                                                                   \
+		struct cmp c = {0};                                         \
+		self_t copy = *orig;                                        \
+		CHANGE_##kind(__VA_ARGS__) cmp_self(&c, "", orig, &copy);   \
+		if (c.diffs == 0) {                                         \
+			print_error("%s.%s: a change went unnoticed\n",     \
 				    self_name, MEMBER_NAME(__VA_ARGS__, )); \
-			misses++;                                         \
-		}                                                         \
+			misses++;                                           \
+		}                                                           \
 	}
 
 #define DEFINE_MISSES(name, type, FIELDS)                                  \
@@ -333,7 +335,6 @@ size_t config_diff_misses(const struct krun_config *full)
 		    full->n_ports && full->n_vsock_ports);
 	return misses_config(full) + misses_disk(&full->disks[0]) +
 	       misses_share(&full->shares[0]) +
-	       misses_rlimit(&full->rlimits[0]) +
-	       misses_port(&full->ports[0]) +
+	       misses_rlimit(&full->rlimits[0]) + misses_port(&full->ports[0]) +
 	       misses_vsock(&full->vsock_ports[0]);
 }

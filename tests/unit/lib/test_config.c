@@ -521,14 +521,30 @@ static void config_compare_sees_every_member(void **state)
 	char *argv[] = {"a", NULL}, *envp[] = {"A=1", NULL};
 	char *oem[] = {"o", NULL};
 	const struct krun_config full = {
-		.vcpus = 2, .ram_mib = 1024, .root_dir = "/r",
-		.disk_api = KRUN_DISK_API_MODERN, .disks = disks, .n_disks = 1,
-		.root_disk_id = "d", .shares = shares, .n_shares = 1,
-		.exec_path = "/bin/sh", .argv = argv, .envp = envp,
-		.rlimits = rlimits, .n_rlimits = 1, .net_mode = KRUN_NET_PASST,
-		.passt_fd = -1, .mac = {2, 0, 0, 0, 0, 1}, .port_map_set = true,
-		.ports = ports, .n_ports = 1, .vsock_ports = vsock,
-		.n_vsock_ports = 1, .oem_strings = oem, .shutdown_eventfd = -1,
+		.vcpus = 2,
+		.ram_mib = 1024,
+		.root_dir = "/r",
+		.disk_api = KRUN_DISK_API_MODERN,
+		.disks = disks,
+		.n_disks = 1,
+		.root_disk_id = "d",
+		.shares = shares,
+		.n_shares = 1,
+		.exec_path = "/bin/sh",
+		.argv = argv,
+		.envp = envp,
+		.rlimits = rlimits,
+		.n_rlimits = 1,
+		.net_mode = KRUN_NET_PASST,
+		.passt_fd = -1,
+		.mac = {2, 0, 0, 0, 0, 1},
+		.port_map_set = true,
+		.ports = ports,
+		.n_ports = 1,
+		.vsock_ports = vsock,
+		.n_vsock_ports = 1,
+		.oem_strings = oem,
+		.shutdown_eventfd = -1,
 	};
 	struct krun_config copy = full;
 

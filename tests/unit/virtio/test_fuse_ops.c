@@ -162,7 +162,8 @@ static void test_create_write_read(void **state)
 	assert_memory_equal(buf, "hello", 5);
 	assert_int_equal(ft_write(t, e.nodeid, fh2, 0, "x", 1), -EBADF);
 	assert_int_equal(ft_release(t, e.nodeid, fh2), 0);
-	SKIP_UNLESS_ROOT("the owner check (uid 1234, gid 4321) needs CAP_CHOWN");
+	SKIP_UNLESS_ROOT(
+		"the owner check (uid 1234, gid 4321) needs CAP_CHOWN");
 }
 
 static void test_open_trunc(void **state)
@@ -210,7 +211,8 @@ static void test_setgid_dir_inheritance(void **state)
 	struct fuse_entry_out sg, sub;
 	char p[600];
 
-	SKIP_UNLESS_ROOT("chowning the parent to another group needs CAP_CHOWN");
+	SKIP_UNLESS_ROOT(
+		"chowning the parent to another group needs CAP_CHOWN");
 	snprintf(p, sizeof(p), "%s/sg", t->share);
 	assert_int_equal(mkdir(p, 0775), 0);
 	assert_int_equal(chown(p, 0, 555), 0);
