@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "virtio/iov.h"
 #include "virtio/worker.h"
 
 #define BLK_QUEUE_SIZE 256
@@ -79,30 +80,6 @@ static void blk_config_read(struct virtio_device *dev, uint64_t offset,
 		memcpy(data, (uint8_t *)&d->config + offset, len);
 }
 
-/* dst = the [skip, skip + len) bytes of src; returns the iovec count. */
-static unsigned int iov_slice(const struct iovec *src, unsigned int n,
-			      size_t skip, size_t len, struct iovec *dst)
-{
-	unsigned int out = 0;
-
-	for (unsigned int i = 0; i < n && len; i++) {
-		size_t chunk;
-
-		if (skip >= src[i].iov_len) {
-			skip -= src[i].iov_len;
-			continue;
-		}
-		chunk = src[i].iov_len - skip;
-		if (chunk > len)
-			chunk = len;
-		dst[out++] = (struct iovec){(uint8_t *)src[i].iov_base + skip,
-					    chunk};
-		len -= chunk;
-		skip = 0;
-	}
-	return out;
-}
-
 static bool in_range(const struct blk_dev *d, uint64_t sector, size_t len)
 {
 	uint64_t sectors = d->config.capacity;
@@ -117,13 +94,15 @@ static bool in_range(const struct blk_dev *d, uint64_t sector, size_t len)
 static uint8_t blk_read(struct blk_dev *d, const struct vq_elem *e,
 			uint64_t sector, uint32_t *written)
 {
-	size_t len = e->in_len - 1;
-	unsigned int n;
+	size_t len = e->in_len - 1, got;
+	int n;
 
 	if (!in_range(d, sector, len))
 		return VIRTIO_BLK_S_IOERR;
-	n = iov_slice(e->in, e->n_in, 0, len, d->data);
-	if (len && d->backend->ops->readv(d->backend, d->data, n,
+	n = iov_slice(e->in, e->n_in, 0, len, d->data, VQ_MAX_IOV, &got);
+	if (n < 0 || got != len)
+		return VIRTIO_BLK_S_IOERR;
+	if (len && d->backend->ops->readv(d->backend, d->data, (unsigned int)n,
 					  sector * BLK_SECTOR) < 0)
 		return VIRTIO_BLK_S_IOERR;
 	*written = (uint32_t)len;
@@ -133,14 +112,16 @@ static uint8_t blk_read(struct blk_dev *d, const struct vq_elem *e,
 static uint8_t blk_write(struct blk_dev *d, const struct vq_elem *e,
 			 uint64_t sector)
 {
-	size_t len = e->out_len - sizeof(struct blk_req_hdr);
-	unsigned int n;
+	size_t len = e->out_len - sizeof(struct blk_req_hdr), got;
+	int n;
 
 	if (d->backend->read_only || !in_range(d, sector, len))
 		return VIRTIO_BLK_S_IOERR;
 	n = iov_slice(e->out, e->n_out, sizeof(struct blk_req_hdr), len,
-		      d->data);
-	if (len && d->backend->ops->writev(d->backend, d->data, n,
+		      d->data, VQ_MAX_IOV, &got);
+	if (n < 0 || got != len)
+		return VIRTIO_BLK_S_IOERR;
+	if (len && d->backend->ops->writev(d->backend, d->data, (unsigned int)n,
 					   sector * BLK_SECTOR) < 0)
 		return VIRTIO_BLK_S_IOERR;
 	return VIRTIO_BLK_S_OK;
@@ -160,7 +141,8 @@ static uint8_t blk_request(struct blk_dev *d, const struct vq_elem *e,
 {
 	struct blk_req_hdr hdr;
 
-	if (iov_to_buf(e->out, e->n_out, 0, &hdr, sizeof(hdr)) != sizeof(hdr))
+	if (iov_to_buf(e->out, e->n_out, 0, &hdr, sizeof(hdr)) !=
+	    (ssize_t)sizeof(hdr))
 		return VIRTIO_BLK_S_IOERR;
 	switch (hdr.type) {
 	case VIRTIO_BLK_T_IN:

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "virtio/iov.h"
 #include "virtio/worker.h"
 
 #define CON_MAX_PORTS 4

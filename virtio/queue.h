@@ -7,6 +7,7 @@
  * readable buffers before device-writable ones, and a total length that
  * fits in 32 bits. A bad chain is reported to the caller, who completes it
  * with zero bytes written so the guest sees an error, never a VMM crash.
+ * The element's iovecs are read and written with virtio/iov.h.
  */
 #ifndef KRUN_VIRTIO_QUEUE_H
 #define KRUN_VIRTIO_QUEUE_H
@@ -30,7 +31,7 @@ struct virtqueue {
 	uint64_t avail_gpa;
 	uint64_t used_gpa;
 	uint16_t last_avail_idx; /* next avail entry to pop */
-	uint16_t used_idx; /* next used entry to fill */
+	uint16_t used_idx;	 /* next used entry to fill */
 	uint16_t signalled_used; /* used_idx at the last interrupt */
 	bool signalled_used_valid;
 	bool notify_off; /* device suppressed driver notifications */
@@ -43,7 +44,7 @@ struct vq_elem {
 	unsigned int n_out;
 	unsigned int n_in;
 	uint32_t out_len; /* total bytes readable */
-	uint32_t in_len; /* total bytes writable */
+	uint32_t in_len;  /* total bytes writable */
 	struct iovec out[VQ_MAX_IOV];
 	struct iovec in[VQ_MAX_IOV];
 };
@@ -80,11 +81,5 @@ void vq_set_notification(struct virtqueue *vq, bool enable);
 
 /* Whether more chains are available right now. */
 bool vq_has_avail(struct virtqueue *vq);
-
-/* Scatter/gather helpers over an element's iovecs (bounds-checked). */
-size_t iov_to_buf(const struct iovec *iov, unsigned int n, size_t offset,
-		  void *buf, size_t len);
-size_t iov_from_buf(const struct iovec *iov, unsigned int n, size_t offset,
-		    const void *buf, size_t len);
 
 #endif
