@@ -5,8 +5,9 @@
  * is checked: indices < queue size, buffers wholly inside guest RAM (via
  * gm_slice), chain length capped at the queue size (catches loops), device-
  * readable buffers before device-writable ones, and a total length that
- * fits in 32 bits. A bad chain is reported to the caller, who completes it
- * with zero bytes written so the guest sees an error, never a VMM crash.
+ * fits in 32 bits. A bad chain is reported to the caller, never a VMM
+ * crash; devices do not call vq_pop() themselves but go through
+ * virtio/dev_queue.h, which applies the one malformed-chain policy.
  * The element's iovecs are read and written with virtio/iov.h.
  */
 #ifndef KRUN_VIRTIO_QUEUE_H
@@ -58,12 +59,12 @@ int vq_activate(struct virtqueue *vq, struct krun_err **err);
 
 /*
  * Pop the next available chain into elem. Returns 1 when a chain was
- * popped, 0 when the ring is empty, and a negative errno when the chain is
- * malformed: elem->head is then valid, and the caller must vq_push(elem, 0)
- * to hand it back. A corrupt avail index (more than size entries ahead), or
- * an avail entry naming a descriptor >= size, returns -EIO with
- * elem->head == UINT16_MAX: the queue is broken and the
- * device should stop using it (set DEVICE_NEEDS_RESET).
+ * popped, 0 when the ring is empty, and a negative errno with err set when
+ * the chain or the avail ring is malformed. elem->head is the rejected
+ * chain's head, or UINT16_MAX when no head could be read (a corrupt avail
+ * index more than size entries ahead, an avail entry naming a descriptor
+ * >= size). Either way the ring can no longer be trusted: dev_queue.c
+ * then stops using the queue and sets DEVICE_NEEDS_RESET.
  */
 int vq_pop(struct virtqueue *vq, struct vq_elem *elem, struct krun_err **err);
 
