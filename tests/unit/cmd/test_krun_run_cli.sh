@@ -79,6 +79,20 @@ expect 125 'krun-run: no root: set a root directory or a root disk' -- /bin/true
 expect 125 "krun-run: --spec: cannot read \`$TMP/none.json\`: No such file or directory" \
 	--spec "$TMP/none.json"
 
+# A file that never ends is refused, never read into unbounded memory
+# (also when memory is short: an allocation failure is not end of file).
+expect 125 'krun-run: --env-file: /dev/zero: larger than 1048576 bytes' \
+	--env-file /dev/zero --print-config --root / true
+(
+	ulimit -v 400000
+	expect 125 'krun-run: --env-file: /dev/zero: larger than 1048576 bytes' \
+		--env-file /dev/zero --print-config --root / true
+	echo "$failures $checks" >"$TMP/sub"
+)
+read -r failures checks <"$TMP/sub"
+expect 125 'krun-run: --spec: /dev/zero: larger than 4194304 bytes' \
+	--spec /dev/zero
+
 printf '{"process": {"args": ["sh", 3]}}' >"$TMP/bad.json"
 expect 125 "krun-run: --spec: $TMP/bad.json: .process.args[1]: expected a string" \
 	--spec "$TMP/bad.json"
