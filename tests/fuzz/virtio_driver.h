@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A fuzzed virtio driver: the input drives register reads and writes on
+ * the real virtio-mmio transport (virtio/mmio.c) of one device, raw writes
+ * to a small fake guest RAM, and descriptor chains published on the first
+ * queue. A device harness supplies only a create function (and a cleanup),
+ * so a new device's harness is a few lines (fuzz_virtio_rng.c).
+ */
+#ifndef KRUN_TESTS_FUZZ_VIRTIO_DRIVER_H
+#define KRUN_TESTS_FUZZ_VIRTIO_DRIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "virtio/virtio_dev.h"
+
+struct fuzz_virtio_target {
+	/* A fresh device for one input (owned by the transport from then). */
+	struct virtio_device *(*create)(void);
+	/* After the transport and device are gone; may be NULL. */
+	void (*cleanup)(void);
+};
+
+int fuzz_virtio_run(const struct fuzz_virtio_target *target,
+		    const uint8_t *data, size_t size);
+
+#endif
