@@ -13,7 +13,7 @@ PACKAGES=(
 	libjson-c-dev libfdt-dev libseccomp-dev libcmocka-dev
 	linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio xz-utils
 	qemu-system-x86 qemu-utils busybox-static passt e2fsprogs debootstrap
-	crun python3 linux-libc-dev time
+	crun python3 linux-libc-dev time clang libclang-rt-14-dev
 )
 
 stage() { printf '==> %s\n' "$*"; }
@@ -52,6 +52,8 @@ cmd_test() {
 	meson test -C build --suite unit --print-errorlogs
 	stage "unit tests (ASan + UBSan)"
 	meson test -C build-san --suite unit --print-errorlogs
+	stage "fuzzers (clang + libFuzzer, 20 s per target)"
+	"$top/tools/fuzz.sh" --build build-fuzz --time 20 --jobs "$(nproc)"
 	stage "guest init tests (QEMU TCG, no KVM needed)"
 	meson test -C build --suite guest --print-errorlogs
 	stage "system tests (emulated test host)"
