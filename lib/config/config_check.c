@@ -113,6 +113,8 @@ int config_check_startable(const struct krun_config *cfg, struct krun_err **err)
 			err, EINVAL,
 			"no executable set: nothing to run in the VM");
 	ret = check_root(cfg, err);
+	if (ret == 0)
+		ret = config_check_vsock(cfg, err);
 	if (ret < 0)
 		return ret;
 	for (size_t i = 0; i < sizeof(not_built_yet) / sizeof(not_built_yet[0]);
