@@ -2,17 +2,19 @@
 /*
  * virtio-vsock, in userspace: the host end of every guest stream is a UNIX
  * stream socket. Queues: rx (0, device -> driver), tx (1, driver ->
- * device), event (2). One worker thread waits on an epoll set holding the
- * queue notify eventfds, the listening sockets, every connection's host
- * fd and a retry timer, then runs three steps: pop and handle the tx
- * queue, fill rx buffers with what the connections owe the guest, post a
- * transport reset on the event queue when one is due.
+ * device), event (2), served by one virtio_worker. Besides the queue
+ * kicks the worker watches one epoll set holding the listening sockets
+ * and every connection's host fd. A round (vsock_process) takes the host
+ * events, retries host connects that found a full backlog (the round
+ * asks the worker to wake it again in VSOCK_RETRY_MS while any wait),
+ * serves the tx queue, fills rx buffers with what the connections owe
+ * the guest, and posts a transport reset on the event queue when one is
+ * due.
  *
- * Malformed chains: a chain the queue code rejects is handed back with
- * zero bytes; a corrupt ring marks the device DEVICE_NEEDS_RESET. A packet
- * with a bad header is dropped (short, wrong source CID, payload past the
- * chain) or answered with RST (wrong type, op or destination CID); the
- * device carries on either way.
+ * Malformed chains follow the shared policy (virtio/dev_queue.h). A
+ * well-formed chain carrying a bad packet is dropped (short, wrong source
+ * CID, payload past the chain or over 64 KiB) or answered with RST (wrong
+ * type, op or destination CID); the device carries on either way.
  */
 #include "virtio/vsock.h"
 
@@ -23,11 +25,11 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "util/log.h"
+#include "virtio/iov.h"
 #include "virtio/worker.h"
 
 #define Q_RX 0
@@ -37,6 +39,7 @@
 #define VSOCK_QUEUE_SIZE 256
 #define VSOCK_EVENT_TRANSPORT_RESET 0
 #define VSOCK_RETRY_MS 10
+#define VSOCK_EPOLL_SLOT 0
 
 struct vsock_listener {
 	struct vsock_ev ev; /* first: epoll data */
@@ -49,19 +52,13 @@ struct vsock_listener {
 struct vsock_dev {
 	struct virtio_device vdev;
 	struct virtio_worker worker;
+	struct dev_queue queues[VSOCK_NUM_QUEUES];
 	struct vsock_port_map *ports; /* paths owned */
 	unsigned int n_ports;
 	struct vsock_listener *listeners; /* one per port map entry */
 	unsigned int max_conns;
-	int epfd;
-	int timer_fd;
-	bool timer_armed;
-	struct vsock_ev timer_ev;
-	struct vsock_ev queue_ev[VSOCK_NUM_QUEUES];
-	struct virtqueue *vq[VSOCK_NUM_QUEUES];
-	int notify_fd[VSOCK_NUM_QUEUES];
+	int epfd; /* listeners and connections' host fds */
 	struct vsock_table table;
-	bool broken; /* a corrupt ring: wait for the driver's reset */
 	bool reset_due; /* a transport reset event to post */
 	bool rx_held; /* rx_elem is popped and still unused */
 	struct vq_elem tx_elem, rx_elem, evt_elem;
@@ -83,23 +80,11 @@ static void vsock_config_read(struct virtio_device *dev, uint64_t offset,
 		       len < sizeof(cid) - offset ? len : sizeof(cid) - offset);
 }
 
-/* A chain vq_pop refused: hand it back, or stop on a corrupt ring. */
-static bool bad_chain(struct vsock_dev *d, unsigned int q, uint16_t head,
-		      struct krun_err **err)
+/* tx: every chain is one packet, consumed at once (nothing written). */
+static bool handle_tx(void *ctx, struct dev_queue *q, struct vq_elem *e,
+		      uint32_t *written)
 {
-	log_debug("virtio-vsock: queue %u: %s", q, krun_err_msg(*err));
-	krun_err_free(err);
-	if (head != UINT16_MAX) {
-		vq_push(d->vq[q], head, 0);
-		return true;
-	}
-	d->broken = true;
-	virtio_set_needs_reset(&d->vdev);
-	return false;
-}
-
-static void handle_tx(struct vsock_dev *d, const struct vq_elem *e)
-{
+	struct vsock_dev *d = ctx;
 	struct krun_err *err = NULL;
 	uint8_t raw[VSOCK_HDR_SIZE] = {0};
 	struct vsock_hdr h;
@@ -115,59 +100,32 @@ static void handle_tx(struct vsock_dev *d, const struct vq_elem *e)
 		krun_err_free(&err);
 		if (ret == -EPROTO)
 			vsock_conn_refuse(&d->table, &h);
-		return;
+		return true;
 	}
 	vsock_conn_guest_pkt(&d->table, &h, e->out, e->n_out, VSOCK_HDR_SIZE);
-}
-
-static void process_tx(struct vsock_dev *d)
-{
-	struct krun_err *err = NULL;
-	unsigned int done = 0;
-	int ret;
-
-	while (!d->broken &&
-	       (ret = vq_pop(d->vq[Q_TX], &d->tx_elem, &err)) != 0) {
-		if (ret < 0) {
-			if (!bad_chain(d, Q_TX, d->tx_elem.head, &err))
-				break;
-			continue;
-		}
-		handle_tx(d, &d->tx_elem);
-		vq_push(d->vq[Q_TX], d->tx_elem.head, 0);
-		done++;
-	}
-	if (done)
-		virtio_notify_used(&d->vdev, Q_TX);
+	return true;
 }
 
 /* Pop an rx buffer unless one is held; false when there is none. */
 static bool hold_rx(struct vsock_dev *d)
 {
-	struct krun_err *err = NULL;
-	int ret;
+	struct dev_queue *q = &d->queues[Q_RX];
 
-	while (!d->rx_held && !d->broken) {
-		ret = vq_pop(d->vq[Q_RX], &d->rx_elem, &err);
-		if (ret == 0)
-			return false;
-		if (ret < 0) {
-			bad_chain(d, Q_RX, d->rx_elem.head, &err);
-			continue;
-		}
-		if (d->rx_elem.in_len <= VSOCK_HDR_SIZE) {
-			vq_push(d->vq[Q_RX], d->rx_elem.head, 0);
-			continue;
-		}
-		d->rx_held = true;
+	while (!d->rx_held && devq_pop(q, &d->rx_elem)) {
+		if (d->rx_elem.in_len > VSOCK_HDR_SIZE)
+			d->rx_held = true;
+		else
+			devq_complete(q, d->rx_elem.head, 0);
 	}
 	return d->rx_held;
 }
 
 static void process_rx(struct vsock_dev *d)
 {
-	unsigned int done = 0;
+	struct dev_queue *q = &d->queues[Q_RX];
 
+	if (!devq_live(q))
+		d->rx_held = false;
 	while (vsock_conn_rx_pending(&d->table) && hold_rx(d)) {
 		uint32_t len = vsock_conn_fill_rx(&d->table, d->rx_elem.in,
 						  d->rx_elem.n_in,
@@ -175,68 +133,30 @@ static void process_rx(struct vsock_dev *d)
 
 		if (!len)
 			break;
-		vq_push(d->vq[Q_RX], d->rx_elem.head, len);
+		devq_complete(q, d->rx_elem.head, len);
 		d->rx_held = false;
-		done++;
 	}
-	if (done)
-		virtio_notify_used(&d->vdev, Q_RX);
+	devq_signal(q);
 }
 
 /* Tell the driver every connection is gone (VIRTIO_VSOCK_EVENT_TRANSPORT_
  * RESET) once it has given an event buffer. */
 static void process_evt(struct vsock_dev *d)
 {
+	struct dev_queue *q = &d->queues[Q_EVT];
 	uint32_t id = htole32(VSOCK_EVENT_TRANSPORT_RESET);
-	struct krun_err *err = NULL;
-	int ret;
 
-	while (d->reset_due && !d->broken) {
-		ret = vq_pop(d->vq[Q_EVT], &d->evt_elem, &err);
-		if (ret == 0)
-			return;
-		if (ret < 0) {
-			bad_chain(d, Q_EVT, d->evt_elem.head, &err);
-			continue;
-		}
+	while (d->reset_due && devq_pop(q, &d->evt_elem)) {
 		if (d->evt_elem.in_len < sizeof(id)) {
-			vq_push(d->vq[Q_EVT], d->evt_elem.head, 0);
+			devq_complete(q, d->evt_elem.head, 0);
 			continue;
 		}
 		iov_from_buf(d->evt_elem.in, d->evt_elem.n_in, 0, &id,
 			     sizeof(id));
-		vq_push(d->vq[Q_EVT], d->evt_elem.head, sizeof(id));
-		virtio_notify_used(&d->vdev, Q_EVT);
+		devq_complete(q, d->evt_elem.head, sizeof(id));
 		d->reset_due = false;
 	}
-}
-
-static void arm_timer(struct vsock_dev *d, bool on)
-{
-	struct itimerspec its = {0};
-
-	if (on == d->timer_armed)
-		return;
-	if (on) {
-		its.it_value.tv_nsec = VSOCK_RETRY_MS * 1000000L;
-		its.it_interval = its.it_value;
-	}
-	timerfd_settime(d->timer_fd, 0, &its, NULL);
-	d->timer_armed = on;
-}
-
-static void vsock_run(struct vsock_dev *d)
-{
-	process_tx(d);
-	if (d->table.broken) {
-		log_warn("virtio-vsock: connection tracking failed, resetting every connection");
-		vsock_table_clear(&d->table);
-		d->table.broken = false;
-		d->reset_due = true;
-	}
-	process_rx(d);
-	process_evt(d);
-	arm_timer(d, d->table.n_retry > 0);
+	devq_signal(q);
 }
 
 static void accept_all(struct vsock_dev *d, struct vsock_listener *l)
@@ -255,89 +175,71 @@ static void accept_all(struct vsock_dev *d, struct vsock_listener *l)
 	}
 }
 
-static void dispatch(struct vsock_dev *d, const struct epoll_event *e)
+static void host_events(struct vsock_dev *d)
 {
-	struct vsock_ev *ev = e->data.ptr;
-	uint64_t ticks;
-
-	switch (ev->kind) {
-	case VSOCK_EV_QUEUE:
-		virtio_eventfd_drain(d->notify_fd[ev->index]);
-		break;
-	case VSOCK_EV_LISTENER:
-		accept_all(d, &d->listeners[ev->index]);
-		break;
-	case VSOCK_EV_CONN:
-		vsock_conn_host_event(&d->table, (struct vsock_conn *)ev,
-				      e->events);
-		break;
-	case VSOCK_EV_TIMER:
-		if (read(d->timer_fd, &ticks, sizeof(ticks)) < 0)
-			ticks = 0;
-		vsock_conn_retry(&d->table);
-		break;
-	}
-}
-
-static void *vsock_worker(void *arg)
-{
-	struct vsock_dev *d = arg;
-	struct pollfd pfd = {.fd = d->epfd, .events = POLLIN};
 	struct epoll_event evs[64];
+	int n = epoll_wait(d->epfd, evs, 64, 0);
 
-	vsock_run(d);
-	while (virtio_worker_poll(&d->worker, &pfd, 1)) {
-		int n = epoll_wait(d->epfd, evs, 64, 0);
+	for (int i = 0; i < n; i++) {
+		struct vsock_ev *ev = evs[i].data.ptr;
 
-		for (int i = 0; i < n; i++)
-			dispatch(d, &evs[i]);
-		vsock_run(d);
+		if (ev->kind == VSOCK_EV_LISTENER)
+			accept_all(d, &d->listeners[ev->index]);
+		else
+			vsock_conn_host_event(&d->table,
+					      (struct vsock_conn *)ev,
+					      evs[i].events);
 	}
-	return NULL;
 }
 
-static int watch(struct vsock_dev *d, int fd, struct vsock_ev *ev,
-		 struct krun_err **err)
+/* One round: host fds, the tx queue, then what is owed to the guest. */
+static int vsock_process(void *ctx, struct virtio_worker *w)
 {
-	struct epoll_event e = {.events = EPOLLIN, .data.ptr = ev};
+	struct vsock_dev *d = ctx;
 
-	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &e) < 0)
-		return krun_err_set_errno(err, errno,
-					  "virtio-vsock: cannot watch fd %d",
-					  fd);
-	return 0;
+	host_events(d);
+	vsock_conn_retry(&d->table);
+	devq_serve(&d->queues[Q_TX], &d->tx_elem, handle_tx, d);
+	if (d->table.broken) {
+		log_warn("virtio-vsock: connection tracking failed, resetting every connection");
+		vsock_table_clear(&d->table);
+		d->table.broken = false;
+		d->reset_due = true;
+	}
+	process_rx(d);
+	process_evt(d);
+	return d->table.n_retry ? VSOCK_RETRY_MS : -1;
 }
+
+static const struct virtio_worker_ops vsock_worker_ops = {
+	.process = vsock_process,
+};
 
 static int make_epoll_set(struct vsock_dev *d, struct krun_err **err)
 {
-	int ret = 0;
-
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
-	d->timer_fd = timerfd_create(CLOCK_MONOTONIC,
-				     TFD_NONBLOCK | TFD_CLOEXEC);
-	if (d->epfd < 0 || d->timer_fd < 0)
+	if (d->epfd < 0)
 		return krun_err_set_errno(
 			err, errno, "virtio-vsock: cannot create an epoll set");
-	d->timer_armed = false;
-	for (unsigned int q = 0; ret == 0 && q < VSOCK_NUM_QUEUES; q++)
-		ret = watch(d, d->notify_fd[q], &d->queue_ev[q], err);
-	for (unsigned int i = 0; ret == 0 && i < d->n_ports; i++)
-		if (d->listeners[i].fd >= 0)
-			ret = watch(d, d->listeners[i].fd, &d->listeners[i].ev,
-				    err);
-	if (ret == 0)
-		ret = watch(d, d->timer_fd, &d->timer_ev, err);
-	return ret;
+	for (unsigned int i = 0; i < d->n_ports; i++) {
+		struct epoll_event e = {.events = EPOLLIN,
+					.data.ptr = &d->listeners[i].ev};
+
+		if (d->listeners[i].fd >= 0 &&
+		    epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->listeners[i].fd, &e))
+			return krun_err_set_errno(
+				err, errno,
+				"virtio-vsock: cannot watch the socket of port %u",
+				d->listeners[i].port);
+	}
+	return 0;
 }
 
 static void close_epoll_set(struct vsock_dev *d)
 {
 	if (d->epfd >= 0)
 		close(d->epfd);
-	if (d->timer_fd >= 0)
-		close(d->timer_fd);
 	d->epfd = -1;
-	d->timer_fd = -1;
 }
 
 static int vsock_activate(struct virtio_device *dev, uint64_t features,
@@ -347,22 +249,20 @@ static int vsock_activate(struct virtio_device *dev, uint64_t features,
 	struct vsock_dev *d = dev->priv;
 	int ret;
 
-	for (unsigned int q = 0; q < VSOCK_NUM_QUEUES; q++) {
+	for (unsigned int q = 0; q < VSOCK_NUM_QUEUES; q++)
 		if (!queues[q].ready)
 			return krun_err_set(err, EINVAL,
 					    "virtio-vsock: queue %u not ready",
 					    q);
-		d->vq[q] = &queues[q];
-		d->notify_fd[q] = notify_fds[q];
-	}
-	d->broken = false;
 	d->reset_due = false;
 	d->rx_held = false;
 	ret = make_epoll_set(d, err);
 	if (ret == 0) {
 		vsock_table_init(&d->table, d->epfd, d->ports, d->n_ports,
 				 d->max_conns);
-		ret = virtio_worker_start(&d->worker, vsock_worker, d, err);
+		virtio_worker_watch(&d->worker, VSOCK_EPOLL_SLOT, d->epfd);
+		ret = virtio_worker_activate(&d->worker, queues, notify_fds,
+					     err);
 	}
 	if (ret < 0)
 		close_epoll_set(d);
@@ -373,11 +273,10 @@ static void vsock_reset(struct virtio_device *dev)
 {
 	struct vsock_dev *d = dev->priv;
 
-	virtio_worker_stop(&d->worker);
+	virtio_worker_reset(&d->worker);
 	vsock_table_clear(&d->table);
+	virtio_worker_watch(&d->worker, VSOCK_EPOLL_SLOT, -1);
 	close_epoll_set(d);
-	for (unsigned int q = 0; q < VSOCK_NUM_QUEUES; q++)
-		d->vq[q] = NULL;
 }
 
 static void close_listener(struct vsock_listener *l, const char *path)
@@ -515,13 +414,12 @@ struct virtio_device *virtio_vsock_create(const struct vsock_port_map *ports,
 	}
 	d->vdev.ops = &vsock_ops;
 	d->vdev.priv = d;
-	d->worker.stop_fd = -1;
 	d->epfd = -1;
-	d->timer_fd = -1;
 	d->max_conns = max_conns ? max_conns : VSOCK_MAX_CONNS;
-	d->timer_ev.kind = VSOCK_EV_TIMER;
 	for (unsigned int q = 0; q < VSOCK_NUM_QUEUES; q++)
-		d->queue_ev[q] = (struct vsock_ev){VSOCK_EV_QUEUE, q};
+		devq_init(&d->queues[q], &d->vdev, q);
+	virtio_worker_init(&d->worker, &vsock_worker_ops, d, d->queues,
+			   VSOCK_NUM_QUEUES, &d->tx_elem);
 	if (copy_ports(d, ports, n_ports, err) < 0) {
 		vsock_destroy(&d->vdev);
 		return NULL;

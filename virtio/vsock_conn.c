@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "virtio/iov.h"
 #include "virtio/queue.h"
 
 void vsock_hdr_decode(const uint8_t in[VSOCK_HDR_SIZE], struct vsock_hdr *h)
@@ -231,30 +232,6 @@ static int buffer_tail(struct vsock_conn *c, const struct iovec *iov,
 	return 0;
 }
 
-unsigned int vsock_iov_slice(const struct iovec *iov, unsigned int n,
-			     size_t off, size_t len, struct iovec *out,
-			     unsigned int max)
-{
-	unsigned int k = 0;
-
-	for (unsigned int i = 0; i < n && len && k < max; i++) {
-		size_t take;
-
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		take = iov[i].iov_len - off;
-		if (take > len)
-			take = len;
-		out[k++] = (struct iovec){(uint8_t *)iov[i].iov_base + off,
-					  take};
-		len -= take;
-		off = 0;
-	}
-	return k;
-}
-
 /* writev() that never raises SIGPIPE. */
 static ssize_t send_iov(int fd, struct iovec *iov, unsigned int n)
 {
@@ -273,10 +250,12 @@ int vsock_conn_put(struct vsock_conn *c, const struct iovec *iov,
 		return -ENOBUFS;
 	c->rx_cnt += len;
 	if (c->buf_used == 0 && len) {
-		unsigned int k = vsock_iov_slice(iov, n, off, len, part,
-						 VQ_MAX_IOV);
+		size_t got;
+		int k = iov_slice(iov, n, off, len, part, VQ_MAX_IOV, &got);
 
-		done = send_iov(c->fd, part, k);
+		if (k < 0)
+			return k;
+		done = send_iov(c->fd, part, (unsigned int)k);
 		if (done < 0 && errno != EAGAIN)
 			return -errno;
 		if (done < 0)

@@ -85,15 +85,13 @@ struct vsock_port_map {
 
 /* epoll user data: the first member of anything registered. */
 enum vsock_ev_kind {
-	VSOCK_EV_QUEUE,
 	VSOCK_EV_LISTENER,
 	VSOCK_EV_CONN,
-	VSOCK_EV_TIMER,
 };
 
 struct vsock_ev {
 	enum vsock_ev_kind kind;
-	unsigned int index; /* queue number or listener index */
+	unsigned int index; /* listener index */
 };
 
 enum vsock_state {
@@ -176,10 +174,6 @@ bool vsock_conn_credit_update_due(const struct vsock_conn *c);
  * write's -errno (EPIPE: the host peer is gone). */
 int vsock_conn_put(struct vsock_conn *c, const struct iovec *iov,
 		   unsigned int n, size_t off, uint32_t len);
-/* Up to max iovecs covering len bytes at off in iov; returns how many. */
-unsigned int vsock_iov_slice(const struct iovec *iov, unsigned int n,
-			     size_t off, size_t len, struct iovec *out,
-			     unsigned int max);
 /* Write buffered bytes to the host socket. Returns 0 or -errno. */
 int vsock_conn_flush(struct vsock_conn *c);
 

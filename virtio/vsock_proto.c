@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "virtio/iov.h"
 #include "virtio/queue.h"
 #include "virtio/vsock_conn.h"
 
@@ -385,8 +386,9 @@ static uint32_t fill_data(struct vsock_table *t, struct vsock_conn *c,
 {
 	struct iovec part[VQ_MAX_IOV];
 	uint32_t credit = vsock_conn_peer_credit(c);
-	unsigned int k;
+	size_t covered;
 	ssize_t got;
+	int k;
 
 	if (credit == 0) {
 		if (!c->credit_requested) {
@@ -397,8 +399,11 @@ static uint32_t fill_data(struct vsock_table *t, struct vsock_conn *c,
 	}
 	if (room > credit)
 		room = credit;
-	k = vsock_iov_slice(in, n_in, VSOCK_HDR_SIZE, room, part, VQ_MAX_IOV);
-	got = readv(c->fd, part, (int)k);
+	k = iov_slice(in, n_in, VSOCK_HDR_SIZE, room, part, VQ_MAX_IOV,
+		      &covered);
+	if (k <= 0)
+		return 0;
+	got = readv(c->fd, part, k);
 	if (got > 0) {
 		c->tx_cnt += (uint32_t)got;
 		return (uint32_t)got;
