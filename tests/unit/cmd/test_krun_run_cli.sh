@@ -79,6 +79,17 @@ expect 125 'krun-run: no root: set a root directory or a root disk' -- /bin/true
 expect 125 "krun-run: --spec: cannot read \`$TMP/none.json\`: No such file or directory" \
 	--spec "$TMP/none.json"
 
+# vsock bridges: one clear line each.
+expect 125 'krun-run: --vsock: invalid vsock port `0`: must be 1..4294967294' \
+	--root / --vsock 0:/tmp/v.sock true
+expect 125 'krun-run: --vsock: duplicate vsock port `5`: already bridged to `/tmp/a`' \
+	--root / --vsock 5:/tmp/a --vsock 5:/tmp/b,listen true
+long=/tmp/$(printf '%0120d' 0)
+expect 125 "krun-run: --vsock: vsock socket path \`$long\` is too long: 125 bytes, a UNIX socket path holds at most 107" \
+	--root / --vsock "5:$long" true
+expect 125 "krun-run: invalid vsock socket path \`$TMP/none/v.sock\`: directory \`$TMP/none\`: No such file or directory" \
+	--root / --vsock "5:$TMP/none/v.sock,listen" true
+
 printf '{"process": {"args": ["sh", 3]}}' >"$TMP/bad.json"
 expect 125 "krun-run: --spec: $TMP/bad.json: .process.args[1]: expected a string" \
 	--spec "$TMP/bad.json"
