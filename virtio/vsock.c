@@ -60,7 +60,7 @@ struct vsock_dev {
 	int epfd; /* listeners and connections' host fds */
 	struct vsock_table table;
 	bool reset_due; /* a transport reset event to post */
-	bool rx_held; /* rx_elem is popped and still unused */
+	bool rx_held;	/* rx_elem is popped and still unused */
 	struct vq_elem tx_elem, rx_elem, evt_elem;
 };
 
@@ -127,9 +127,9 @@ static void process_rx(struct vsock_dev *d)
 	if (!devq_live(q))
 		d->rx_held = false;
 	while (vsock_conn_rx_pending(&d->table) && hold_rx(d)) {
-		uint32_t len = vsock_conn_fill_rx(&d->table, d->rx_elem.in,
-						  d->rx_elem.n_in,
-						  d->rx_elem.in_len);
+		uint32_t len =
+			vsock_conn_fill_rx(&d->table, d->rx_elem.in,
+					   d->rx_elem.n_in, d->rx_elem.in_len);
 
 		if (!len)
 			break;
@@ -167,8 +167,8 @@ static void accept_all(struct vsock_dev *d, struct vsock_listener *l)
 
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != ECONNABORTED)
-				log_warn("virtio-vsock: port %u: accept: %s",
-					 l->port, strerror(errno));
+				log_debug("virtio-vsock: port %u: accept: %s",
+					  l->port, strerror(errno));
 			return;
 		}
 		vsock_conn_accepted(&d->table, l->port, fd);
@@ -201,7 +201,8 @@ static int vsock_process(void *ctx, struct virtio_worker *w)
 	vsock_conn_retry(&d->table);
 	devq_serve(&d->queues[Q_TX], &d->tx_elem, handle_tx, d);
 	if (d->table.broken) {
-		log_warn("virtio-vsock: connection tracking failed, resetting every connection");
+		log_warn(
+			"virtio-vsock: connection tracking failed, resetting every connection");
 		vsock_table_clear(&d->table);
 		d->table.broken = false;
 		d->reset_due = true;
@@ -354,13 +355,12 @@ static int listen_on(struct vsock_listener *l, const char *path,
 		return ret;
 	l->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (l->fd < 0)
-		return krun_err_set_errno(err, errno,
-					  "vsock port %u: cannot create a socket",
-					  l->port);
+		return krun_err_set_errno(
+			err, errno, "vsock port %u: cannot create a socket",
+			l->port);
 	strncpy(sa.sun_path, path, sizeof(sa.sun_path) - 1);
 	if (bind(l->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    lstat(path, &st) < 0 ||
-	    listen(l->fd, SOMAXCONN) < 0) {
+	    lstat(path, &st) < 0 || listen(l->fd, SOMAXCONN) < 0) {
 		ret = krun_err_set_errno(err, errno,
 					 "vsock port %u: cannot listen on `%s`",
 					 l->port, path);
@@ -389,8 +389,9 @@ static int copy_ports(struct vsock_dev *d, const struct vsock_port_map *ports,
 		if (!d->ports[i].path)
 			return krun_err_set(err, ENOMEM,
 					    "virtio-vsock: out of memory");
-		*l = (struct vsock_listener){
-			.ev = {VSOCK_EV_LISTENER, i}, .fd = -1, .port = ports[i].port};
+		*l = (struct vsock_listener){.ev = {VSOCK_EV_LISTENER, i},
+					     .fd = -1,
+					     .port = ports[i].port};
 		if (ports[i].listen) {
 			int ret = listen_on(l, ports[i].path, err);
 

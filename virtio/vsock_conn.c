@@ -57,9 +57,10 @@ int vsock_hdr_check(const struct vsock_hdr *h, uint32_t chain_len,
 		    struct krun_err **err)
 {
 	if (chain_len < VSOCK_HDR_SIZE)
-		return krun_err_set(err, EINVAL,
-				    "packet of %u bytes: shorter than its header",
-				    chain_len);
+		return krun_err_set(
+			err, EINVAL,
+			"packet of %u bytes: shorter than its header",
+			chain_len);
 	if (h->src_cid != VSOCK_GUEST_CID)
 		return krun_err_set(err, EINVAL, "bad source CID %llu",
 				    (unsigned long long)h->src_cid);
@@ -167,6 +168,8 @@ void vsock_conn_free(struct vsock_table *t, struct vsock_conn *c)
 		*pp = c->h_next;
 		t->n_conns--;
 	}
+	if (t->n_conns <= t->max_conns / 2)
+		t->full_warned = false;
 	if (c->queued)
 		unlink_queue(t, c);
 	if (c->fd >= 0)
@@ -179,7 +182,8 @@ uint32_t vsock_conn_peer_credit(const struct vsock_conn *c)
 {
 	uint32_t in_flight = c->tx_cnt - c->peer_fwd_cnt;
 
-	return in_flight > c->peer_buf_alloc ? 0 : c->peer_buf_alloc - in_flight;
+	return in_flight > c->peer_buf_alloc ? 0
+					     : c->peer_buf_alloc - in_flight;
 }
 
 uint32_t vsock_conn_own_credit(const struct vsock_conn *c)
@@ -189,14 +193,14 @@ uint32_t vsock_conn_own_credit(const struct vsock_conn *c)
 
 bool vsock_conn_credit_update_due(const struct vsock_conn *c)
 {
-	uint32_t seen_free = VSOCK_CONN_BUF_ALLOC - (c->rx_cnt - c->fwd_cnt_sent);
+	uint32_t seen_free =
+		VSOCK_CONN_BUF_ALLOC - (c->rx_cnt - c->fwd_cnt_sent);
 
 	return c->fwd_cnt != c->fwd_cnt_sent &&
 	       seen_free < VSOCK_CONN_BUF_ALLOC / 2;
 }
 
-void vsock_conn_owe(struct vsock_table *t, struct vsock_conn *c,
-		    uint32_t pend)
+void vsock_conn_owe(struct vsock_table *t, struct vsock_conn *c, uint32_t pend)
 {
 	c->pending |= pend;
 	if (c->queued)
@@ -280,7 +284,8 @@ int vsock_conn_flush(struct vsock_conn *c)
 		n = send_iov(c->fd, v, first >= c->buf_used ? 1 : 2);
 		if (n < 0)
 			return errno == EAGAIN ? 0 : -errno;
-		c->buf_head = (c->buf_head + (uint32_t)n) % VSOCK_CONN_BUF_ALLOC;
+		c->buf_head =
+			(c->buf_head + (uint32_t)n) % VSOCK_CONN_BUF_ALLOC;
 		c->buf_used -= (uint32_t)n;
 		c->fwd_cnt += (uint32_t)n;
 	}

@@ -96,7 +96,7 @@ struct vsock_ev {
 
 enum vsock_state {
 	VSOCK_HOST_CONNECT, /* guest-initiated: the host's backlog was full */
-	VSOCK_CONNECTING, /* host-initiated: REQUEST sent, no answer yet */
+	VSOCK_CONNECTING,   /* host-initiated: REQUEST sent, no answer yet */
 	VSOCK_ESTABLISHED,
 	VSOCK_CLOSING, /* RST to send, then freed */
 };
@@ -110,7 +110,7 @@ struct vsock_conn {
 	uint32_t guest_port;
 	int fd;
 	enum vsock_state state;
-	uint32_t pending; /* VSOCK_PEND() bits */
+	uint32_t pending;   /* VSOCK_PEND() bits */
 	uint32_t ep_events; /* what epoll watches now */
 	/* Credit the guest gives (its receive buffer) and what we sent. */
 	uint32_t peer_buf_alloc;
@@ -126,7 +126,7 @@ struct vsock_conn {
 	uint32_t buf_head;
 	uint32_t buf_used;
 	uint32_t guest_shut; /* VSOCK_SHUTDOWN_* the guest announced */
-	bool host_readable; /* the host fd had data or EOF, not read yet */
+	bool host_readable;  /* the host fd had data or EOF, not read yet */
 	bool host_eof;
 	bool shut_wr_done; /* shutdown(SHUT_WR) on the host fd */
 	bool queued;
@@ -147,6 +147,7 @@ struct vsock_table {
 	struct vsock_hdr loose_rst[VSOCK_MAX_LOOSE_RST];
 	unsigned int n_loose_rst;
 	unsigned int n_retry; /* connections in VSOCK_HOST_CONNECT */
+	bool full_warned;     /* "table full" logged; re-armed at half full */
 	bool broken; /* the epoll set failed: the device resets the transport */
 };
 
@@ -178,8 +179,7 @@ int vsock_conn_put(struct vsock_conn *c, const struct iovec *iov,
 int vsock_conn_flush(struct vsock_conn *c);
 
 /* Mark c as owing the guest the packets in `pend` and queue it. */
-void vsock_conn_owe(struct vsock_table *t, struct vsock_conn *c,
-		    uint32_t pend);
+void vsock_conn_owe(struct vsock_table *t, struct vsock_conn *c, uint32_t pend);
 
 /* Answer a packet the VMM cannot take (bad type, op or CID) with RST,
  * resetting its connection if it has one. */

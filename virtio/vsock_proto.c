@@ -29,6 +29,16 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Warn once when the table fills; again only after it drained to half. */
+static void warn_full(struct vsock_table *t, const char *what, uint32_t port)
+{
+	if (t->full_warned)
+		return;
+	t->full_warned = true;
+	log_warn("virtio-vsock: %s port %u refused: %u connections open", what,
+		 port, t->n_conns);
+}
+
 /* Make epoll watch what the connection can act on now. */
 static void update_interest(struct vsock_table *t, struct vsock_conn *c)
 {
@@ -45,9 +55,9 @@ static void update_interest(struct vsock_table *t, struct vsock_conn *c)
 	}
 	if (want == c->ep_events)
 		return;
-	op = !c->ep_events ? EPOLL_CTL_ADD :
-	     !want	   ? EPOLL_CTL_DEL :
-			     EPOLL_CTL_MOD;
+	op = !c->ep_events ? EPOLL_CTL_ADD
+	     : !want	   ? EPOLL_CTL_DEL
+			   : EPOLL_CTL_MOD;
 	ev.events = want;
 	if (epoll_ctl(t->epfd, op, c->fd, &ev) < 0) {
 		log_warn("virtio-vsock: epoll_ctl: %s", strerror(errno));
@@ -124,8 +134,8 @@ static int host_connect(struct vsock_conn *c, const char *path)
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 
 	if (c->fd < 0)
-		c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			       0);
+		c->fd = socket(AF_UNIX,
+			       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
 		return -errno;
 	strncpy(sa.sun_path, path, sizeof(sa.sun_path) - 1);
@@ -156,8 +166,7 @@ static void guest_request(struct vsock_table *t, const struct vsock_hdr *h)
 	}
 	c = vsock_conn_add(t, h->dst_port, h->src_port, -1);
 	if (!c) {
-		log_warn("virtio-vsock: connection to port %u refused: table full",
-			 h->dst_port);
+		warn_full(t, "guest connection to", h->dst_port);
 		loose_rst(t, h);
 		return;
 	}
@@ -219,8 +228,8 @@ static void guest_rw(struct vsock_table *t, struct vsock_conn *c,
 	ret = vsock_conn_put(c, iov, n, off, h->len);
 	if (ret < 0) {
 		log_debug("virtio-vsock: port %u: %s", c->host_port,
-			  ret == -ENOBUFS ? "guest sent past its credit" :
-					    strerror(-ret));
+			  ret == -ENOBUFS ? "guest sent past its credit"
+					  : strerror(-ret));
 		reset_conn(t, c);
 		return;
 	}
@@ -317,7 +326,8 @@ void vsock_conn_host_event(struct vsock_table *t, struct vsock_conn *c,
 		}
 		if (vsock_conn_credit_update_due(c) ||
 		    (!c->buf_used && c->fwd_cnt != c->fwd_cnt_sent))
-			vsock_conn_owe(t, c, VSOCK_PEND(VSOCK_OP_CREDIT_UPDATE));
+			vsock_conn_owe(t, c,
+				       VSOCK_PEND(VSOCK_OP_CREDIT_UPDATE));
 		apply_guest_shut(t, c);
 		if (c->state != VSOCK_ESTABLISHED)
 			return;
@@ -346,8 +356,7 @@ void vsock_conn_accepted(struct vsock_table *t, uint32_t port, int fd)
 		}
 	}
 	if (!c) {
-		log_warn("virtio-vsock: host connection to port %u dropped: table full",
-			 port);
+		warn_full(t, "host connection to", port);
 		close(fd);
 		return;
 	}
@@ -393,7 +402,8 @@ static uint32_t fill_data(struct vsock_table *t, struct vsock_conn *c,
 	if (credit == 0) {
 		if (!c->credit_requested) {
 			c->credit_requested = true;
-			vsock_conn_owe(t, c, VSOCK_PEND(VSOCK_OP_CREDIT_REQUEST));
+			vsock_conn_owe(t, c,
+				       VSOCK_PEND(VSOCK_OP_CREDIT_REQUEST));
 		}
 		return 0;
 	}

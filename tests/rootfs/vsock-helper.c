@@ -57,7 +57,8 @@ static __attribute__((noreturn)) void die(const char *op)
 
 static __attribute__((noreturn)) void usage(void)
 {
-	fprintf(stderr, "usage: see the comment at the top of vsock-helper.c\n");
+	fprintf(stderr,
+		"usage: see the comment at the top of vsock-helper.c\n");
 	exit(2);
 }
 
@@ -257,9 +258,12 @@ static bool xfer_recv(int fd, struct xfer *x)
 
 static int cmd_xfer(int fd, uint64_t bytes, uint64_t sseed, uint64_t rseed)
 {
-	struct xfer x = {.out = pat_init(sseed), .in = pat_init(rseed),
-			 .total = bytes, .out_sum = 0xcbf29ce484222325ull,
-			 .in_sum = 0xcbf29ce484222325ull, .in_ok = true};
+	struct xfer x = {.out = pat_init(sseed),
+			 .in = pat_init(rseed),
+			 .total = bytes,
+			 .out_sum = 0xcbf29ce484222325ull,
+			 .in_sum = 0xcbf29ce484222325ull,
+			 .in_ok = true};
 	struct pollfd p = {fd, POLLIN | POLLOUT, 0};
 	bool open = true;
 
@@ -342,7 +346,7 @@ static void serve_conn(int fd, const char *mode, uint64_t n)
 }
 
 static __attribute__((noreturn)) void cmd_serve(int lfd, const char *mode,
-						 uint64_t n)
+						uint64_t n)
 {
 	signal(SIGCHLD, SIG_IGN); /* children reap themselves */
 	for (;;) {

@@ -111,10 +111,11 @@ static void vsock_parent_must_exist(void **state)
 {
 	struct krun_config *cfg = *state;
 
-	EXPECT_OK(config_add_vsock_port(cfg, 5, "/nonexistent-krun-dir/s",
-					true, &err));
-	EXPECT_ERR(config_check_startable(cfg, &err), ENOENT,
-		   "invalid vsock socket path `/nonexistent-krun-dir/s`: directory `/nonexistent-krun-dir`");
+	EXPECT_OK(config_add_vsock_port(cfg, 5, "/nonexistent-krun-dir/s", true,
+					&err));
+	EXPECT_ERR(
+		config_check_startable(cfg, &err), ENOENT,
+		"invalid vsock socket path `/nonexistent-krun-dir/s`: directory `/nonexistent-krun-dir`");
 	config_free(cfg);
 	startable_setup(state);
 	cfg = *state;

@@ -54,7 +54,7 @@ static void header_roundtrip(void **state)
 	vsock_hdr_encode(&h, raw);
 	assert_int_equal(raw[0], 3); /* le64 src_cid */
 	assert_int_equal(raw[8], 2);
-	assert_int_equal(raw[16], 0x44); /* le32 src_port */
+	assert_int_equal(raw[16], 0x44);	/* le32 src_port */
 	assert_int_equal(raw[30], VSOCK_OP_RW); /* le16 op at 30 */
 	vsock_hdr_decode(raw, &g);
 	assert_int_equal(g.src_cid, h.src_cid);
@@ -111,7 +111,8 @@ static void credit_accounting(void **state)
 	c.peer_buf_alloc = 50; /* shrunk below what is in flight */
 	assert_int_equal(vsock_conn_peer_credit(&c), 0);
 	/* counters wrap */
-	c = (struct vsock_conn){.peer_buf_alloc = 100, .tx_cnt = 10,
+	c = (struct vsock_conn){.peer_buf_alloc = 100,
+				.tx_cnt = 10,
 				.peer_fwd_cnt = UINT32_MAX - 19};
 	assert_int_equal(vsock_conn_peer_credit(&c), 70);
 	/* our side: the guest is told once it has used half */
@@ -294,9 +295,9 @@ static void expect_pkt(struct vt *v, uint16_t op, uint32_t src, uint32_t dst,
 
 	assert_true(recv_pkt(v, &h, data, 2000));
 	assert_int_equal(h.op, op);
-	assert_int_equal(h.src_cid, op == VSOCK_OP_RST && h.src_cid == 5 ?
-					    5 :
-					    VSOCK_HOST_CID);
+	assert_int_equal(h.src_cid, op == VSOCK_OP_RST && h.src_cid == 5
+					    ? 5
+					    : VSOCK_HOST_CID);
 	assert_int_equal(h.src_port, src);
 	assert_int_equal(h.dst_port, dst);
 	if (out)
@@ -360,8 +361,8 @@ static void refusals(void **state)
 	expect_pkt(v, VSOCK_OP_RST, MAP_PORT, 5003, NULL, NULL);
 	/* an RST to nowhere is not answered */
 	send_pkt(v, hdr(VSOCK_OP_RST, 5004, MAP_PORT), NULL, 0);
-	assert_false(fvq_get_used(&v->d.vqs[RXQ], &(uint32_t){0},
-				  &(uint32_t){0}));
+	assert_false(
+		fvq_get_used(&v->d.vqs[RXQ], &(uint32_t){0}, &(uint32_t){0}));
 }
 
 static void malformed_packets(void **state)
@@ -449,7 +450,7 @@ static void half_close(void **state)
 	send_pkt(v, h, NULL, 0);
 	assert_int_equal(read(fd, buf, sizeof(buf)), 1);
 	assert_int_equal(read(fd, buf, sizeof(buf)), 0); /* EOF */
-	assert_int_equal(write(fd, "answer", 6), 6); /* still readable */
+	assert_int_equal(write(fd, "answer", 6), 6);	 /* still readable */
 	expect_pkt(v, VSOCK_OP_RW, MAP_PORT, 7000, &h, buf);
 	assert_memory_equal(buf, "answer", 6);
 	close(fd);
