@@ -264,7 +264,8 @@ static void send_pkt(struct vt *v, struct vsock_hdr h, const void *data,
 
 	h.len = len;
 	vsock_hdr_encode(&h, fg_ptr(&v->d.g, v->tx_hdr));
-	memcpy(fg_ptr(&v->d.g, v->tx_data), data, len);
+	if (len)
+		memcpy(fg_ptr(&v->d.g, v->tx_data), data, len);
 	fvq_add(&v->d.vqs[TXQ], bufs, len ? 2 : 1);
 	fdev_kick(&v->d, TXQ);
 	assert_true(fvq_wait_used(&v->d.vqs[TXQ], &id, &used, 2000));
