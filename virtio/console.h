@@ -6,8 +6,8 @@
  * stdin -> port 0, port 0 -> host stdout. The terminal is put in raw mode
  * at create time and restored by virtio_console_restore_terminal() and by
  * destroy. Window size changes reach the guest as RESIZE control messages
- * through virtio_console_resize() (the lead wires SIGWINCH to it; nothing
- * here installs signal handlers).
+ * through virtio_console_resize() (lib/vmm/vmm_shutdown.c calls it on
+ * SIGWINCH; nothing here installs signal handlers).
  *
  * Pipe mode: port 0 is the console (its output goes to host stderr), plus
  * three named ports: 1 (stdin), 2 (stdout), 3 (stderr), named by

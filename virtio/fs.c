@@ -6,7 +6,11 @@
  *
  * A SETLKW that would block is parked, not waited for: the worker keeps
  * serving its queue (the request that releases the lock may be behind it)
- * and retries parked requests every few milliseconds.
+ * and retries parked requests every few milliseconds. A worker never
+ * blocks on a guest lock: when the parking space (one entry per ring
+ * slot) is full, or a copy cannot be allocated, the request is answered
+ * with ENOLCK, so a guest with many waiters sees an error, never a wedged
+ * queue or a reset that cannot join its worker.
  */
 #include "virtio/fs.h"
 
@@ -20,7 +24,7 @@
 
 #define FS_NUM_QUEUES 2 /* hiprio + one request queue */
 #define FS_QUEUE_SIZE 1024
-#define FS_MAX_PARKED 64
+#define FS_MAX_PARKED FS_QUEUE_SIZE
 #define FS_RETRY_MS 10
 
 /* The config layout of the virtio 1.2 spec, 5.11.4. */
@@ -31,12 +35,20 @@ struct virtio_fs_config {
 
 struct fs_dev;
 
+/* A parked chain: only the iovecs it uses, not a whole vq_elem. */
+struct fs_parked {
+	uint16_t head;
+	unsigned int n_out;
+	unsigned int n_in;
+	struct iovec iov[]; /* n_out readable, then n_in writable */
+};
+
 struct fs_queue {
 	struct fs_dev *fs;
 	struct dev_queue queue;
 	struct virtio_worker worker;
 	struct vq_elem *elem; /* scratch for pops */
-	struct vq_elem *parked[FS_MAX_PARKED];
+	struct fs_parked *parked[FS_MAX_PARKED];
 	unsigned int nparked;
 };
 
@@ -69,12 +81,12 @@ static void fs_config_write(struct virtio_device *dev, uint64_t offset,
 	/* The config space is read-only. */
 }
 
-/* Handle one chain; false when it would block (leave it parked). */
-static bool try_serve(struct fs_queue *q, const struct vq_elem *e,
-		      uint32_t *written)
+/* Handle one request; false when it would block (leave it parked). */
+static bool try_serve(struct fs_queue *q, const struct iovec *out,
+		      unsigned int n_out, const struct iovec *in,
+		      unsigned int n_in, uint32_t *written)
 {
-	ssize_t n = fuse_server_try_handle(q->fs->srv, e->out, e->n_out, e->in,
-					   e->n_in);
+	ssize_t n = fuse_server_try_handle(q->fs->srv, out, n_out, in, n_in);
 
 	if (n == -EWOULDBLOCK)
 		return false;
@@ -83,20 +95,36 @@ static bool try_serve(struct fs_queue *q, const struct vq_elem *e,
 	return true;
 }
 
-/* Park a would-block chain; a copy, since the scratch elem is reused.
- * Returns false when parked, true when it was handled at once. */
+static struct fs_parked *parked_copy(const struct vq_elem *e)
+{
+	size_t n = (size_t)e->n_out + e->n_in;
+	struct fs_parked *p = malloc(sizeof(*p) + n * sizeof(p->iov[0]));
+
+	if (!p)
+		return NULL;
+	p->head = e->head;
+	p->n_out = e->n_out;
+	p->n_in = e->n_in;
+	memcpy(p->iov, e->out, e->n_out * sizeof(p->iov[0]));
+	memcpy(p->iov + e->n_out, e->in, e->n_in * sizeof(p->iov[0]));
+	return p;
+}
+
+/* Park a would-block chain (a copy: the scratch elem is reused). Returns
+ * false when parked; true when it was answered at once with ENOLCK. */
 static bool park(struct fs_queue *q, const struct vq_elem *e, uint32_t *written)
 {
-	struct vq_elem *copy;
+	struct fs_parked *p = NULL;
 	ssize_t n;
 
-	if (q->nparked < FS_MAX_PARKED && (copy = malloc(sizeof(*copy)))) {
-		memcpy(copy, e, sizeof(*copy));
-		q->parked[q->nparked++] = copy;
+	if (q->nparked < FS_MAX_PARKED)
+		p = parked_copy(e);
+	if (p) {
+		q->parked[q->nparked++] = p;
 		return false;
 	}
-	/* Too many waiters: let this one block the queue. */
-	n = fuse_server_handle(q->fs->srv, e->out, e->n_out, e->in, e->n_in);
+	n = fuse_server_refuse(q->fs->srv, e->out, e->n_out, e->in, e->n_in,
+			       ENOLCK);
 	*written = n < 0 ? 0 : (uint32_t)n;
 	return true;
 }
@@ -106,7 +134,8 @@ static bool fs_handle(void *ctx, struct dev_queue *dq, struct vq_elem *e,
 {
 	struct fs_queue *q = ctx;
 
-	return try_serve(q, e, written) || park(q, e, written);
+	return try_serve(q, e->out, e->n_out, e->in, e->n_in, written) ||
+	       park(q, e, written);
 }
 
 static void drop_parked(struct fs_queue *q)
@@ -127,13 +156,14 @@ static void retry_parked(struct fs_queue *q)
 		return;
 	}
 	for (unsigned int i = 0; i < q->nparked; i++) {
-		struct vq_elem *e = q->parked[i];
+		struct fs_parked *p = q->parked[i];
 
-		if (try_serve(q, e, &written)) {
-			devq_complete(&q->queue, e->head, written);
-			free(e);
+		if (try_serve(q, p->iov, p->n_out, p->iov + p->n_out, p->n_in,
+			      &written)) {
+			devq_complete(&q->queue, p->head, written);
+			free(p);
 		} else {
-			q->parked[kept++] = e;
+			q->parked[kept++] = p;
 		}
 	}
 	q->nparked = kept;

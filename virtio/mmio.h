@@ -4,14 +4,15 @@
  *
  * Interrupts: the transport owns InterruptStatus. Raising an interrupt sets
  * a bit there and, when that bit was clear, writes 1 to irq_eventfd. The
- * lead binds that eventfd with a plain KVM irqfd (no resample), which
- * pulses the GSI: an edge. That is enough because the Linux driver reads
- * InterruptStatus, acks what it read, and only then walks the used rings:
- * a bit set while it is still set is seen by that walk, a bit set after
- * the ack is a fresh 0 -> 1 transition and pulses again.
+ * VMM (lib/vmm/vmm_devices.c) binds that eventfd with a plain KVM irqfd
+ * (no resample), which pulses the GSI: an edge. That is enough because
+ * the Linux driver reads InterruptStatus, acks what it read, and only
+ * then walks the used rings: a bit set while it is still set is seen by
+ * that walk, a bit set after the ack is a fresh 0 -> 1 transition and
+ * pulses again.
  *
- * Notifications: one eventfd per queue (transport-owned). The lead may
- * register it as a KVM ioeventfd on base + VIRTIO_MMIO_QUEUE_NOTIFY with
+ * Notifications: one eventfd per queue (transport-owned). The VMM
+ * registers it as a KVM ioeventfd on base + VIRTIO_MMIO_QUEUE_NOTIFY with
  * datamatch q; a QueueNotify write that reaches virtio_mmio_access()
  * signals the same fd, so both paths wake the device.
  *
@@ -30,7 +31,7 @@
 #include "util/err.h"
 #include "virtio/virtio_dev.h"
 
-#define VIRTIO_MMIO_SIZE 0x1000 /* window the lead maps per device */
+#define VIRTIO_MMIO_SIZE 0x1000 /* register window of one device */
 #define VIRTIO_MMIO_QUEUE_NOTIFY 0x050
 
 #define VIRTIO_MMIO_INT_VRING 1u

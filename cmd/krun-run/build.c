@@ -14,6 +14,7 @@
 #include "lib/spec/spec.h"
 #include "options.h"
 #include "util/cleanup.h"
+#include "util/text_file.h"
 
 static int wrap(int ret, const char *flag, struct krun_err **err)
 {
@@ -241,38 +242,48 @@ static int put_env(struct krun_config *cfg, const char *text,
 	return config_put_env(cfg, kv, err);
 }
 
+/* An env file is a handful of lines; this bounds what a mistaken path
+ * (a device, a huge file) can make krun-run read. */
+#define ENV_FILE_MAX (1u << 20)
+
+/* One line of an env file, without its line end; blank and '#' lines
+ * are skipped. */
+static int env_file_line(char *line, struct krun_config *cfg,
+			 struct krun_err **err)
+{
+	size_t len = strlen(line);
+
+	if (len > 0 && line[len - 1] == '\r')
+		line[--len] = '\0';
+	while (isspace((unsigned char)*line))
+		line++;
+	if (*line == '\0' || *line == '#')
+		return 0;
+	return put_env(cfg, line, err);
+}
+
 /* docker's format: K=V or K per line, '#' comments, blank lines. */
 static int apply_env_file(const char *path, struct krun_config *cfg,
 			  struct krun_err **err)
 {
-	cleanup_file FILE *f = fopen(path, "re");
-	cleanup_free char *line = NULL;
-	size_t cap = 0, lineno = 0;
-	ssize_t len;
+	cleanup_free char *text = NULL;
+	char *line, *next;
+	size_t len, lineno = 0;
 	int ret;
 
-	if (!f)
-		return krun_err_set_errno(err, errno,
-					  "--env-file: cannot read `%s`", path);
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		char *start = line;
-
+	ret = text_file_read(path, ENV_FILE_MAX, &text, &len, err);
+	if (ret < 0)
+		return krun_err_wrap(err, "--env-file");
+	for (line = text; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
 		lineno++;
-		while (len > 0 &&
-		       (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		while (isspace((unsigned char)*start))
-			start++;
-		if (*start == '\0' || *start == '#')
-			continue;
-		ret = put_env(cfg, start, err);
+		ret = env_file_line(line, cfg, err);
 		if (ret < 0)
 			return krun_err_wrap(err, "--env-file: %s:%zu", path,
 					     lineno);
 	}
-	if (ferror(f))
-		return krun_err_set_errno(err, EIO,
-					  "--env-file: cannot read `%s`", path);
 	return 0;
 }
 

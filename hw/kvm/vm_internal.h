@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * State shared by the hw/vm*.c and hw/kvm/vcpu.c files; not for other areas.
+ * State shared by the VM's files (hw/kvm/vm*.c, hw/kvm/vcpu.c,
+ * hw/kvm/host_check.c, hw/x86/direct_boot.c, hw/legacy/ports.c); not for
+ * other areas.
  */
 #ifndef KRUN_HW_VM_INTERNAL_H
 #define KRUN_HW_VM_INTERNAL_H

@@ -6,7 +6,7 @@
  *   0x0000_0000 .. 0x0000_1000  real-mode IVT / BDA (left zero)
  *   0x0000_0500                 boot GDT (5 entries), 0x540 empty IDT
  *   0x0000_7000                 boot_params (zero page)
- *   0x0000_9000 .. 0x0000_A000  PML4 / PDPT / PD for the 64-bit entry
+ *   0x0000_9000 .. 0x0000_C000  PML4 / PDPT / PD for the 64-bit entry
  *   0x0002_0000                 kernel command line (up to 64 KiB)
  *   0x0009_FC00 .. 0x000A_0000  MP table (floating pointer + config table)
  *   0x000A_0000 .. 0x0010_0000  legacy VGA/BIOS hole (reserved in e820)

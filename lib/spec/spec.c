@@ -19,6 +19,7 @@
 
 #include "lib/spec/spec_internal.h"
 #include "util/cleanup.h"
+#include "util/text_file.h"
 #include "util/log.h"
 
 int spec_resolve(const struct spec_ctx *ctx, const char *path, char **out,
@@ -448,84 +449,16 @@ int spec_load_string(struct krun_config *cfg, const char *text,
 	return ret;
 }
 
-/* Read until EOF: a regular file, or a pipe such as `--spec <(cmd)`. */
-static int read_all(int fd, const char *path, char **out, size_t *out_len,
-		    struct krun_err **err)
-{
-	cleanup_free char *buf = NULL;
-	size_t len = 0, cap = 0;
-
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			char *grown;
-
-			if (cap > SPEC_MAX_FILE_SIZE)
-				return krun_err_set(err, EFBIG,
-						    "%s: larger than %u bytes",
-						    path, SPEC_MAX_FILE_SIZE);
-			cap = cap ? cap * 2 : 16384;
-			grown = realloc(buf, cap + 1);
-			if (!grown)
-				return krun_err_set(err, ENOMEM,
-						    "cannot read `%s`", path);
-			buf = grown;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return krun_err_set_errno(err, errno,
-						  "cannot read `%s`", path);
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len > SPEC_MAX_FILE_SIZE)
-		return krun_err_set(err, EFBIG, "%s: larger than %u bytes",
-				    path, SPEC_MAX_FILE_SIZE);
-	buf[len] = '\0';
-	*out_len = len;
-	*out = steal_ptr(buf);
-	return 0;
-}
-
-static int read_file(const char *path, char **out, struct krun_err **err)
-{
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	cleanup_free char *buf = NULL;
-	struct stat st;
-	size_t len = 0;
-	int ret;
-
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return krun_err_set_errno(err, errno, "cannot read `%s`", path);
-	if (S_ISDIR(st.st_mode))
-		return krun_err_set(err, EISDIR,
-				    "cannot read `%s`: is a directory", path);
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > SPEC_MAX_FILE_SIZE)
-		return krun_err_set(err, EFBIG, "%s: larger than %u bytes",
-				    path, SPEC_MAX_FILE_SIZE);
-	ret = read_all(fd, path, &buf, &len, err);
-	if (ret < 0)
-		return ret;
-	if (memchr(buf, '\0', len))
-		return krun_err_set(err, EINVAL, "%s: contains a NUL byte",
-				    path);
-	*out = steal_ptr(buf);
-	return 0;
-}
-
 int spec_load_file(struct krun_config *cfg, const char *path,
 		   const char *base_dir, struct spec_result *res,
 		   struct krun_err **err)
 {
 	cleanup_free char *text = NULL;
+	size_t len;
 	int ret;
 
 	*res = (struct spec_result){0};
-	ret = read_file(path, &text, err);
+	ret = text_file_read(path, SPEC_MAX_FILE_SIZE, &text, &len, err);
 	if (ret < 0)
 		return ret;
 	ret = spec_load_string(cfg, text, base_dir, res, err);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* State shared by the VMM orchestration files (lib/vmm*.c) only. */
+/* State shared by the VMM orchestration files in lib/vmm/ only. */
 #ifndef KRUN_LIB_VMM_INTERNAL_H
 #define KRUN_LIB_VMM_INTERNAL_H
 

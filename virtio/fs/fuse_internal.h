@@ -140,9 +140,12 @@ int fuse_open_beneath(struct fuse_server *srv, int dirfd, const char *name,
 /* LOOKUP semantics for name under parent: fills an entry (nlookup + 1). */
 int fuse_do_lookup(struct fuse_req *r, struct fuse_inode *parent,
 		   const char *name, struct fuse_entry_out *e);
-/* Reopen an inode's O_PATH fd for I/O via /proc/self/fd (never a
- * symlink: the magic link would otherwise be followed). */
+/* Reopen an inode's O_PATH fd for I/O via /proc/self/fd: regular files
+ * and directories only (-EPERM for device nodes, FIFOs and sockets; -ELOOP
+ * for a symlink, whose magic link would otherwise be followed). */
 int fuse_reopen(struct fuse_inode *ino, int flags);
+/* Open the inode an O_PATH descriptor pins, through /proc/self/fd. */
+int fuse_reopen_fd(int path_fd, int flags);
 void fuse_fill_attr(const struct stat *st, struct fuse_attr *a);
 void fuse_fill_entry(struct fuse_server *srv, uint64_t nodeid,
 		     const struct stat *st, struct fuse_entry_out *e);

@@ -90,6 +90,27 @@ int fuse_op_open(struct fuse_req *r)
 	return reply_open(r, fd);
 }
 
+/* Open the existing regular file name under parent. The type is checked
+ * on an O_PATH descriptor first and the open goes through that very inode,
+ * so a device node or FIFO is never opened, even when swapped in. */
+static int open_existing(struct fuse_req *r, struct fuse_inode *parent,
+			 const char *name, int flags)
+{
+	cleanup_close int pfd =
+		fuse_open_beneath(r->srv, parent->fd, name, O_PATH, 0);
+	struct stat st;
+	int ret;
+
+	if (pfd < 0)
+		return pfd;
+	ret = fuse_stat_fd(pfd, &st);
+	if (ret < 0)
+		return ret;
+	if (!S_ISREG(st.st_mode))
+		return -EEXIST;
+	return fuse_reopen_fd(pfd, flags | O_NONBLOCK);
+}
+
 /* Open or create name under parent. Sets *created when this call made the
  * file. Non-blocking first so a FIFO swapped in cannot stall us. */
 static int create_file(struct fuse_req *r, struct fuse_inode *parent,
@@ -102,8 +123,7 @@ static int create_file(struct fuse_req *r, struct fuse_inode *parent,
 
 	*created = fd >= 0;
 	if (fd == -EEXIST && !(flags & O_EXCL))
-		fd = fuse_open_beneath(r->srv, parent->fd, name,
-				       flags | O_NONBLOCK, 0);
+		fd = open_existing(r, parent, name, flags);
 	if (fd < 0)
 		return fd;
 	ret = fuse_stat_fd(fd, &st);

@@ -222,17 +222,26 @@ int fuse_learn_fd(struct fuse_req *r, int fd, struct fuse_entry_out *e)
 	return learn_fd(r->srv, fd, e);
 }
 
-int fuse_reopen(struct fuse_inode *ino, int flags)
+int fuse_reopen_fd(int path_fd, int flags)
 {
 	char path[64];
 	int fd;
 
-	if (ino->type == S_IFLNK)
-		return -ELOOP;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", ino->fd);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", path_fd);
 	flags &= ~(O_CREAT | O_EXCL | O_NOFOLLOW | O_PATH | O_TMPFILE);
 	fd = open(path, flags | O_CLOEXEC | O_NOCTTY);
 	return fd < 0 ? -errno : fd;
+}
+
+/* Only regular files and directories are ever opened for I/O: opening a
+ * device node, FIFO or socket in the share would act on the host. */
+int fuse_reopen(struct fuse_inode *ino, int flags)
+{
+	if (ino->type == S_IFLNK)
+		return -ELOOP;
+	if (ino->type != S_IFREG && ino->type != S_IFDIR)
+		return -EPERM;
+	return fuse_reopen_fd(ino->fd, flags);
 }
 
 /* Set the exact mode on a non-symlink O_PATH fd (fchmod refuses O_PATH;

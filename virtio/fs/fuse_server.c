@@ -254,27 +254,39 @@ static ssize_t finish(struct fuse_req *r, int ret)
 	return (ssize_t)r->written;
 }
 
-static ssize_t handle(struct fuse_server *srv, const struct iovec *req,
-		      unsigned int nreq, const struct iovec *reply,
-		      unsigned int nreply, bool nowait)
+/* Frame a request and read its header; -EINVAL when it has none. */
+static int req_start(struct fuse_req *r, struct fuse_server *srv,
+		     const struct iovec *req, unsigned int nreq,
+		     const struct iovec *reply, unsigned int nreply)
 {
 	ssize_t reply_len = iov_length(reply, nreply);
-	ssize_t total = iov_length(req, nreq);
-	struct fuse_req r = {
+
+	*r = (struct fuse_req){
 		.srv = srv,
 		.req_iov = req,
 		.nreq = nreq,
 		.reply = reply,
 		.nreply = nreply,
 		.reply_cap = reply_len < 0 ? 0 : (size_t)reply_len,
-		.nowait = nowait,
 	};
+	if (iov_to_buf(req, nreq, 0, &r->in, sizeof(r->in)) !=
+	    (ssize_t)sizeof(r->in))
+		return -EINVAL;
+	return 0;
+}
+
+static ssize_t handle(struct fuse_server *srv, const struct iovec *req,
+		      unsigned int nreq, const struct iovec *reply,
+		      unsigned int nreply, bool nowait)
+{
+	ssize_t total = iov_length(req, nreq);
 	cleanup_free uint8_t *args = NULL;
+	struct fuse_req r;
 	int ret;
 
-	if (total < 0 || iov_to_buf(req, nreq, 0, &r.in, sizeof(r.in)) !=
-				 (ssize_t)sizeof(r.in))
+	if (req_start(&r, srv, req, nreq, reply, nreply) < 0 || total < 0)
 		return finish(&r, -EINVAL);
+	r.nowait = nowait;
 	if (r.in.len < sizeof(r.in) || r.in.len > (size_t)total)
 		return finish(&r, -EINVAL);
 	ret = frame_args(&r, r.in.len - sizeof(r.in));
@@ -304,6 +316,19 @@ ssize_t fuse_server_try_handle(struct fuse_server *srv, const struct iovec *req,
 			       unsigned int nreply)
 {
 	return handle(srv, req, nreq, reply, nreply, true);
+}
+
+ssize_t fuse_server_refuse(struct fuse_server *srv, const struct iovec *req,
+			   unsigned int nreq, const struct iovec *reply,
+			   unsigned int nreply, int error)
+{
+	struct fuse_req r;
+
+	if (req_start(&r, srv, req, nreq, reply, nreply) < 0)
+		return finish(&r, -EINVAL);
+	if (r.in.opcode == FUSE_FORGET || r.in.opcode == FUSE_BATCH_FORGET)
+		return finish(&r, fuse_reply_none(&r));
+	return finish(&r, -error);
 }
 
 /* ---- creation ---- */

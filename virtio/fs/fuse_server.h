@@ -73,4 +73,13 @@ ssize_t fuse_server_try_handle(struct fuse_server *srv, const struct iovec *req,
 			       unsigned int nreq, const struct iovec *reply,
 			       unsigned int nreply);
 
+/*
+ * Answer a request with error (a positive errno) without performing it:
+ * for a caller that cannot keep the request for later. Returns what
+ * fuse_server_handle() returns; a FORGET gets no reply.
+ */
+ssize_t fuse_server_refuse(struct fuse_server *srv, const struct iovec *req,
+			   unsigned int nreq, const struct iovec *reply,
+			   unsigned int nreply, int error);
+
 #endif

@@ -90,6 +90,20 @@ expect 125 "krun-run: --vsock: vsock socket path \`$long\` is too long: 125 byte
 expect 125 "krun-run: invalid vsock socket path \`$TMP/none/v.sock\`: directory \`$TMP/none\`: No such file or directory" \
 	--root / --vsock "5:$TMP/none/v.sock,listen" true
 
+# A file that never ends is refused, never read into unbounded memory
+# (also when memory is short: an allocation failure is not end of file).
+expect 125 'krun-run: --env-file: /dev/zero: larger than 1048576 bytes' \
+	--env-file /dev/zero --print-config --root / true
+(
+	ulimit -v 400000
+	expect 125 'krun-run: --env-file: /dev/zero: larger than 1048576 bytes' \
+		--env-file /dev/zero --print-config --root / true
+	echo "$failures $checks" >"$TMP/sub"
+)
+read -r failures checks <"$TMP/sub"
+expect 125 'krun-run: --spec: /dev/zero: larger than 4194304 bytes' \
+	--spec /dev/zero
+
 printf '{"process": {"args": ["sh", 3]}}' >"$TMP/bad.json"
 expect 125 "krun-run: --spec: $TMP/bad.json: .process.args[1]: expected a string" \
 	--spec "$TMP/bad.json"

@@ -24,7 +24,7 @@ struct fx {
 	uint64_t unique;
 };
 
-static int setup(void **state)
+static int setup_sized(void **state, uint16_t qsize)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct virtio_device *dev;
@@ -39,9 +39,20 @@ static int setup(void **state)
 	close(fd);
 	dev = virtio_fs_create("myfs", f->dir, false, NULL);
 	assert_non_null(dev);
-	assert_int_equal(fdev_start(&f->d, dev, 2, 64, 0), 0xf);
+	assert_int_equal(fdev_start(&f->d, dev, 2, qsize, 0), 0xf);
 	*state = f;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_sized(state, 64);
+}
+
+/* Room in the rings for many requests in flight at once. */
+static int setup_big(void **state)
+{
+	return setup_sized(state, 256);
 }
 
 static int teardown(void **state)
@@ -85,6 +96,27 @@ static int64_t send(struct fx *f, unsigned int q, uint32_t op, uint64_t node,
 	if (!fvq_wait_used(&f->d.vqs[q], &id, &len, ms))
 		return -1;
 	return len;
+}
+
+/* Queue a request with a 16-byte reply buffer; do not wait for it. */
+static void send_nowait(struct fx *f, unsigned int q, uint32_t op,
+			uint64_t node, const void *args, uint32_t alen,
+			uint64_t *reply_gpa)
+{
+	struct fuse_in_header h = {.len = (uint32_t)sizeof(h) + alen,
+				   .opcode = op,
+				   .unique = ++f->unique,
+				   .nodeid = node};
+	uint64_t req = fg_alloc(&f->d.g, h.len, 8);
+	uint64_t rep = fg_alloc(&f->d.g, 16, 8);
+	struct fake_buf b[2] = {{req, h.len, false}, {rep, 16, true}};
+
+	memcpy(fg_ptr(&f->d.g, req), &h, sizeof(h));
+	memcpy(fg_ptr(&f->d.g, req + sizeof(h)), args, alen);
+	memset(fg_ptr(&f->d.g, rep), 0, 16);
+	fvq_add(&f->d.vqs[q], b, 2);
+	fdev_kick(&f->d, q);
+	*reply_gpa = rep;
 }
 
 static void init(struct fx *f)
@@ -193,6 +225,54 @@ static void test_setlkw_does_not_block_queue(void **state)
 	assert_int_equal(len, 16);
 }
 
+/* Seventy waiters on one lock, then the holder's unlock: the worker keeps
+ * serving the queue, the unlock is answered and exactly one waiter gets
+ * the lock. A worker that blocked on one of the waiters would answer
+ * nothing at all (and its reset could never join it). */
+static void test_many_lock_waiters(void **state)
+{
+	struct fx *f = *state;
+	unsigned int waiters = 70, replies = 0, granted = 0;
+	uint64_t node, fh, rep[72];
+	uint32_t id, len;
+
+	init(f);
+	node = lookup_hello(f);
+	fh = open_rw(f, node);
+	assert_int_equal(setlk(f, FUSE_SETLK, node, fh, 1, F_WRLCK, 2000), 16);
+	for (unsigned int i = 0; i < waiters; i++) {
+		struct fuse_lk_in in = {
+			.fh = fh,
+			.owner = 2 + i,
+			.lk = {.start = 0, .end = 10, .type = F_WRLCK}};
+
+		send_nowait(f, 1, FUSE_SETLKW, node, &in, sizeof(in), &rep[i]);
+	}
+	{
+		struct fuse_lk_in un = {
+			.fh = fh,
+			.owner = 1,
+			.lk = {.start = 0, .end = 10, .type = F_UNLCK}};
+
+		send_nowait(f, 1, FUSE_SETLK, node, &un, sizeof(un),
+			    &rep[waiters]);
+	}
+	while (fvq_wait_used(&f->d.vqs[1], &id, &len, 3000)) {
+		replies++;
+		if (replies > waiters + 1)
+			break;
+	}
+	for (unsigned int i = 0; i < waiters; i++) {
+		const struct fuse_out_header *oh = fg_ptr(&f->d.g, rep[i]);
+
+		granted += oh->unique && oh->error == 0;
+	}
+	print_message("%u replies, %u waiters granted\n", replies, granted);
+	/* The unlock and the one waiter that got the lock. */
+	assert_int_equal(replies, 2);
+	assert_int_equal(granted, 1);
+}
+
 /* A malformed chain on the request queue: NEEDS_RESET, and the request
  * behind it gets no reply. */
 static void test_malformed_chain_needs_reset(void **state)
@@ -233,6 +313,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_setlkw_does_not_block_queue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_lock_waiters,
+						setup_big, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_malformed_chain_needs_reset, setup, teardown),
 		cmocka_unit_test(test_bad_tags),

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -307,6 +308,56 @@ static void test_bogus_ids(void **state)
 	assert_int_equal(ft_release(t, FUSE_ROOT_ID, dfh), -EBADF);
 }
 
+/* The host opens that happened on a watched inode (IN_OPEN events). */
+static int opens_seen(int ifd)
+{
+	char buf[4096];
+	int n = 0;
+	ssize_t len;
+
+	while ((len = read(ifd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + len;) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+
+			n += !!(ev->mask & IN_OPEN);
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	return n;
+}
+
+/* A FIFO (like a device node) in the share is never opened by the
+ * server: not by a CREATE without O_EXCL that finds it, not by an OPEN
+ * or a truncating SETATTR of its node. Opening it would act on the host (block,
+ * or reach a host device). */
+static void test_special_files_never_opened(void **state)
+{
+	struct ft *t = *state;
+	struct fuse_setattr_in sa = {.valid = FATTR_SIZE};
+	struct fuse_entry_out e;
+	struct ft_args a = {0};
+	char path[400];
+	uint64_t fh;
+	int ifd;
+
+	snprintf(path, sizeof(path), "%s/fifo", t->share);
+	assert_int_equal(mkfifo(path, 0666), 0);
+	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	assert_true(ifd >= 0);
+	assert_true(inotify_add_watch(ifd, path, IN_OPEN) >= 0);
+	assert_int_equal(
+		ft_create(t, FUSE_ROOT_ID, "fifo", O_RDWR, 0644, NULL, &fh),
+		-EEXIST);
+	assert_int_equal(ft_lookup(t, FUSE_ROOT_ID, "fifo", &e), 0);
+	assert_int_equal(ft_open(t, e.nodeid, O_RDWR, &fh), -EACCES);
+	/* A truncate would open it for writing (and block on a FIFO). */
+	ft_args_put(&a, &sa, sizeof(sa));
+	assert_int_equal(ft_call(t, FUSE_SETATTR, e.nodeid, &a, NULL, 0, NULL),
+			 -EINVAL);
+	assert_int_equal(opens_seen(ifd), 0);
+	close(ifd);
+}
+
 static void test_read_only_share(void **state)
 {
 	struct ft *t = *state;
@@ -368,6 +419,7 @@ int main(void)
 		T(test_link_stays_inside),
 		T(test_rename_under_open_handle),
 		T(test_bogus_ids),
+		T(test_special_files_never_opened),
 		cmocka_unit_test_setup_teardown(test_read_only_share, setup_ro,
 						teardown),
 	};
