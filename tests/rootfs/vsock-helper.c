@@ -9,17 +9,22 @@
  *   listen ADDR              accept one connection, then the same
  *   xfer connect|listen ADDR BYTES SEND_SEED RECV_SEED
  *                            send BYTES of pattern SEND_SEED while reading
- *                            the peer's; prints "sent FNV N recv FNV N ok"
- *                            (ok: what came is RECV_SEED's pattern)
+ *                            the peer's; prints "sent FNV N recv FNV N ok MS"
+ *                            (ok: what came is RECV_SEED's pattern; MS: the
+ *                            milliseconds from connected to both ends done)
  *   serve ADDR MODE [N]      accept connections until killed; per
- *                            connection MODE: echo, noread, reply (read to
+ *                            connection MODE: echo, noread, sink (read to
+ *                            EOF, then close), reply (read to
  *                            EOF, answer "got N"), send-close (N bytes of
  *                            pattern 1, then close), read-close (read N
- *                            bytes, then close)
+ *                            bytes, then close); seq-echo: echo, one
+ *                            connection at a time, no fork (for latency)
  *   multi ADDR N BYTES       N connections open at once, BYTES echoed on
  *                            each; prints "multi ok N" or what failed
  *   write ADDR BYTES         write BYTES, SHUT_WR, read to EOF; prints
  *                            "write ok|ERRNO" and "read N|ERRNO"
+ *   connects ADDR N          N times: connect, 1 byte there and back, close;
+ *                            prints "connects N avg_us U"
  *
  * With VSOCK_READY=FILE in the environment, the listening commands create
  * FILE once they listen. Failures print "OP: ERRNO-NAME" and exit 1; bad
@@ -37,10 +42,19 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define CHUNK 65536
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
 
 union addr {
 	struct sockaddr sa;
@@ -265,6 +279,7 @@ static int cmd_xfer(int fd, uint64_t bytes, uint64_t sseed, uint64_t rseed)
 			 .in_sum = 0xcbf29ce484222325ull,
 			 .in_ok = true};
 	struct pollfd p = {fd, POLLIN | POLLOUT, 0};
+	uint64_t t0 = now_us();
 	bool open = true;
 
 	if (!bytes) {
@@ -284,10 +299,11 @@ static int cmd_xfer(int fd, uint64_t bytes, uint64_t sseed, uint64_t rseed)
 		    !(p.revents & POLLOUT))
 			break; /* the peer is gone: nothing more can be sent */
 	}
-	printf("sent %016llx %llu recv %016llx %llu %s\n",
+	printf("sent %016llx %llu recv %016llx %llu %s %llu\n",
 	       (unsigned long long)x.out_sum, (unsigned long long)x.sent,
 	       (unsigned long long)x.in_sum, (unsigned long long)x.got,
-	       x.in_ok && x.sent == bytes ? "ok" : "bad");
+	       x.in_ok && x.sent == bytes ? "ok" : "bad",
+	       (unsigned long long)((now_us() - t0) / 1000));
 	return x.in_ok && x.sent == bytes ? 0 : 1;
 }
 
@@ -330,6 +346,8 @@ static void serve_conn(int fd, const char *mode, uint64_t n)
 				break;
 	} else if (!strcmp(mode, "noread")) {
 		pause();
+	} else if (!strcmp(mode, "sink")) {
+		drain(fd, &got);
 	} else if (!strcmp(mode, "reply")) {
 		drain(fd, &got);
 		snprintf(msg, sizeof(msg), "got %llu\n",
@@ -356,6 +374,16 @@ static __attribute__((noreturn)) void cmd_serve(int lfd, const char *mode,
 			continue;
 		if (fd < 0)
 			die("accept");
+		if (!strcmp(mode, "seq-echo")) {
+			uint8_t buf[CHUNK];
+			ssize_t r;
+
+			while ((r = read(fd, buf, sizeof(buf))) > 0 &&
+			       write_all(fd, buf, (size_t)r) >= 0)
+				;
+			close(fd);
+			continue;
+		}
 		if (fork() == 0) {
 			close(lfd);
 			serve_conn(fd, mode, n);
@@ -443,6 +471,23 @@ static int cmd_write(int fd, uint64_t bytes)
 	return 0;
 }
 
+static int cmd_connects(const union addr *a, socklen_t len, unsigned int n)
+{
+	uint64_t t0 = now_us();
+	char c = 'x';
+
+	for (unsigned int i = 0; i < n; i++) {
+		int fd = do_connect(a, len);
+
+		if (write(fd, &c, 1) != 1 || read(fd, &c, 1) != 1)
+			die("echo");
+		close(fd);
+	}
+	printf("connects %u avg_us %llu\n", n,
+	       (unsigned long long)(n ? (now_us() - t0) / n : 0));
+	return 0;
+}
+
 static uint64_t num(char **argv, int argc, int i)
 {
 	if (i >= argc)
@@ -468,6 +513,8 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "serve"))
 		cmd_serve(do_listen(&a, len), i < argc ? argv[i] : "",
 			  i + 1 < argc ? num(argv, argc, i + 1) : 0);
+	if (!strcmp(cmd, "connects"))
+		return cmd_connects(&a, len, (unsigned int)num(argv, argc, i));
 	if (!strcmp(cmd, "multi"))
 		return cmd_multi(&a, len, (unsigned int)num(argv, argc, i),
 				 num(argv, argc, i + 1));
