@@ -437,7 +437,22 @@ static bool take(struct vsock_conn *c, uint16_t op)
 	return true;
 }
 
-/* The next packet c owes the guest, written to in: its size or 0. */
+/* Write c's header for op (len bytes of payload already placed). */
+static uint32_t emit(struct vsock_conn *c, uint16_t op, uint32_t len,
+		     const struct iovec *in, unsigned int n_in)
+{
+	struct vsock_hdr h = conn_hdr(c, op);
+
+	h.len = len;
+	if (op == VSOCK_OP_SHUTDOWN)
+		h.flags = VSOCK_SHUTDOWN_SEND; /* host EOF */
+	put_hdr(&h, in, n_in);
+	return VSOCK_HDR_SIZE + len;
+}
+
+/* The next packet c owes the guest, written to in: its size or 0. Order:
+ * REQUEST/RESPONSE, data, then SHUTDOWN and the credit packets (data read
+ * before EOF goes out before the SHUTDOWN that EOF owes). */
 static uint32_t fill_conn(struct vsock_table *t, struct vsock_conn *c,
 			  const struct iovec *in, unsigned int n_in,
 			  uint32_t room)
@@ -446,36 +461,21 @@ static uint32_t fill_conn(struct vsock_table *t, struct vsock_conn *c,
 	static const uint16_t late[] = {VSOCK_OP_SHUTDOWN,
 					VSOCK_OP_CREDIT_UPDATE,
 					VSOCK_OP_CREDIT_REQUEST};
-	struct vsock_hdr h;
 	uint32_t len;
 
-	for (unsigned int i = 0; i < 2; i++) {
-		if (take(c, ctrl[i])) {
-			h = conn_hdr(c, ctrl[i]);
-			goto out;
-		}
-	}
+	for (unsigned int i = 0; i < 2; i++)
+		if (take(c, ctrl[i]))
+			return emit(c, ctrl[i], 0, in, n_in);
 	if (c->host_readable && c->state == VSOCK_ESTABLISHED &&
 	    !(c->guest_shut & VSOCK_SHUTDOWN_RCV)) {
 		len = fill_data(t, c, in, n_in, room);
-		if (len) {
-			h = conn_hdr(c, VSOCK_OP_RW);
-			h.len = len;
-			goto out;
-		}
+		if (len)
+			return emit(c, VSOCK_OP_RW, len, in, n_in);
 	}
-	for (unsigned int i = 0; i < 3; i++) {
-		if (take(c, late[i])) {
-			h = conn_hdr(c, late[i]);
-			if (late[i] == VSOCK_OP_SHUTDOWN)
-				h.flags = VSOCK_SHUTDOWN_SEND;
-			goto out;
-		}
-	}
+	for (unsigned int i = 0; i < 3; i++)
+		if (take(c, late[i]))
+			return emit(c, late[i], 0, in, n_in);
 	return 0;
-out:
-	put_hdr(&h, in, n_in);
-	return VSOCK_HDR_SIZE + h.len;
 }
 
 uint32_t vsock_conn_fill_rx(struct vsock_table *t, const struct iovec *in,
