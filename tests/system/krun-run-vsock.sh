@@ -46,7 +46,9 @@ wait_file() {
 gline() { line_of "$1" "$last.out"; }
 
 echo "--- guest connects out (+${SECONDS}s)"
-printf 'from-host\n' | socat "UNIX-LISTEN:$s/agent.sock" - >"$work/socat-a.out" 2>&1 &
+# socat -t 60: after EOF on one side socat waits only 0.5 s (its default)
+# for the other side, less than a nested guest may take to answer.
+printf 'from-host\n' | socat -t 60 "UNIX-LISTEN:$s/agent.sock" - >"$work/socat-a.out" 2>&1 &
 pids+=($!)
 "$H" xfer listen "unix:$s/xfer.sock" "$bytes" 2 1 >"$work/xfer-a.host" 2>&1 &
 pids+=($!)
@@ -127,7 +129,7 @@ last=$work/in
 last_cmd="krun-run ... --vsock 1400:$s/in.sock,listen ..."
 if wait_file "$root/ready-d" && wait_file "$root/ready-a" && wait_file "$root/ready-b"; then
 	pass "listening sockets made, guest servers up"
-	got=$(echo from-host | socat - "UNIX-CONNECT:$s/in.sock")
+	got=$(echo from-host | socat -t 60 - "UNIX-CONNECT:$s/in.sock")
 	expect_eq "socat into the guest: reply" from-guest "$got"
 	hx=$("$H" xfer connect "unix:$s/xin.sock" "$bytes" 2 1)
 	echo "# ${mb} MiB each way at once, host connecting: ${hx##* } ms"
