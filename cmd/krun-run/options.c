@@ -107,7 +107,7 @@ const char run_options_usage[] =
 	"      --net passt|gvproxy:PATH|none  network (default none; passt with -p)\n"
 	"  -p, --publish HOST:GUEST       forward a TCP port (repeatable)\n"
 	"      --mac MAC                  guest MAC address\n"
-	"      --vsock PORT:PATH          bridge vsock PORT to UNIX socket PATH\n"
+	"      --vsock PORT:PATH[,listen] bridge vsock PORT to UNIX socket PATH\n"
 	"      --gpu[=FLAGS]              virtio-gpu with virgl FLAGS\n"
 	"      --gpu-shm SIZE             GPU shared memory window\n"
 	"      --sound                    virtio-snd\n"

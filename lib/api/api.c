@@ -334,7 +334,15 @@ KRUN_API int32_t krun_set_tee_config_file(uint32_t ctx_id, const char *filepath)
 KRUN_API int32_t krun_add_vsock_port(uint32_t ctx_id, uint32_t port,
 				     const char *c_filepath)
 {
-	WITH_CTX(ctx_id, config_add_vsock_port(cfg, port, c_filepath, &err));
+	WITH_CTX(ctx_id,
+		 config_add_vsock_port(cfg, port, c_filepath, false, &err));
+}
+
+KRUN_API int32_t krun_add_vsock_port2(uint32_t ctx_id, uint32_t port,
+				      const char *c_filepath, bool listen)
+{
+	WITH_CTX(ctx_id,
+		 config_add_vsock_port(cfg, port, c_filepath, listen, &err));
 }
 
 KRUN_API int32_t krun_set_console_output(uint32_t ctx_id,

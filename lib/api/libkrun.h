@@ -164,9 +164,25 @@ int32_t krun_set_env(uint32_t ctx_id, const char *const envp[]);
 /* TEE (confidential computing) configuration file. */
 int32_t krun_set_tee_config_file(uint32_t ctx_id, const char *filepath);
 
-/* Bridge guest vsock port to the host UNIX socket at c_filepath. */
+/*
+ * Bridge a vsock port to the host UNIX stream socket at c_filepath: a
+ * guest connect(VMADDR_CID_HOST, port) makes the VMM connect to
+ * c_filepath. Port 0 and VMADDR_PORT_ANY are refused, each port may be
+ * bridged once, and c_filepath must fit sun_path and have an existing
+ * parent directory.
+ */
 int32_t krun_add_vsock_port(uint32_t ctx_id, uint32_t port,
 			    const char *c_filepath);
+
+/*
+ * Like krun_add_vsock_port() with listen false. With listen true the VMM
+ * listens on c_filepath (an existing socket there is replaced, any other
+ * file is an error at start; the socket is removed when the VM ends) and
+ * each host connection becomes a connection to the guest's port, on
+ * which the workload listens with AF_VSOCK.
+ */
+int32_t krun_add_vsock_port2(uint32_t ctx_id, uint32_t port,
+			     const char *c_filepath, bool listen);
 
 /*
  * An eventfd the caller writes to (any non-zero value) to ask the guest to

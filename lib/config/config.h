@@ -69,6 +69,10 @@ struct krun_port {
 struct krun_vsock_port {
 	uint32_t port;
 	char *path;
+	/* true: the VMM listens on path and connects each host connection
+	 * to the guest's port; false: a guest connect to the host's port is
+	 * bridged to the socket at path. */
+	bool listen;
 };
 
 struct krun_config {
@@ -214,9 +218,14 @@ int config_set_port_map(struct krun_config *cfg, const char *const map[],
 			struct krun_err **err);
 int config_add_port(struct krun_config *cfg, const char *text,
 		    struct krun_err **err);
+/*
+ * Ports 1..UINT32_MAX-1, each once; path fits sockaddr_un.sun_path; a
+ * listening path is used once. config_check_startable() also wants each
+ * path's parent directory to exist.
+ */
 int config_add_vsock_port(struct krun_config *cfg, uint32_t port,
-			  const char *path, struct krun_err **err);
-/* Parse "PORT:PATH". */
+			  const char *path, bool listen, struct krun_err **err);
+/* Parse "PORT:PATH[,listen]". */
 int config_add_vsock_spec(struct krun_config *cfg, const char *text,
 			  struct krun_err **err);
 
@@ -238,10 +247,12 @@ int config_set_kernel_log(struct krun_config *cfg, bool on,
 int config_set_log_level(struct krun_config *cfg, uint32_t level,
 			 struct krun_err **err);
 
+/* Each vsock socket path's parent directory exists. */
+int config_check_vsock(const struct krun_config *cfg, struct krun_err **err);
 /*
  * Whole-config checks done before a VM starts: an executable is set, a root
- * is set, and no feature whose device is not built yet is configured (the
- * error names the feature).
+ * is set, the vsock paths' directories exist, and no feature whose device
+ * is not built yet is configured (the error names the feature).
  */
 int config_check_startable(const struct krun_config *cfg,
 			   struct krun_err **err);

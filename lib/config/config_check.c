@@ -30,11 +30,6 @@ static bool uses_port_map(const struct krun_config *cfg)
 	return cfg->port_map_set && cfg->n_ports > 0;
 }
 
-static bool uses_vsock(const struct krun_config *cfg)
-{
-	return cfg->n_vsock_ports > 0;
-}
-
 static bool uses_gpu(const struct krun_config *cfg)
 {
 	return cfg->gpu_enabled;
@@ -79,7 +74,6 @@ static const struct {
 	{"passt networking", uses_passt},
 	{"gvproxy networking", uses_gvproxy},
 	{"port mapping", uses_port_map},
-	{"vsock ports", uses_vsock},
 	{"GPU", uses_gpu},
 	{"sound", uses_snd},
 	{"TEE config", uses_tee},
@@ -113,6 +107,8 @@ int config_check_startable(const struct krun_config *cfg, struct krun_err **err)
 			err, EINVAL,
 			"no executable set: nothing to run in the VM");
 	ret = check_root(cfg, err);
+	if (ret == 0)
+		ret = config_check_vsock(cfg, err);
 	if (ret < 0)
 		return ret;
 	for (size_t i = 0; i < sizeof(not_built_yet) / sizeof(not_built_yet[0]);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Network backends, MAC address, port maps and vsock bridges. Exactly one
+ * Network backends, MAC address and port maps. Exactly one
  * backend may be chosen; port maps only make sense where the VMM itself
  * sets up the forwarding (TSI-style default or a passt it starts).
  */
@@ -227,35 +227,5 @@ int config_add_port(struct krun_config *cfg, const char *text,
 		return ret;
 	cfg->ports[cfg->n_ports++] = port;
 	cfg->port_map_set = true;
-	return 0;
-}
-
-int config_add_vsock_port(struct krun_config *cfg, uint32_t port,
-			  const char *path, struct krun_err **err)
-{
-	cleanup_free char *copy = NULL;
-	int ret;
-
-	/* VMADDR_PORT_ANY (-1U) is a wildcard, never a real port. */
-	if (port == UINT32_MAX)
-		return krun_err_set(
-			err, EINVAL,
-			"invalid vsock port `%u`: reserved (VMADDR_PORT_ANY)",
-			port);
-	ret = cfg_check_path("vsock socket", path, err);
-	if (ret < 0)
-		return ret;
-	for (size_t i = 0; i < cfg->n_vsock_ports; i++)
-		if (cfg->vsock_ports[i].port == port)
-			return krun_err_set(
-				err, EEXIST,
-				"duplicate vsock port `%u`: already bridged to `%s`",
-				port, cfg->vsock_ports[i].path);
-	if ((ret = cfg_strdup(path, &copy, err)) < 0 ||
-	    (ret = cfg_grow((void **)&cfg->vsock_ports, cfg->n_vsock_ports,
-			    sizeof(*cfg->vsock_ports), err)) < 0)
-		return ret;
-	cfg->vsock_ports[cfg->n_vsock_ports].port = port;
-	cfg->vsock_ports[cfg->n_vsock_ports++].path = steal_ptr(copy);
 	return 0;
 }

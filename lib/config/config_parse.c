@@ -315,18 +315,29 @@ int config_add_share_spec(struct krun_config *cfg, const char *text,
 int config_add_vsock_spec(struct krun_config *cfg, const char *text,
 			  struct krun_err **err)
 {
+	static const char listen_opt[] = ",listen";
 	cleanup_free char *port_text = NULL;
-	const char *path;
+	cleanup_free char *path = NULL;
+	const char *rest;
 	uint64_t port;
-	int ret = split_first(text, "vsock spec", "PORT:PATH", &port_text,
-			      &path, err);
+	size_t len;
+	bool listen;
+	int ret = split_first(text, "vsock spec", "PORT:PATH[,listen]",
+			      &port_text, &rest, err);
 
 	if (ret < 0)
 		return ret;
 	if (!cfg_parse_u64(port_text, SIZE_MAX, UINT32_MAX - 1, &port))
 		return krun_err_set(
 			err, EINVAL,
-			"invalid vsock spec `%s`: port is not a number in 0..%u",
+			"invalid vsock spec `%s`: port is not a number in 1..%u",
 			text, UINT32_MAX - 1);
-	return config_add_vsock_port(cfg, (uint32_t)port, path, err);
+	len = strlen(rest);
+	listen = len > strlen(listen_opt) &&
+		 !strcmp(rest + len - strlen(listen_opt), listen_opt);
+	path = strndup(rest, listen ? len - strlen(listen_opt) : len);
+	if (!path)
+		return krun_err_set(err, ENOMEM, "out of memory parsing `%s`",
+				    text);
+	return config_add_vsock_port(cfg, (uint32_t)port, path, listen, err);
 }

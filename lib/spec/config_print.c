@@ -272,6 +272,7 @@ static void add_devices(struct jbuild *b, struct json_object *top,
 
 		put_i64(b, o, "port", cfg->vsock_ports[i].port);
 		put_str(b, o, "path", cfg->vsock_ports[i].path);
+		put_bool(b, o, "listen", cfg->vsock_ports[i].listen);
 		append(b, vsock, o);
 	}
 	put_new(b, top, "vsock", vsock);

@@ -288,9 +288,10 @@ static int k_ports(struct spec_ctx *ctx, struct json_object *val,
 static int k_vsock_port(struct spec_ctx *ctx, struct json_object *val,
 			const char *path, struct krun_err **err)
 {
-	static const char *const keys[] = {"port", "path", NULL};
+	static const char *const keys[] = {"port", "path", "listen", NULL};
 	char port_path[SPEC_JPATH_MAX], sock_path[SPEC_JPATH_MAX];
 	cleanup_free char *resolved = NULL;
+	bool listen = false;
 	const char *sock;
 	uint64_t port;
 	int ret;
@@ -306,12 +307,14 @@ static int k_vsock_port(struct spec_ctx *ctx, struct json_object *val,
 	if (ret == 0)
 		ret = sj_member_string(val, "path", sock_path, &sock, err);
 	if (ret == 0)
+		ret = sj_opt_bool(val, "listen", path, &listen, err);
+	if (ret == 0)
 		ret = spec_resolve(ctx, sock, &resolved, err);
 	if (ret < 0)
 		return ret;
-	return spec_setter(
-		config_add_vsock_port(ctx->cfg, (uint32_t)port, resolved, err),
-		path, err);
+	return spec_setter(config_add_vsock_port(ctx->cfg, (uint32_t)port,
+						 resolved, listen, err),
+			   path, err);
 }
 
 static int k_vsock(struct spec_ctx *ctx, struct json_object *val,

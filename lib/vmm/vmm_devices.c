@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "virtio/console.h"
 #include "virtio/fs.h"
 #include "virtio/rng.h"
+#include "virtio/vsock.h"
 
 /* Offset of QueueNotify in the virtio-mmio register block. */
 #define MMIO_QUEUE_NOTIFY 0x50
@@ -167,6 +169,31 @@ static int add_shares(struct vmm *vmm, struct krun_err **err)
 	return ret;
 }
 
+static int add_vsock(struct vmm *vmm, struct krun_err **err)
+{
+	const struct krun_config *cfg = vmm->cfg;
+	struct vsock_port_map *maps;
+	int ret;
+
+	if (cfg->n_vsock_ports == 0)
+		return 0;
+	maps = calloc(cfg->n_vsock_ports, sizeof(*maps));
+	if (!maps)
+		return krun_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < cfg->n_vsock_ports; i++)
+		maps[i] = (struct vsock_port_map){
+			.port = cfg->vsock_ports[i].port,
+			.path = cfg->vsock_ports[i].path,
+			.listen = cfg->vsock_ports[i].listen,
+		};
+	ret = attach(vmm,
+		     virtio_vsock_create(maps, (unsigned int)cfg->n_vsock_ports,
+					 0, err),
+		     err);
+	free(maps);
+	return ret;
+}
+
 int vmm_add_devices(struct vmm *vmm, struct krun_err **err)
 {
 	int ret;
@@ -178,6 +205,8 @@ int vmm_add_devices(struct vmm *vmm, struct krun_err **err)
 		ret = add_disks(vmm, err);
 	if (ret == 0)
 		ret = add_shares(vmm, err);
+	if (ret == 0)
+		ret = add_vsock(vmm, err);
 	return ret;
 }
 

@@ -79,6 +79,17 @@ expect 125 'krun-run: no root: set a root directory or a root disk' -- /bin/true
 expect 125 "krun-run: --spec: cannot read \`$TMP/none.json\`: No such file or directory" \
 	--spec "$TMP/none.json"
 
+# vsock bridges: one clear line each.
+expect 125 'krun-run: --vsock: invalid vsock port `0`: must be 1..4294967294' \
+	--root / --vsock 0:/tmp/v.sock true
+expect 125 'krun-run: --vsock: duplicate vsock port `5`: already bridged to `/tmp/a`' \
+	--root / --vsock 5:/tmp/a --vsock 5:/tmp/b,listen true
+long=/tmp/$(printf '%0120d' 0)
+expect 125 "krun-run: --vsock: vsock socket path \`$long\` is too long: 125 bytes, a UNIX socket path holds at most 107" \
+	--root / --vsock "5:$long" true
+expect 125 "krun-run: invalid vsock socket path \`$TMP/none/v.sock\`: directory \`$TMP/none\`: No such file or directory" \
+	--root / --vsock "5:$TMP/none/v.sock,listen" true
+
 # A file that never ends is refused, never read into unbounded memory
 # (also when memory is short: an allocation failure is not end of file).
 expect 125 'krun-run: --env-file: /dev/zero: larger than 1048576 bytes' \

@@ -504,6 +504,8 @@ static void test_roundtrip_devices(void **state)
 			       "02:00:00:00:00:01",
 			       "--vsock",
 			       "1024:/tmp/v.sock",
+			       "--vsock",
+			       "1025:/tmp/l.sock,listen",
 			       "--kernel",
 			       "/k/vmlinux",
 			       "--kernel-log",
@@ -545,7 +547,8 @@ static void test_roundtrip_devices(void **state)
 		"\"guestPath\":\"/mnt\",\"readonly\":true}],"
 		"\"net\":{\"mode\":\"gvproxy\",\"path\":\"/tmp/gv.sock\","
 		"\"mac\":\"02:00:00:00:00:01\"},"
-		"\"vsock\":[{\"port\":1024,\"path\":\"/tmp/v.sock\"}],"
+		"\"vsock\":[{\"port\":1024,\"path\":\"/tmp/v.sock\"},"
+		"{\"port\":1025,\"path\":\"/tmp/l.sock\",\"listen\":true}],"
 		"\"kernel\":\"/k/vmlinux\",\"kernelLog\":true,"
 		"\"consoleOutput\":\"/tmp/console.log\",\"logLevel\":4,"
 		"\"smbiosOemStrings\":[\"a\",\"b\"],"
@@ -562,6 +565,8 @@ static void test_roundtrip_devices(void **state)
 	assert_int_equal(krun_set_gvproxy_path(ctx, (char *)"/tmp/gv.sock"), 0);
 	assert_int_equal(krun_set_net_mac(ctx, mac), 0);
 	assert_int_equal(krun_add_vsock_port(ctx, 1024, "/tmp/v.sock"), 0);
+	assert_int_equal(krun_add_vsock_port2(ctx, 1025, "/tmp/l.sock", true),
+			 0);
 	assert_int_equal(krun_set_console_output(ctx, "/tmp/console.log"), 0);
 	assert_int_equal(krun_set_smbios_oem_strings(ctx, oem), 0);
 	assert_int_equal(krun_set_gpu_options2(ctx, 3, 64ull << 20), 0);

@@ -50,7 +50,8 @@
 
 #define VSOCK_FIELDS(X) \
 	X(UINT, port)   \
-	X(STR, path)
+	X(STR, path)    \
+	X(UINT, listen)
 
 #define CONFIG_FIELDS(X)                                                  \
 	X(UINT, vcpus)                                                    \
@@ -140,7 +141,7 @@ _Static_assert(sizeof(struct krun_disk) == 24, SIZE_MSG("krun_disk"));
 _Static_assert(sizeof(struct krun_share) == 40, SIZE_MSG("krun_share"));
 _Static_assert(sizeof(struct krun_rlimit) == 24, SIZE_MSG("krun_rlimit"));
 _Static_assert(sizeof(struct krun_port) == 4, SIZE_MSG("krun_port"));
-_Static_assert(sizeof(struct krun_vsock_port) == 16,
+_Static_assert(sizeof(struct krun_vsock_port) == 24,
 	       SIZE_MSG("krun_vsock_port"));
 _Static_assert(sizeof(struct krun_config) == 280, SIZE_MSG("krun_config"));
 #endif

@@ -311,6 +311,11 @@ static void devices(void **state)
 	assert_int_equal(krun_add_vsock_port(id, UINT32_MAX, "/run/t"),
 			 -EINVAL);
 	assert_int_equal(krun_add_vsock_port(id, 7, NULL), -EINVAL);
+	assert_int_equal(krun_add_vsock_port(id, 0, "/run/t"), -EINVAL);
+	assert_int_equal(krun_add_vsock_port2(id, 1025, "/run/l", true), 0);
+	assert_true(cfg->vsock_ports[1].listen);
+	assert_int_equal(krun_add_vsock_port2(id, 1026, "/run/l", false),
+			 -EEXIST);
 	assert_int_equal(krun_set_console_output(id, ""), -EINVAL);
 	assert_int_equal(krun_set_console_output(id, "/tmp/console"), 0);
 	assert_string_equal(cfg->console_output, "/tmp/console");

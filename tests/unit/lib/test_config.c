@@ -458,17 +458,35 @@ static void vsock_rules(void **state)
 {
 	struct krun_config *cfg = *state;
 
-	EXPECT_ERR(config_add_vsock_port(cfg, UINT32_MAX, "/s", &err), EINVAL,
-		   "reserved");
-	EXPECT_ERR(config_add_vsock_port(cfg, 1024, "", &err), EINVAL,
+	char long_path[120];
+
+	EXPECT_ERR(config_add_vsock_port(cfg, UINT32_MAX, "/s", false, &err),
+		   EINVAL, "reserved");
+	EXPECT_ERR(config_add_vsock_port(cfg, 0, "/s", false, &err), EINVAL,
+		   "invalid vsock port `0`: must be 1..4294967294");
+	EXPECT_ERR(config_add_vsock_port(cfg, 1024, "", false, &err), EINVAL,
 		   "empty vsock socket path");
-	EXPECT_OK(config_add_vsock_port(cfg, 1024, "/run/a.sock", &err));
-	EXPECT_OK(config_add_vsock_port(cfg, 0, "/run/b.sock", &err));
+	memset(long_path, 'a', sizeof(long_path) - 1);
+	long_path[0] = '/';
+	long_path[sizeof(long_path) - 1] = 0;
+	EXPECT_ERR(config_add_vsock_port(cfg, 1024, long_path, true, &err),
+		   ENAMETOOLONG, "a UNIX socket path holds at most 107");
+	long_path[107] = 0;
+	EXPECT_OK(config_add_vsock_port(cfg, 9, long_path, false, &err));
+	EXPECT_OK(config_add_vsock_port(cfg, 1024, "/run/a.sock", true, &err));
+	EXPECT_OK(config_add_vsock_port(cfg, 1, "/run/b.sock", false, &err));
 	EXPECT_ERR(
-		config_add_vsock_port(cfg, 1024, "/run/c.sock", &err), EEXIST,
+		config_add_vsock_port(cfg, 1024, "/run/c.sock", false, &err),
+		EEXIST,
 		"duplicate vsock port `1024`: already bridged to `/run/a.sock`");
-	assert_int_equal(cfg->n_vsock_ports, 2);
-	assert_string_equal(cfg->vsock_ports[1].path, "/run/b.sock");
+	EXPECT_ERR(config_add_vsock_port(cfg, 5, "/run/a.sock", false, &err),
+		   EEXIST, "already listened on for port 1024");
+	EXPECT_ERR(config_add_vsock_port(cfg, 5, "/run/b.sock", true, &err),
+		   EEXIST, "already used by port 1");
+	assert_int_equal(cfg->n_vsock_ports, 3);
+	assert_true(cfg->vsock_ports[1].listen);
+	assert_string_equal(cfg->vsock_ports[2].path, "/run/b.sock");
+	assert_false(cfg->vsock_ports[2].listen);
 }
 
 static void devices_and_vmm(void **state)
@@ -517,7 +535,7 @@ static void config_compare_sees_every_member(void **state)
 	struct krun_share shares[] = {{"t", "/h", "/g", true, 4096}};
 	struct krun_rlimit rlimits[] = {{RLIMIT_NOFILE, 10, 20}};
 	struct krun_port ports[] = {{8080, 80}};
-	struct krun_vsock_port vsock[] = {{1024, "/v.sock"}};
+	struct krun_vsock_port vsock[] = {{1024, "/v.sock", true}};
 	char *argv[] = {"a", NULL}, *envp[] = {"A=1", NULL};
 	char *oem[] = {"o", NULL};
 	const struct krun_config full = {

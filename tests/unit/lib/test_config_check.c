@@ -107,15 +107,32 @@ static void refuses_port_maps_but_not_empty_ones(void **state)
 	refused(cfg, "port mapping");
 }
 
+static void vsock_parent_must_exist(void **state)
+{
+	struct krun_config *cfg = *state;
+
+	EXPECT_OK(config_add_vsock_port(cfg, 5, "/nonexistent-krun-dir/s", true,
+					&err));
+	EXPECT_ERR(
+		config_check_startable(cfg, &err), ENOENT,
+		"invalid vsock socket path `/nonexistent-krun-dir/s`: directory `/nonexistent-krun-dir`");
+	config_free(cfg);
+	startable_setup(state);
+	cfg = *state;
+	EXPECT_OK(config_add_vsock_port(cfg, 5, "/etc/passwd/s", false, &err));
+	EXPECT_ERR(config_check_startable(cfg, &err), ENOTDIR,
+		   "`/etc/passwd` is not a directory");
+	config_free(cfg);
+	startable_setup(state);
+	cfg = *state;
+	EXPECT_OK(config_add_vsock_port(cfg, 5, "/tmp/s", true, &err));
+	EXPECT_OK(config_check_startable(cfg, &err));
+}
+
 static void refuses_devices(void **state)
 {
 	struct krun_config *cfg = *state;
 
-	EXPECT_OK(config_add_vsock_port(cfg, 5, "/s", &err));
-	refused(cfg, "vsock ports");
-	config_free(cfg);
-	startable_setup(state);
-	cfg = *state;
 	EXPECT_OK(config_set_gpu(cfg, 0, 0, &err));
 	refused(cfg, "GPU");
 	cfg->gpu_enabled = false;
@@ -161,6 +178,7 @@ int main(void)
 		CFG_TEST(legacy_root_disk_is_a_root),
 		START_TEST(refuses_network_backends),
 		START_TEST(refuses_port_maps_but_not_empty_ones),
+		START_TEST(vsock_parent_must_exist),
 		START_TEST(refuses_devices),
 		START_TEST(refuses_oem_dax_qcow2),
 	};

@@ -299,14 +299,20 @@ static void vsock_specs(void **state)
 	assert_int_equal(cfg->vsock_ports[1].port, 4294967294u);
 	assert_string_equal(cfg->vsock_ports[1].path, "/run/b:c");
 	EXPECT_ERR(config_add_vsock_spec(cfg, "4294967295:/s", &err), EINVAL,
-		   "port is not a number in 0..4294967294");
+		   "port is not a number in 1..4294967294");
 	EXPECT_ERR(config_add_vsock_spec(cfg, "x:/s", &err), EINVAL,
 		   "invalid vsock spec `x:/s`");
 	EXPECT_ERR(config_add_vsock_spec(cfg, "/s", &err), EINVAL,
-		   "expected PORT:PATH");
+		   "expected PORT:PATH[,listen]");
 	EXPECT_ERR(config_add_vsock_spec(cfg, "5:", &err), EINVAL,
 		   "empty vsock socket path");
-	assert_int_equal(cfg->n_vsock_ports, 2);
+	EXPECT_ERR(config_add_vsock_spec(cfg, "0:/s", &err), EINVAL,
+		   "invalid vsock port `0`");
+	EXPECT_OK(config_add_vsock_spec(cfg, "7:/run/l,sock,listen", &err));
+	assert_true(cfg->vsock_ports[2].listen);
+	assert_string_equal(cfg->vsock_ports[2].path, "/run/l,sock");
+	assert_false(cfg->vsock_ports[0].listen);
+	assert_int_equal(cfg->n_vsock_ports, 3);
 }
 
 int main(void)
