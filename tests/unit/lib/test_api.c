@@ -392,7 +392,7 @@ static void start_refuses_unbuilt_features(void **state)
 	assert_true(id > 0);
 	assert_int_equal(krun_set_root(id, "/"), 0);
 	assert_int_equal(krun_set_exec(id, "/bin/true", argv, argv), 0);
-	assert_int_equal(krun_add_vsock_port(id, 5, "/run/s"), 0);
+	assert_int_equal(krun_set_gpu_options(id, 0), 0);
 	assert_int_equal(krun_start_enter(id), -ENOTSUP);
 	assert_int_equal(krun_free_ctx(id), -ENOENT);
 	id = krun_create_ctx();
