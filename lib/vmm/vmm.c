@@ -36,21 +36,38 @@ int vmm_cmdline_add(struct vmm *vmm, const char *text, struct krun_err **err)
 	return 0;
 }
 
-/* --kernel, then $KRUN_KERNEL, then the kernel this build made. */
+/*
+ * The guest kernel, first found of: --kernel, $KRUN_KERNEL (both must be
+ * readable when given), the kernel of the build tree, the one installed
+ * with krun-run. The path and where it came from are logged at info.
+ */
 static int resolve_kernel(const struct krun_config *cfg, const char **path,
 			  struct krun_err **err)
 {
 	const char *env = getenv("KRUN_KERNEL");
+	const char *from;
 
-	if (cfg->kernel_path)
-		*path = cfg->kernel_path;
-	else if (env && *env)
-		*path = env;
-	else
+	if (cfg->kernel_path || (env && *env)) {
+		*path = cfg->kernel_path ? cfg->kernel_path : env;
+		from = cfg->kernel_path ? "--kernel" : "$KRUN_KERNEL";
+		if (access(*path, R_OK) < 0)
+			return krun_err_set_errno(
+				err, errno, "cannot read the guest kernel `%s` (%s)",
+				*path, from);
+	} else if (access(KRUN_DEFAULT_KERNEL_PATH, R_OK) == 0) {
 		*path = KRUN_DEFAULT_KERNEL_PATH;
-	if (access(*path, R_OK) < 0)
+		from = "the build tree";
+	} else if (access(KRUN_INSTALLED_KERNEL_PATH, R_OK) == 0) {
+		*path = KRUN_INSTALLED_KERNEL_PATH;
+		from = "the install prefix";
+	} else {
 		return krun_err_set_errno(
-			err, errno, "cannot read the guest kernel `%s`", *path);
+			err, errno,
+			"no guest kernel: no --kernel, no $KRUN_KERNEL, and "
+			"neither `%s` nor `%s` is readable",
+			KRUN_DEFAULT_KERNEL_PATH, KRUN_INSTALLED_KERNEL_PATH);
+	}
+	log_info("guest kernel `%s` (%s)", *path, from);
 	return 0;
 }
 
@@ -170,7 +187,7 @@ static void raise_nofile_limit(void)
 int vmm_run(struct krun_config *cfg, struct krun_err **err)
 {
 	struct vmm vmm = {.cfg = cfg};
-	const char *kernel;
+	const char *kernel = NULL;
 	int ret;
 
 	ret = resolve_kernel(cfg, &kernel, err);
