@@ -68,14 +68,14 @@ boot_failed() {
 # (the guest kernel's log on the serial port, to stderr) and shows that
 # stderr. Kernel messages on the nested serial port are slow, so this
 # runs at most once per group and is bounded by KRUN_KERNEL_LOG_TIMEOUT
-# (300 s); the second run's status is shown too.
+# (120 s); the second run's status is shown too.
 kernel_log_shown=0
 kernel_log() {
 	local rc
 	[ "$kernel_log_shown" = 0 ] && [ ${#last_argv[@]} -gt 0 ] || return 0
 	kernel_log_shown=1
 	echo "# re-running with --kernel-log to show the guest kernel's log:"
-	timeout -k 5 "${KRUN_KERNEL_LOG_TIMEOUT:-300}" "$KRUN_RUN" --kernel-log \
+	timeout -k 5 "${KRUN_KERNEL_LOG_TIMEOUT:-120}" "$KRUN_RUN" --kernel-log \
 		"${last_argv[@]}" <"${last_stdin:-/dev/null}" >/dev/null 2>"$last.klog"
 	rc=$?
 	echo "# --kernel-log run exit status: $rc"
