@@ -6,6 +6,8 @@
 #include "lib/vmm/vmm.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +190,7 @@ int vmm_run(struct krun_config *cfg, struct krun_err **err)
 {
 	struct vmm vmm = {.cfg = cfg};
 	const char *kernel = NULL;
+	sigset_t old_mask;
 	int ret;
 
 	ret = resolve_kernel(cfg, &kernel, err);
@@ -198,6 +201,13 @@ int vmm_run(struct krun_config *cfg, struct krun_err **err)
 		return krun_err_set(err, ENOTSUP,
 				    "this build has no guest init (built with "
 				    "-Dsanitize=true)");
+	/*
+	 * From here a stop request (SIGTERM, SIGINT, SIGHUP) waits for the
+	 * signal thread, which stops a guest that is still booting (man
+	 * krun-run, SIGNALS) instead of krun-run dying of the signal with the
+	 * VM half set up and the terminal raw.
+	 */
+	vmm_signals_block(&old_mask);
 	/* Quiet: kernel messages over emulated hardware are slow. */
 	ret = vmm_cmdline_add(&vmm, cfg->kernel_log ? "loglevel=7" : "quiet",
 			      err);
@@ -211,5 +221,6 @@ int vmm_run(struct krun_config *cfg, struct krun_err **err)
 		ret = run_guest(&vmm, err);
 	vmm_remove_devices(&vmm);
 	vm_destroy(vmm.vm);
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	return ret;
 }
