@@ -50,9 +50,14 @@ diag() {
 	sed -e 's/^/#   /' -e '$a\' "$1"
 }
 
+# todo: when set, the next checks are known not to hold yet (TAP "# TODO"
+# directive, with the reason): a failure is printed in full but does not
+# fail the group; a pass says the TODO can go.
+todo=
+
 pass() {
 	check_count=$((check_count + 1))
-	echo "ok $check_count - $1"
+	echo "ok $check_count - $1${todo:+ # TODO $todo (it passes now: drop the TODO)}"
 }
 
 # boot_failed: the last krun ended the way a guest that never ran its
@@ -89,8 +94,12 @@ fail() {
 	local name=$1 line
 	shift
 	check_count=$((check_count + 1))
-	check_failed=$((check_failed + 1))
-	echo "not ok $check_count - $name"
+	if [ -n "$todo" ]; then
+		echo "not ok $check_count - $name # TODO $todo"
+	else
+		check_failed=$((check_failed + 1))
+		echo "not ok $check_count - $name"
+	fi
 	for line in "$@"; do echo "# $line"; done
 	if [ -n "${last:-}" ]; then
 		echo "# command: ${last_cmd:-}"

@@ -15,7 +15,8 @@ stdout and stderr; its controlling terminal), --size ROWSxCOLS set before
 it starts, and the steps given with --do run in order:
 
   wait:TEXT     until the terminal output holds TEXT after the last match
-                (step fails after --timeout)
+                (the step fails at --timeout; use it for the first output)
+  waitq:TEXT    the same, failing after --step-timeout (default 30 s)
   send:TEXT     type TEXT (Python escapes: \\x03 is Ctrl-C)
   resize:RxC    set the window size (the kernel sends SIGWINCH)
   kill:SIG      send SIG (TERM, INT, HUP, ...) to CMD
@@ -26,7 +27,8 @@ The transcript goes to --out. On stdout, one line each: "stty before
 through the master: Linux returns the terminal side's settings), "raw
 NAME yes|no" (ICANON, ECHO and ISIG all off), "step N ok|failed STEP",
 "ended S" (seconds from the last kill step to CMD's end) and the status
-line.
+line. A failed step does not stop the ones after it; once the steps are
+done, CMD gets --end-timeout seconds (default 60) to end, then SIGKILL.
 """
 import argparse
 import codecs
@@ -145,6 +147,8 @@ def run_pty(args, cmd):
         ok = True
         if kind == "wait":
             ok = p.wait_text(arg, deadline)
+        elif kind == "waitq":
+            ok = p.wait_text(arg, min(deadline, time.monotonic() + args.step_timeout))
         elif kind == "send":
             os.write(p.master, codecs.decode(arg, "unicode_escape").encode("latin-1"))
         elif kind == "resize":
@@ -160,9 +164,7 @@ def run_pty(args, cmd):
             print("ptyrun: unknown step %r" % step, file=sys.stderr)
             ok = False
         print("step %d %s %s" % (n, "ok" if ok else "failed", step), flush=True)
-        if not ok:
-            break
-    p.wait_end(deadline)
+    p.wait_end(min(deadline, time.monotonic() + args.end_timeout))
     if p.status is None:
         os.kill(p.pid, signal.SIGKILL)
         os.waitpid(p.pid, 0)
@@ -207,6 +209,8 @@ def main():
     ap.add_argument("--out")
     ap.add_argument("--err")
     ap.add_argument("--timeout", type=float, default=300)
+    ap.add_argument("--step-timeout", type=float, default=30)
+    ap.add_argument("--end-timeout", type=float, default=60)
     ap.add_argument("cmd", nargs="+")
     args = ap.parse_args()
     status = run_pty(args, args.cmd) if args.pty else run_plain(args, args.cmd)
