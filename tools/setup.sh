@@ -54,6 +54,9 @@ cmd_test() {
 	meson test -C build-san --suite unit --print-errorlogs
 	stage "guest init tests (QEMU TCG, no KVM needed)"
 	meson test -C build --suite guest --print-errorlogs
+	# Budget: the whole of this function within 45 minutes on a 2-core
+	# machine (docs/testing.md, Timings). Long cases belong to the slow
+	# suite (meson test -C build --suite slow), which CI does not run.
 	stage "system tests (emulated test host)"
 	meson test -C build --suite system --print-errorlogs
 }
