@@ -56,6 +56,9 @@ cmd_test() {
 	"$top/tools/fuzz.sh" --build build-fuzz --time 20 --jobs "$(nproc)"
 	stage "guest init tests (QEMU TCG, no KVM needed)"
 	meson test -C build --suite guest --print-errorlogs
+	# Budget: the whole of this function within 45 minutes on a 2-core
+	# machine (docs/testing.md, Timings). Long cases belong to the slow
+	# suite (meson test -C build --suite slow), which CI does not run.
 	stage "system tests (emulated test host)"
 	meson test -C build --suite system --print-errorlogs
 }

@@ -6,6 +6,8 @@
 #include "lib/vmm/vmm.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,21 +38,38 @@ int vmm_cmdline_add(struct vmm *vmm, const char *text, struct krun_err **err)
 	return 0;
 }
 
-/* --kernel, then $KRUN_KERNEL, then the kernel this build made. */
+/*
+ * The guest kernel, first found of: --kernel, $KRUN_KERNEL (both must be
+ * readable when given), the kernel of the build tree, the one installed
+ * with krun-run. The path and where it came from are logged at info.
+ */
 static int resolve_kernel(const struct krun_config *cfg, const char **path,
 			  struct krun_err **err)
 {
 	const char *env = getenv("KRUN_KERNEL");
+	const char *from;
 
-	if (cfg->kernel_path)
-		*path = cfg->kernel_path;
-	else if (env && *env)
-		*path = env;
-	else
+	if (cfg->kernel_path || (env && *env)) {
+		*path = cfg->kernel_path ? cfg->kernel_path : env;
+		from = cfg->kernel_path ? "--kernel" : "$KRUN_KERNEL";
+		if (access(*path, R_OK) < 0)
+			return krun_err_set_errno(
+				err, errno, "cannot read the guest kernel `%s` (%s)",
+				*path, from);
+	} else if (access(KRUN_DEFAULT_KERNEL_PATH, R_OK) == 0) {
 		*path = KRUN_DEFAULT_KERNEL_PATH;
-	if (access(*path, R_OK) < 0)
+		from = "the build tree";
+	} else if (access(KRUN_INSTALLED_KERNEL_PATH, R_OK) == 0) {
+		*path = KRUN_INSTALLED_KERNEL_PATH;
+		from = "the install prefix";
+	} else {
 		return krun_err_set_errno(
-			err, errno, "cannot read the guest kernel `%s`", *path);
+			err, errno,
+			"no guest kernel: no --kernel, no $KRUN_KERNEL, and "
+			"neither `%s` nor `%s` is readable",
+			KRUN_DEFAULT_KERNEL_PATH, KRUN_INSTALLED_KERNEL_PATH);
+	}
+	log_info("guest kernel `%s` (%s)", *path, from);
 	return 0;
 }
 
@@ -170,7 +189,8 @@ static void raise_nofile_limit(void)
 int vmm_run(struct krun_config *cfg, struct krun_err **err)
 {
 	struct vmm vmm = {.cfg = cfg};
-	const char *kernel;
+	const char *kernel = NULL;
+	sigset_t old_mask;
 	int ret;
 
 	ret = resolve_kernel(cfg, &kernel, err);
@@ -181,6 +201,13 @@ int vmm_run(struct krun_config *cfg, struct krun_err **err)
 		return krun_err_set(err, ENOTSUP,
 				    "this build has no guest init (built with "
 				    "-Dsanitize=true)");
+	/*
+	 * From here a stop request (SIGTERM, SIGINT, SIGHUP) waits for the
+	 * signal thread, which stops a guest that is still booting (man
+	 * krun-run, SIGNALS) instead of krun-run dying of the signal with the
+	 * VM half set up and the terminal raw.
+	 */
+	vmm_signals_block(&old_mask);
 	/* Quiet: kernel messages over emulated hardware are slow. */
 	ret = vmm_cmdline_add(&vmm, cfg->kernel_log ? "loglevel=7" : "quiet",
 			      err);
@@ -194,5 +221,6 @@ int vmm_run(struct krun_config *cfg, struct krun_err **err)
 		ret = run_guest(&vmm, err);
 	vmm_remove_devices(&vmm);
 	vm_destroy(vmm.vm);
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	return ret;
 }

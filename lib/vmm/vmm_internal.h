@@ -65,6 +65,10 @@ struct vmm_signals {
 	bool hard_stopped; /* vm_request_stop() was called */
 };
 
+/* Block the signals the thread takes (SIGINT, SIGTERM, SIGHUP, SIGWINCH)
+ * in the calling thread; *old gets the mask before. A stop request that
+ * comes while the VM is set up stays pending for the thread. */
+void vmm_signals_block(sigset_t *old);
 /* Block the signals (before the vCPU threads start) and start the thread. */
 int vmm_signals_start(struct vmm *vmm, struct vmm_signals *s,
 		      struct krun_err **err);

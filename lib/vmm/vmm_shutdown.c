@@ -175,6 +175,23 @@ static void close_fds(struct vmm_signals *s)
 	s->stop_fd = s->signal_fd = -1;
 }
 
+static void signal_set(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGWINCH);
+}
+
+void vmm_signals_block(sigset_t *old)
+{
+	sigset_t set;
+
+	signal_set(&set);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
 int vmm_signals_start(struct vmm *vmm, struct vmm_signals *s,
 		      struct krun_err **err)
 {
@@ -183,11 +200,7 @@ int vmm_signals_start(struct vmm *vmm, struct vmm_signals *s,
 	*s = (struct vmm_signals){.vmm = vmm, .stop_fd = -1, .signal_fd = -1};
 	s->shutdown_fd = vmm->cfg->shutdown_eventfd;
 	s->grace_ms = vmm->init_params.shutdown_grace_ms;
-	sigemptyset(&s->set);
-	sigaddset(&s->set, SIGINT);
-	sigaddset(&s->set, SIGTERM);
-	sigaddset(&s->set, SIGHUP);
-	sigaddset(&s->set, SIGWINCH);
+	signal_set(&s->set);
 	/* Blocked before the vCPU threads start, so they inherit it. */
 	pthread_sigmask(SIG_BLOCK, &s->set, &s->old_mask);
 	ret = open_fds(s, err);

@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # krun-run-config.sh KRUN-RUN (inside the test host): what the flags set is
-# what the guest sees: -e (and no host variable leaks), -w, --rlimit,
-# --hostname, --cpus (nproc and /proc/cpuinfo), --memory (MemTotal).
+# what the guest sees: -e (and no host variable leaks), --env-file, -w,
+# --rlimit, --hostname, --user, --cpus (nproc and /proc/cpuinfo), --memory
+# (MemTotal), the defaults; --spec and --bundle boot what they describe;
+# the guest kernel is looked up in the order man/krun-run.1 gives
+# (--kernel, $KRUN_KERNEL, the build tree's, the installed one).
 KRUN_RUN=${1:?usage: krun-run-config.sh KRUN-RUN}
 . "$(dirname "$0")/checklib.sh"
 
@@ -51,6 +54,134 @@ expect_range "default memory: MemTotal in [80%, 100%] of 512 MiB (kB)" \
 	$((512 * 1024 * 80 / 100)) "$(line_of memtotal "$last.out")" $((512 * 1024))
 
 krun defaults --root "$root" -- /bin/sh -c "$facts"
-expect_eq "default: 1 vCPU" 1 "$(line_of nproc "$last.out")"
+expect_status "defaults: exit status" 0
+expect_eq "default: 1 vCPU (nproc)" 1 "$(line_of nproc "$last.out")"
+expect_eq "default: 1 vCPU (/proc/cpuinfo)" 1 "$(line_of cpuinfo "$last.out")"
+
+# --env-file: KEY=VALUE taken literally, comments and blank lines
+# skipped, a bare KEY copied from the host; -e wins over the file.
+cat >"$work/env-file" <<'ENV'
+# a comment
+A=from-file
+
+B=two  words
+Q="quoted" $HOME
+KRUN_TEST_BARE
+ENV
+export KRUN_TEST_BARE=bare-from-host
+krun env-file --root "$root" --env-file "$work/env-file" -e A=from-flag -- /bin/sh -c '
+	echo "A $A"; echo "B $B"; echo "Q $Q"; echo "BARE $KRUN_TEST_BARE"
+	echo "comment $(env | grep -c "^#")"'
+expect_status "--env-file: exit status" 0
+expect_eq "--env-file: -e given later wins" from-flag "$(line_of A "$last.out")"
+expect_eq "--env-file: value with spaces" "two  words" "$(line_of B "$last.out")"
+expect_eq "--env-file: value taken literally" '"quoted" $HOME' "$(line_of Q "$last.out")"
+expect_eq "--env-file: bare KEY copies the host's value" bare-from-host "$(line_of BARE "$last.out")"
+expect_eq "--env-file: comment lines are skipped" 0 "$(line_of comment "$last.out")"
+
+# --user UID:GID, and UID alone (GID 0); HOME=/ for a non-root user.
+krun user --root "$root" --user 1234:4321 -- /bin/sh -c 'krun-check ids; echo "home $HOME"'
+expect_status "--user 1234:4321: exit status" 0
+expect_eq "--user 1234:4321: uids" "1234 1234 1234" "$(line_of uid "$last.out")"
+expect_eq "--user 1234:4321: gids" "4321 4321 4321" "$(line_of gid "$last.out")"
+expect_eq "--user 1234:4321: no supplementary groups" "" "$(sed -n 's/^groups *//p' "$last.out")"
+expect_eq "--user: HOME=/" / "$(line_of home "$last.out")"
+krun user-uid-only --root "$root" --user 1234 -- krun-check ids
+expect_eq "--user 1234: gid 0" "0 0 0" "$(line_of gid "$last.out")"
+
+# --spec: an OCI-style spec with absolute paths.
+mkdir -p "$work/specdata"
+echo from-spec-volume >"$work/specdata/hello"
+cat >"$work/spec.json" <<SPEC
+{
+  "ociVersion": "1.0.0",
+  "process": {
+    "args": ["/bin/sh", "-c", "echo \"spec \$SPECVAR \$(nproc) \$(pwd) \$(hostname) \$(cat /data/hello)\"; exit 4"],
+    "env": ["PATH=/usr/bin:/bin", "SPECVAR=from-spec"],
+    "cwd": "/usr"
+  },
+  "root": {"path": "$root"},
+  "hostname": "spec-host",
+  "mounts": [{"type": "bind", "source": "$work/specdata", "destination": "/data", "options": ["rbind", "ro"]}],
+  "krun": {"vcpus": 2}
+}
+SPEC
+krun spec --spec "$work/spec.json"
+expect_status "--spec: the spec's command ran (exit 4)" 4
+expect_eq "--spec: env, vcpus, cwd, hostname and mount applied" \
+	"from-spec 2 /usr spec-host from-spec-volume" "$(line_of spec "$last.out")"
+
+# --bundle: DIR/config.json with paths relative to DIR.
+mkdir -p "$work/bundle/rootfs" "$work/bundle/data"
+mount --bind "$root" "$work/bundle/rootfs"
+echo from-bundle-volume >"$work/bundle/data/hello"
+cat >"$work/bundle/config.json" <<'SPEC'
+{
+  "ociVersion": "1.0.0",
+  "process": {"args": ["/bin/sh", "-c", "echo \"bundle $(cat /data/hello)\"; exit 6"]},
+  "root": {"path": "rootfs"},
+  "mounts": [{"type": "bind", "source": "data", "destination": "/data", "options": ["rbind", "ro"]}]
+}
+SPEC
+# From /, so only the bundle rule can make "rootfs" and "data" resolve.
+cd / && krun bundle --bundle "$work/bundle"
+cd "$OLDPWD" || exit 1
+expect_status "--bundle: the bundle's command ran (exit 6)" 6
+expect_eq "--bundle: rootfs and data resolved against the bundle" \
+	from-bundle-volume "$(line_of bundle "$last.out")"
+umount "$work/bundle/rootfs"
+
+# ---- Guest kernel lookup order ----
+# krun-run logs (--log-level info) which kernel it took and why. Each
+# step is shown to be taken when the steps before it are absent.
+build_kernel=$KRUN_GUEST_KERNEL
+installed=${KRUN_INSTALLED_KERNEL:?KRUN_INSTALLED_KERNEL is not set}
+cp "$build_kernel" "$work/kernel-copy"
+# kernel_from NAME: the "guest kernel `PATH` (FROM)" log line's PATH (FROM).
+kernel_from() {
+	sed -n 's/.*guest kernel `\(.*\)` (\(.*\))$/\1 (\2)/p' "$last.err" | head -n 1
+}
+KRUN_KERNEL=/no/such/kernel krun kernel-flag --root "$root" --log-level info \
+	--kernel "$work/kernel-copy" -- /bin/true
+expect_status "kernel lookup: --kernel boots" 0
+expect_eq "kernel lookup: --kernel comes before \$KRUN_KERNEL" \
+	"$work/kernel-copy (--kernel)" "$(kernel_from)"
+KRUN_KERNEL=/no/such/kernel krun kernel-env-missing --root "$root" -- /bin/true
+expect_status "kernel lookup: an unreadable \$KRUN_KERNEL is an error (125)" 125
+expect_eq "kernel lookup: the error names \$KRUN_KERNEL's file" 1 \
+	"$(grep -c '/no/such/kernel' "$last.err")"
+KRUN_KERNEL=$work/kernel-copy krun kernel-env --root "$root" --log-level info -- /bin/true
+expect_status "kernel lookup: \$KRUN_KERNEL boots" 0
+expect_eq "kernel lookup: \$KRUN_KERNEL comes before the build tree's" \
+	"$work/kernel-copy (\$KRUN_KERNEL)" "$(kernel_from)"
+saved_kernel=$KRUN_KERNEL
+unset KRUN_KERNEL
+krun kernel-build --root "$root" --log-level info -- /bin/true
+expect_status "kernel lookup: the build tree's kernel boots" 0
+expect_eq "kernel lookup: then the build tree's kernel" \
+	"$build_kernel (the build tree)" "$(kernel_from)"
+# The installed kernel: the install directory gets a tmpfs (the test
+# host's root is read-only) with a copy; the build tree's kernel is hidden
+# under an empty tmpfs.
+inst_top=$(dirname "$installed")
+while [ ! -d "$inst_top" ]; do inst_top=$(dirname "$inst_top"); done
+if mount -t tmpfs tmpfs "$inst_top" && mkdir -p "$(dirname "$installed")" &&
+	cp "$work/kernel-copy" "$installed" && mount -t tmpfs tmpfs "$(dirname "$build_kernel")"; then
+	krun kernel-installed --root "$root" --log-level info -- /bin/true
+	expect_status "kernel lookup: the installed kernel boots" 0
+	expect_eq "kernel lookup: last the installed kernel" \
+		"$installed (the install prefix)" "$(kernel_from)"
+	rm -f "$installed"
+	krun kernel-none --root "$root" -- /bin/true
+	expect_status "kernel lookup: no kernel anywhere gives 125" 125
+	expect_eq "kernel lookup: the error names both default paths" 1 \
+		"$(grep -c "no guest kernel.*$build_kernel.*$installed" "$last.err")"
+else
+	fail "kernel lookup: hide the build tree's kernel, install a copy" \
+		"mounts: $(grep tmpfs /proc/mounts | tr '\n' ';')"
+fi
+umount "$(dirname "$build_kernel")" 2>/dev/null
+umount "$inst_top" 2>/dev/null
+export KRUN_KERNEL=$saved_kernel
 
 checks_done

@@ -4,7 +4,9 @@
 # krun-run-exit.sh KRUN-RUN (inside the test host): krun-run exits with the
 # workload's status: 0, 1, 3, 255; 128+N for signal N (from a shell and
 # from a plain binary); 127 for a missing program, 126 for one that is not
-# executable.
+# executable; 123 when the guest kernel crashes (a panic from
+# /proc/sysrq-trigger); 125 when the guest init cannot set the workload up
+# (a working directory that does not exist), with its one-line reason.
 KRUN_RUN=${1:?usage: krun-run-exit.sh KRUN-RUN}
 . "$(dirname "$0")/checklib.sh"
 
@@ -28,5 +30,18 @@ krun missing-path --root "$root" -- no-such-command-krun
 expect_status "missing program (PATH lookup) gives 127" 127
 krun not-exec --root "$root" -- /etc/passwd
 expect_status "non-executable file gives 126" 126
+
+# The guest kernel panics (CONFIG_MAGIC_SYSRQ): no status is reported.
+krun crash --root "$root" -- /bin/sh -c 'echo c >/proc/sysrq-trigger; sleep 30; exit 3'
+expect_status "guest kernel crash gives 123" 123
+expect_eq "guest kernel crash: krun-run says the guest stopped without a status" 1 \
+	"$(grep -c 'without reporting an exit status' "$last.err")"
+
+# Init fails to set the workload up: chdir to a missing working directory.
+krun bad-workdir --root "$root" -w /no/such/dir -- /bin/sh -c 'echo ran; exit 3'
+expect_status "guest init setup failure (missing -w directory) gives 125" 125
+expect_eq "guest init setup failure: the workload did not run" "" "$(cat "$last.out")"
+expect_eq "guest init setup failure: the reason is on stderr" 1 \
+	"$(grep -c 'cannot change to workdir .*/no/such/dir' "$last.err")"
 
 checks_done

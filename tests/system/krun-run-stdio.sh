@@ -21,7 +21,8 @@ cat "$work/out.fifo" >"$work/split-pipes.piped-out" &
 cat_out=$!
 cat "$work/err.fifo" >"$work/split-pipes.piped-err" &
 cat_err=$!
-last=$work/split-pipes last_cmd="krun-run ... >fifo 2>fifo"
+last=$work/split-pipes last_argv=()
+last_cmd="$KRUN_RUN --root $root -- /bin/sh -c 'i=0; while [ \$i -lt 2000 ]; do echo out\$i; echo err\$i >&2; i=\$((i+1)); done' </dev/null >$work/out.fifo 2>$work/err.fifo"
 timeout -k 5 "$check_timeout" "$KRUN_RUN" --root "$root" -- /bin/sh -c \
 	'i=0; while [ $i -lt 2000 ]; do echo out$i; echo err$i >&2; i=$((i+1)); done' \
 	</dev/null >"$work/out.fifo" 2>"$work/err.fifo"
@@ -64,7 +65,8 @@ last_out_shown=0
 expect_status "10 MiB to a file: exit status" 0
 expect_eq "10 MiB to a file: size" 10485760 "$(stat -c %s "$last.out")"
 expect_eq "10 MiB to a file: sha256" "$want" "$(sha256sum <"$last.out" | cut -d' ' -f1)"
-last=$work/big-pipe last_cmd="krun-run ... | sha256sum"
+last=$work/big-pipe last_argv=()
+last_cmd="$KRUN_RUN --root $root -- /bin/sh -c '$gen' </dev/null | sha256sum"
 timeout -k 5 "$check_timeout" "$KRUN_RUN" --root "$root" -- /bin/sh -c "$gen" \
 	</dev/null 2>"$last.err" | sha256sum | cut -d' ' -f1 >"$last.out"
 echo "${PIPESTATUS[0]}" >"$last.rc"
