@@ -29,6 +29,7 @@
 #define CON_MAX_PENDING 64
 #define CON_NAME_MAX 32
 
+#define VIRTIO_CONSOLE_F_SIZE 0
 #define VIRTIO_CONSOLE_F_MULTIPORT 1
 
 #define CTRL_DEVICE_READY 0
@@ -391,9 +392,17 @@ static const struct virtio_worker_ops con_worker_ops = {
 
 /* ---- device ops ---- */
 
+/* F_SIZE on a terminal: without it the guest driver ignores the size in
+ * RESIZE messages (resize_console() tests it), and the console tty stays
+ * 0x0 with no SIGWINCH. */
 static uint64_t con_features(struct virtio_device *dev)
 {
-	return 1ull << VIRTIO_CONSOLE_F_MULTIPORT;
+	struct con_dev *c = dev->priv;
+	uint64_t f = 1ull << VIRTIO_CONSOLE_F_MULTIPORT;
+
+	if (c->terminal)
+		f |= 1ull << VIRTIO_CONSOLE_F_SIZE;
+	return f;
 }
 
 static void con_config_read(struct virtio_device *dev, uint64_t offset,

@@ -301,6 +301,9 @@ static void test_terminal_mode(void **state)
 	assert_int_equal(tcgetattr(slave, &t), 0);
 	assert_false(t.c_lflag & ICANON);
 	handshake(f, dev, 1);
+	/* F_SIZE offered: the guest applies RESIZE only with it. */
+	fdev_wr(&f->d, 0x014, 0);
+	assert_int_equal(fdev_rd(&f->d, 0x010) & 3, 3);
 	expect_resize(f, 100, 30);
 	expect_ctrl(f, 0, 6, 1, NULL);
 	virtio_console_resize(dev, 40, 120);
