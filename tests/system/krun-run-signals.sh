@@ -285,15 +285,10 @@ pty_case "terminal, Ctrl-C and resize" 40x100 --root "$root" -- /bin/sh -c '
 	echo "size $(stty size)"; echo ready
 	while :; do sleep 1; done' ::: \
 	wait:ready resize:50x132 'waitq:winch 50 132' 'send:\x03' waitq:got-int
-# Known gap: in the guest, TIOCGWINSZ on /dev/hvc0 gives 0x0 (busybox
-# stty size: ERANGE) and no SIGWINCH follows a resize; the VMM sends the
-# size (virtio_console_resize) but it does not reach the guest's tty.
-todo="the terminal size does not reach the guest's /dev/hvc0 (stty size: ERANGE)"
 expect_eq "on a terminal: the guest sees the terminal's size (40 100)" \
 	"40 100" "$(sed -n 's/^size \([0-9]* [0-9]*\).*/\1/p' "$last.out" | head -n 1)"
 expect_eq "on a terminal: a resize reaches the guest (winch 50 132)" \
 	"step 3 ok waitq:winch 50 132" "$(grep '^step 3 ' "$last.report")"
-todo=
 expect_eq "on a terminal: Ctrl-C reaches the workload as SIGINT" \
 	"step 5 ok waitq:got-int" "$(grep '^step 5 ' "$last.report")"
 expect_status "on a terminal: the workload's SIGINT handler status 9" 9
