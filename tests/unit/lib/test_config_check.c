@@ -148,8 +148,9 @@ static void refuses_oem_dax_qcow2(void **state)
 	cfg = *state;
 	EXPECT_OK(config_add_disk(cfg, "raw", "/r", KRUN_FORMAT_RAW, 0, &err));
 	EXPECT_OK(config_check_startable(cfg, &err));
+	/* qcow2 is built: the config check lets it through. */
 	EXPECT_OK(config_add_disk(cfg, "q", "/q", KRUN_FORMAT_QCOW2, 0, &err));
-	refused(cfg, "qcow2 disks");
+	EXPECT_OK(config_check_startable(cfg, &err));
 }
 
 int main(void)
