@@ -87,6 +87,11 @@ static int check_root(const struct krun_config *cfg, struct krun_err **err)
 		return krun_err_set(
 			err, EINVAL,
 			"no root: set a root directory or a root disk");
+	if (cfg->root_partition && !has_disk_root)
+		return krun_err_set(
+			err, EINVAL,
+			"a root partition (%u) is set but no root disk: set one",
+			cfg->root_partition);
 	if (cfg->root_dir && has_disk_root)
 		return krun_err_set(
 			err, EINVAL,

@@ -123,4 +123,29 @@ expect_status "after the SIGKILLs the overlay boots" 0
 expect_eq "after the SIGKILLs the guest's data is there" kept-by-guest "$(head -1 "$last.out")"
 check_img "qemu-img check after the last boot (leaks allowed)" "$work/ovl.qcow2" 3
 
+# A partitioned image: MBR, partition 1 a 1 MiB filler, partition 2 the
+# root file system; booted as qcow2 with --root-partition 2.
+python3 - "$work/part.raw" "$work/root.ext4" <<'PY' || fail "make the partitioned image"
+import os, struct, sys
+disk, fs = sys.argv[1], sys.argv[2]
+fs_sectors = os.path.getsize(fs) // 512
+def entry(start, count):
+    return struct.pack('<B3sB3sII', 0, b'\0\0\0', 0x83, b'\0\0\0', start, count)
+mbr = bytearray(512)
+mbr[446:478] = entry(2048, 2048) + entry(4096, fs_sectors)
+mbr[510:512] = b'\x55\xaa'
+with open(disk, 'wb') as d, open(fs, 'rb') as f:
+    d.write(mbr)
+    d.seek(4096 * 512)
+    while chunk := f.read(1 << 20):
+        d.write(chunk)
+PY
+qemu-img convert -f raw -O qcow2 "$work/part.raw" "$work/part.qcow2" && rm -f "$work/part.raw"
+krun partition --root-disk "$work/part.qcow2:qcow2" --root-partition 2 -- /bin/sh -c '
+	echo "rootdev $(awk "\$2 == \"/\" { d = \$1 } END { print d }" /proc/mounts)"
+	echo on-a-partition >/p && sync'
+expect_status "--root-partition 2 of a partitioned qcow2: exit status" 0
+expect_eq "--root-partition 2: / is /dev/vda2" /dev/vda2 "$(line_of rootdev "$last.out")"
+check_img "qemu-img check of the partitioned image is clean" "$work/part.qcow2"
+
 checks_done
