@@ -627,6 +627,9 @@ static int parse_image(struct qcow2_layer *l, bool read_only,
 	ret = qcow2_load_tables(q, err);
 	if (ret == 0 && alloc_buffers(l) < 0)
 		ret = krun_err_set(err, ENOMEM, "out of memory");
+	if (ret == 0 && !read_only && (ret = qcow2_find_end(q)) < 0)
+		ret = krun_err_set(err, -ret, "cannot read the refcounts: %s",
+				   strerror(-ret));
 	return ret;
 }
 

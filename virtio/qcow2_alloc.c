@@ -322,6 +322,29 @@ static int grow_table(struct qcow2 *q, uint64_t need)
 	return ret;
 }
 
+int qcow2_find_end(struct qcow2 *q)
+{
+	uint64_t per = 1ull << q->rb_shift, rc, end = 0;
+	int ret;
+
+	for (uint64_t bi = q->rt_entries; bi-- > 0 && !end;) {
+		if (!q->rt[bi])
+			continue;
+		for (uint64_t i = per; i-- > 0;) {
+			ret = qcow2_refcount_get(q, bi * per + i, &rc);
+			if (ret < 0)
+				return ret;
+			if (rc) {
+				end = bi * per + i + 1;
+				break;
+			}
+		}
+	}
+	if (end << q->cluster_bits > q->file_end)
+		q->file_end = end << q->cluster_bits;
+	return 0;
+}
+
 /* The first cluster below the end of the file with refcount 0, or 0. */
 static int find_free(struct qcow2 *q, uint64_t *out)
 {

@@ -177,6 +177,12 @@ int qcow2_refcount_get(struct qcow2 *q, uint64_t cluster, uint64_t *rc);
 int qcow2_refcount_add(struct qcow2 *q, uint64_t cluster, int delta);
 /* A cluster with refcount 1 (written through; not yet synced). */
 int qcow2_alloc_cluster(struct qcow2 *q, uint64_t *host_off);
+/*
+ * Move file_end past the last cluster with a refcount: a crash can leave
+ * counted clusters past the end of the file (allocated, never written),
+ * and appending there would count them twice.
+ */
+int qcow2_find_end(struct qcow2 *q);
 /* Drop the clusters an L2 entry holds (after the entry left the disk). */
 int qcow2_release_entry(struct qcow2 *q, uint64_t entry);
 

@@ -568,6 +568,41 @@ static void test_locking(void **state)
 	sleep(2);
 }
 
+/*
+ * A crash can leave a counted cluster past the end of the file (allocated,
+ * never written): a later allocation must not count it a second time.
+ */
+static void test_leak_past_end(void **state)
+{
+	struct fx *f = *state;
+	const char *p = fresh(f, "leak.qcow2", "");
+	const char *raw = pathf(f, "leak.raw");
+	struct stat st;
+	uint64_t rb, c;
+	struct blk_backend *b;
+	int fd;
+
+	assert_int_equal(stat(p, &st), 0);
+	c = ((uint64_t)st.st_size + 65535) / 65536; /* the first past the end */
+	rb = peek(p, peek(p, 48, 8), 8);
+	patch(p, rb + 2 * c, 1, 2); /* cluster c: refcount 1, no reference */
+	/* qemu-img check does not look past the end of the file. */
+	assert_int_equal(sh("qemu-img check -q '%s' >/dev/null 2>&1", p), 0);
+	b = open_ok(p, false);
+	fd = open(raw, O_CREAT | O_WRONLY, 0644);
+	assert_int_equal(ftruncate(fd, 8 * MIB), 0);
+	both_write(b, fd, 0, 4096, 8);
+	both_write(b, fd, 3 * MIB, 65536, 9);
+	close(fd);
+	b->ops->close(b);
+	if (sh("qemu-img check -q '%s' >/dev/null 2>&1", p) != 3) {
+		sh("qemu-img check '%s' >&2", p);
+		fail_msg("a leaked cluster past the end was reused");
+	}
+	assert_int_equal(
+		sh("qemu-img compare -q -f raw -F qcow2 '%s' '%s'", raw, p), 0);
+}
+
 /* The child: random writes, discards and zeroes until killed. */
 static void churn(const char *path, unsigned int seed)
 {
@@ -660,6 +695,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_backing_loop, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_locking, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leak_past_end, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_sigkill, setup, teardown),
 	};
 
