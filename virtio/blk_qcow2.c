@@ -471,6 +471,10 @@ static void q_close(struct blk_backend *b)
 
 	if (!b)
 		return;
+	if (!b->read_only && q->fd >= 0) {
+		qcow2_unreserve(q);
+		fdatasync(q->fd);
+	}
 	if (q->backing)
 		q->backing->ops->close(q->backing);
 	if (q->zs_ready)

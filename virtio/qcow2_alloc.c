@@ -370,35 +370,82 @@ static int find_free(struct qcow2 *q, uint64_t *out)
 	return 0;
 }
 
+/* Count one cluster at the end of the file; *c gets its index. */
+static int append_one(struct qcow2 *q, uint64_t *c)
+{
+	int ret;
+
+	/* The block counting it may itself take the slot. */
+	for (int i = 0; i < 4; i++) {
+		*c = q->file_end >> q->cluster_bits;
+		if (has_block(q, *c >> q->rb_shift))
+			break;
+		ret = ensure_block(q, *c >> q->rb_shift, 0);
+		if (ret < 0)
+			return ret;
+	}
+	*c = q->file_end >> q->cluster_bits;
+	if (!has_block(q, *c >> q->rb_shift))
+		return -EIO;
+	q->file_end += q->cluster_size;
+	return qcow2_refcount_add(q, *c, 1);
+}
+
+/*
+ * Count a batch of clusters at the end of the file and sync once, so that
+ * the allocations they serve need no barrier of their own. Unused ones
+ * are given back at close; a crash leaks them.
+ */
+static int reserve(struct qcow2 *q)
+{
+	uint64_t want = (QCOW2_RESERVE_BYTES >> q->cluster_bits) ?: 1;
+	int ret = 0;
+
+	if (want > QCOW2_RESERVE_MAX)
+		want = QCOW2_RESERVE_MAX;
+	q->n_resv = q->resv_next = 0;
+	while (ret == 0 && q->n_resv < want) {
+		ret = append_one(q, &q->resv[q->n_resv]);
+		if (ret == 0)
+			q->n_resv++;
+	}
+	if (!q->n_resv)
+		return ret < 0 ? ret : -EIO;
+	if (fdatasync(q->fd) < 0)
+		return -errno;
+	q->rc_unsynced = false;
+	return 0;
+}
+
 int qcow2_alloc_cluster(struct qcow2 *q, uint64_t *host_off)
 {
-	uint64_t c;
-	int ret = find_free(q, &c);
+	uint64_t c = 0;
+	int ret = 0;
 
-	if (ret < 0)
-		return ret;
-	if (!c) {
-		/* Append; the block counting it may itself take the slot. */
-		for (int i = 0; i < 4; i++) {
-			c = q->file_end >> q->cluster_bits;
-			if (has_block(q, c >> q->rb_shift))
-				break;
-			ret = ensure_block(q, c >> q->rb_shift, 0);
-			if (ret < 0)
-				return ret;
+	if (q->resv_next == q->n_resv) {
+		ret = find_free(q, &c);
+		if (ret == 0 && c) {
+			ret = qcow2_refcount_add(q, c, 1);
+			q->free_hint = c + 1;
+		} else if (ret == 0) {
+			ret = reserve(q);
 		}
-		c = q->file_end >> q->cluster_bits;
-		if (!has_block(q, c >> q->rb_shift))
-			return -EIO;
-		q->file_end += q->cluster_size;
+		if (ret < 0)
+			return ret;
 	}
-	ret = qcow2_refcount_add(q, c, 1);
-	if (ret < 0)
-		return ret;
-	q->free_hint = c + 1;
+	if (!c)
+		c = q->resv[q->resv_next++];
 	qcow2_cache_drop(&q->l2c, c << q->cluster_bits);
 	*host_off = c << q->cluster_bits;
 	return 0;
+}
+
+void qcow2_unreserve(struct qcow2 *q)
+{
+	while (q->resv_next < q->n_resv)
+		if (qcow2_refcount_add(q, q->resv[q->resv_next++], -1) < 0)
+			break;
+	q->n_resv = q->resv_next = 0;
 }
 
 int qcow2_release_entry(struct qcow2 *q, uint64_t entry)

@@ -35,6 +35,9 @@
 #define QCOW2_MAX_RT_BYTES (8u << 20)
 #define QCOW2_MAX_BACKING_NAME 1023
 #define QCOW2_MAX_CHAIN 64
+/* Clusters counted ahead at the end of the file: 4 MiB, at most 64. */
+#define QCOW2_RESERVE_BYTES (4u << 20)
+#define QCOW2_RESERVE_MAX 64
 
 /* L1/L2 entry bits. */
 #define QCOW2_OFLAG_COPIED (1ull << 63)
@@ -101,6 +104,9 @@ struct qcow2 {
 	uint64_t rc_max;
 	uint64_t free_hint; /* no free cluster below this index */
 	bool rc_unsynced;   /* refcount increments written since last sync */
+	uint64_t resv[QCOW2_RESERVE_MAX]; /* counted, synced, not used yet */
+	unsigned int n_resv;
+	unsigned int resv_next;
 	struct qcow2_cache l2c;
 	struct qcow2_cache rbc;
 	struct blk_backend *backing;
@@ -175,8 +181,14 @@ int qcow2_barrier(struct qcow2 *q);
 int qcow2_refcount_get(struct qcow2 *q, uint64_t cluster, uint64_t *rc);
 /* Add delta (+1 or -1) to a cluster's refcount. */
 int qcow2_refcount_add(struct qcow2 *q, uint64_t cluster, int delta);
-/* A cluster with refcount 1 (written through; not yet synced). */
+/*
+ * A cluster with refcount 1: a freed one (its count written through, not
+ * yet synced), or one of a batch counted at the end of the file and
+ * synced ahead (so no barrier is needed before pointing at it).
+ */
 int qcow2_alloc_cluster(struct qcow2 *q, uint64_t *host_off);
+/* Give back the clusters counted ahead and not used (at close). */
+void qcow2_unreserve(struct qcow2 *q);
 /*
  * Move file_end past the last cluster with a refcount: a crash can leave
  * counted clusters past the end of the file (allocated, never written),
