@@ -35,6 +35,8 @@
 #define QCOW2_MAX_RT_BYTES (8u << 20)
 #define QCOW2_MAX_BACKING_NAME 1023
 #define QCOW2_MAX_CHAIN 64
+/* Host offsets have 56 bits; no guest size beyond that can be stored. */
+#define QCOW2_MAX_SIZE (1ull << 56)
 /* Clusters counted ahead at the end of the file: 4 MiB, at most 64. */
 #define QCOW2_RESERVE_BYTES (4u << 20)
 #define QCOW2_RESERVE_MAX 64

@@ -351,6 +351,10 @@ static int check_layout(const struct qcow2 *q, struct krun_err **err)
 	uint64_t l1_bytes = (uint64_t)q->l1_size * 8;
 	uint64_t rt_bytes = (uint64_t)q->rt_clusters * q->cluster_size;
 
+	if (q->b.size > QCOW2_MAX_SIZE)
+		return krun_err_set(err, EINVAL,
+				    "invalid qcow2 virtual size %llu",
+				    (unsigned long long)q->b.size);
 	if (q->l1_size < need || l1_bytes > QCOW2_MAX_L1_BYTES)
 		return krun_err_set(err, EINVAL,
 				    "invalid qcow2 L1 table size %u",

@@ -498,6 +498,9 @@ static void test_malformed(void **state)
 	p = with_data(f, "m10.qcow2");
 	patch(p, 36, 1u << 30, 4);
 	open_fails(p, false, "L1 table size");
+	p = with_data(f, "m11.qcow2");
+	patch(p, 24, ~0ull, 8); /* size: would wrap the L1 size check */
+	open_fails(p, false, "virtual size");
 	p = pathf(f, "garbage");
 	make_raw(p, 65536, 1);
 	open_fails(p, false, "not a qcow2 image");
