@@ -19,15 +19,24 @@
 #define VIRTIO_BLK_F_RO 5
 #define VIRTIO_BLK_F_BLK_SIZE 6
 #define VIRTIO_BLK_F_FLUSH 9
+#define VIRTIO_BLK_F_DISCARD 13
+#define VIRTIO_BLK_F_WRITE_ZEROES 14
 
 #define VIRTIO_BLK_T_IN 0
 #define VIRTIO_BLK_T_OUT 1
 #define VIRTIO_BLK_T_FLUSH 4
 #define VIRTIO_BLK_T_GET_ID 8
+#define VIRTIO_BLK_T_DISCARD 11
+#define VIRTIO_BLK_T_WRITE_ZEROES 13
 
 #define VIRTIO_BLK_S_OK 0
 #define VIRTIO_BLK_S_IOERR 1
 #define VIRTIO_BLK_S_UNSUPP 2
+
+/* DISCARD / WRITE_ZEROES: segments per request and sectors per segment. */
+#define BLK_MAX_SEGS 16
+#define BLK_MAX_ZERO_SECTORS (1u << 22) /* 2 GiB */
+#define BLK_SEG_F_UNMAP 1u
 
 struct blk_config {
 	uint64_t capacity;
@@ -37,7 +46,28 @@ struct blk_config {
 	uint8_t heads;
 	uint8_t sectors;
 	uint32_t blk_size;
+	uint8_t physical_block_exp;
+	uint8_t alignment_offset;
+	uint16_t min_io_size;
+	uint32_t opt_io_size;
+	uint8_t writeback;
+	uint8_t unused0;
+	uint16_t num_queues;
+	uint32_t max_discard_sectors;
+	uint32_t max_discard_seg;
+	uint32_t discard_sector_alignment;
+	uint32_t max_write_zeroes_sectors;
+	uint32_t max_write_zeroes_seg;
+	uint8_t write_zeroes_may_unmap;
+	uint8_t unused1[3];
 } __attribute__((packed));
+
+/* One DISCARD / WRITE_ZEROES range as the driver sends it. */
+struct blk_seg {
+	uint64_t sector;
+	uint32_t num_sectors;
+	uint32_t flags;
+};
 
 struct blk_req_hdr {
 	uint32_t type;
@@ -66,6 +96,9 @@ static uint64_t blk_features(struct virtio_device *dev)
 
 	if (d->backend->read_only)
 		f |= 1ull << VIRTIO_BLK_F_RO;
+	else
+		f |= (1ull << VIRTIO_BLK_F_DISCARD) |
+		     (1ull << VIRTIO_BLK_F_WRITE_ZEROES);
 	return f;
 }
 
@@ -125,6 +158,46 @@ static uint8_t blk_write(struct blk_dev *d, const struct vq_elem *e,
 	return VIRTIO_BLK_S_OK;
 }
 
+/*
+ * DISCARD and WRITE_ZEROES: an array of segments after the header, each
+ * range-checked; the unmap flag is only defined for WRITE_ZEROES.
+ */
+static uint8_t blk_ranges(struct blk_dev *d, const struct vq_elem *e,
+			  bool zeroes)
+{
+	size_t len = e->out_len - sizeof(struct blk_req_hdr);
+	struct blk_backend *b = d->backend;
+	struct blk_seg seg;
+
+	if (b->read_only)
+		return VIRTIO_BLK_S_IOERR;
+	if (len == 0 || len % sizeof(seg) || len / sizeof(seg) > BLK_MAX_SEGS)
+		return VIRTIO_BLK_S_UNSUPP;
+	for (size_t off = 0; off < len; off += sizeof(seg)) {
+		int ret;
+
+		/* Read once: the driver may change the buffer meanwhile. */
+		iov_to_buf(e->out, e->n_out, sizeof(struct blk_req_hdr) + off,
+			   &seg, sizeof(seg));
+		if (seg.flags & ~(zeroes ? BLK_SEG_F_UNMAP : 0u))
+			return VIRTIO_BLK_S_UNSUPP;
+		if (seg.num_sectors > BLK_MAX_ZERO_SECTORS ||
+		    !in_range(d, seg.sector, seg.num_sectors * BLK_SECTOR))
+			return VIRTIO_BLK_S_IOERR;
+		if (!seg.num_sectors)
+			continue;
+		ret = zeroes ? b->ops->write_zeroes(b, seg.sector * BLK_SECTOR,
+						    seg.num_sectors *
+							    BLK_SECTOR,
+						    seg.flags & BLK_SEG_F_UNMAP)
+			     : b->ops->discard(b, seg.sector * BLK_SECTOR,
+					       seg.num_sectors * BLK_SECTOR);
+		if (ret < 0)
+			return VIRTIO_BLK_S_IOERR;
+	}
+	return VIRTIO_BLK_S_OK;
+}
+
 static uint8_t blk_get_id(struct blk_dev *d, const struct vq_elem *e,
 			  uint32_t *written)
 {
@@ -155,6 +228,10 @@ static uint8_t blk_request(struct blk_dev *d, const struct vq_elem *e,
 			       : VIRTIO_BLK_S_OK;
 	case VIRTIO_BLK_T_GET_ID:
 		return blk_get_id(d, e, written);
+	case VIRTIO_BLK_T_DISCARD:
+		return blk_ranges(d, e, false);
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		return blk_ranges(d, e, true);
 	default:
 		return VIRTIO_BLK_S_UNSUPP;
 	}
@@ -250,5 +327,12 @@ struct virtio_device *virtio_blk_create(struct blk_backend *backend,
 	d->config.size_max = BLK_SIZE_MAX;
 	d->config.seg_max = BLK_QUEUE_SIZE - 2; /* minus header and status */
 	d->config.blk_size = BLK_SECTOR;
+	d->config.num_queues = 1;
+	d->config.max_discard_sectors = BLK_MAX_ZERO_SECTORS;
+	d->config.max_discard_seg = BLK_MAX_SEGS;
+	d->config.discard_sector_alignment = 1;
+	d->config.max_write_zeroes_sectors = BLK_MAX_ZERO_SECTORS;
+	d->config.max_write_zeroes_seg = BLK_MAX_SEGS;
+	d->config.write_zeroes_may_unmap = 1;
 	return &d->vdev;
 }

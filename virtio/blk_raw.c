@@ -4,12 +4,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "virtio/blk_lock.h"
+
+#define ZERO_CHUNK (64u << 10)
 
 struct blk_raw {
 	struct blk_backend b;
@@ -74,6 +78,55 @@ static int raw_flush(struct blk_backend *b)
 	return fdatasync(r->fd) < 0 ? -errno : 0;
 }
 
+/* Punch a hole; 1 when the file system cannot. */
+static int punch(struct blk_raw *r, uint64_t offset, uint64_t len)
+{
+	if (fallocate(r->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      (off_t)offset, (off_t)len) == 0)
+		return 0;
+	return errno == EOPNOTSUPP || errno == ENOSYS ? 1 : -errno;
+}
+
+static int raw_discard(struct blk_backend *b, uint64_t offset, uint64_t len)
+{
+	int ret = punch((struct blk_raw *)b, offset, len);
+
+	return ret > 0 ? 0 : ret; /* advisory: nothing freed is fine */
+}
+
+static int write_zero_chunks(struct blk_raw *r, uint64_t offset, uint64_t len)
+{
+	static const uint8_t zero[ZERO_CHUNK];
+
+	while (len) {
+		struct iovec iov = {(void *)zero,
+				    len < ZERO_CHUNK ? len : ZERO_CHUNK};
+		int ret = raw_io(r, &iov, 1, offset, true);
+
+		if (ret < 0)
+			return ret;
+		offset += iov.iov_len;
+		len -= iov.iov_len;
+	}
+	return 0;
+}
+
+static int raw_write_zeroes(struct blk_backend *b, uint64_t offset,
+			    uint64_t len, bool unmap)
+{
+	struct blk_raw *r = (struct blk_raw *)b;
+	int ret = 1;
+
+	if (unmap)
+		ret = punch(r, offset, len);
+	if (ret > 0 && fallocate(r->fd, FALLOC_FL_ZERO_RANGE, (off_t)offset,
+				 (off_t)len) == 0)
+		ret = 0;
+	else if (ret > 0 && errno != EOPNOTSUPP && errno != ENOSYS)
+		ret = -errno;
+	return ret > 0 ? write_zero_chunks(r, offset, len) : ret;
+}
+
 static void raw_close(struct blk_backend *b)
 {
 	struct blk_raw *r = (struct blk_raw *)b;
@@ -87,6 +140,8 @@ static const struct blk_backend_ops raw_ops = {
 	.readv = raw_readv,
 	.writev = raw_writev,
 	.flush = raw_flush,
+	.discard = raw_discard,
+	.write_zeroes = raw_write_zeroes,
 	.close = raw_close,
 };
 
@@ -96,6 +151,7 @@ int blk_raw_open(const char *path, bool read_only, struct blk_backend **out,
 	cleanup_close int fd = -1;
 	struct blk_raw *r;
 	struct stat st;
+	int ret;
 
 	fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (fd < 0)
@@ -116,6 +172,9 @@ int blk_raw_open(const char *path, bool read_only, struct blk_backend **out,
 				err, errno, "cannot size disk `%s`", path);
 		st.st_size = end;
 	}
+	ret = blk_lock_image(fd, read_only, path, err);
+	if (ret < 0)
+		return ret;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return krun_err_set(err, ENOMEM, "out of memory");

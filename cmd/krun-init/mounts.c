@@ -347,6 +347,41 @@ static void mount_scratch(const struct guest_config *cfg)
 	}
 }
 
+/*
+ * /dev/disk/by-id/virtio-<serial> -> ../../vdX for every virtio disk with
+ * a serial (the VMM's block id), as udev would make them.
+ */
+static void disk_id_links(void)
+{
+	cleanup_dir DIR *d = opendir("/sys/block");
+	struct dirent *e;
+
+	if (!d)
+		return;
+	if ((mkdir("/dev/disk", 0755) < 0 && errno != EEXIST) ||
+	    (mkdir("/dev/disk/by-id", 0755) < 0 && errno != EEXIST))
+		return;
+	while ((e = readdir(d))) {
+		char path[PATH_MAX], serial[64] = "", target[PATH_MAX];
+		cleanup_file FILE *f = NULL;
+
+		if (strncmp(e->d_name, "vd", 2))
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s/serial", e->d_name);
+		f = fopen(path, "re");
+		if (!f || !fgets(serial, sizeof(serial), f))
+			continue;
+		serial[strcspn(serial, "\n")] = '\0';
+		if (!serial[0] || strchr(serial, '/'))
+			continue;
+		snprintf(path, sizeof(path), "/dev/disk/by-id/virtio-%s",
+			 serial);
+		snprintf(target, sizeof(target), "../../%s", e->d_name);
+		if (symlink(target, path) < 0 && errno != EEXIST)
+			ilog_debug("cannot link %s: %m", path);
+	}
+}
+
 static int enter_root(struct krun_err **err)
 {
 	/* The initramfs stays in memory; drop the bulk of it. */
@@ -374,6 +409,7 @@ int mounts_switch_root(const struct guest_config *cfg, struct krun_err **err)
 	if (ret < 0)
 		return ret;
 	mount_scratch(cfg);
+	disk_id_links();
 	move_api_fs();
 	return enter_root(err);
 }

@@ -121,6 +121,19 @@ static int apply_root_disk(const char *value, struct krun_config *cfg,
 	return wrap(config_set_root_disk_id(cfg, id, err), "--root-disk", err);
 }
 
+static int apply_root_partition(const char *value, struct krun_config *cfg,
+				struct krun_err **err)
+{
+	uint64_t n;
+	int ret = parse_number(value, "--root-partition", 10, UINT32_MAX, &n,
+			       err);
+
+	if (ret < 0)
+		return ret;
+	return wrap(config_set_root_partition(cfg, (uint32_t)n, err),
+		    "--root-partition", err);
+}
+
 static int apply_storage(const struct run_options *o, struct krun_config *cfg,
 			 struct krun_err **err)
 {
@@ -136,6 +149,8 @@ static int apply_storage(const struct run_options *o, struct krun_config *cfg,
 			   "--disk", err);
 	if (ret == 0 && o->root_disk)
 		ret = apply_root_disk(o->root_disk, cfg, err);
+	if (ret == 0 && o->root_partition)
+		ret = apply_root_partition(o->root_partition, cfg, err);
 	for (size_t i = 0; ret == 0 && i < o->volumes.n; i++)
 		ret = wrap(config_add_share_spec(cfg, o->volumes.items[i], err),
 			   "--volume", err);

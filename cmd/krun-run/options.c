@@ -17,6 +17,7 @@ enum {
 	OPT_READ_ONLY,
 	OPT_DISK,
 	OPT_ROOT_DISK,
+	OPT_ROOT_PARTITION,
 	OPT_CPUS,
 	OPT_MEMORY,
 	OPT_ENV_FILE,
@@ -48,6 +49,7 @@ static const struct option long_options[] = {
 	{"read-only", no_argument, NULL, OPT_READ_ONLY},
 	{"disk", required_argument, NULL, OPT_DISK},
 	{"root-disk", required_argument, NULL, OPT_ROOT_DISK},
+	{"root-partition", required_argument, NULL, OPT_ROOT_PARTITION},
 	{"volume", required_argument, NULL, 'v'},
 	{"cpus", required_argument, NULL, OPT_CPUS},
 	{"memory", required_argument, NULL, OPT_MEMORY},
@@ -88,6 +90,8 @@ const char run_options_usage[] =
 	"      --disk ID:PATH[:raw|qcow2][:ro]  add a disk (repeatable)\n"
 	"      --root-disk ID|PATH        boot from disk ID; a value with '/' adds\n"
 	"                                 disk \"root\" from PATH[:raw|qcow2][:ro]\n"
+	"      --root-partition N         the root file system is on partition N\n"
+	"                                 of the root disk (GPT or MBR)\n"
 	"  -v, --volume TAG:HOSTDIR[:GUESTPATH][:ro]  share a directory (repeatable)\n"
 	"VM:\n"
 	"      --cpus N                   vCPUs (default 1)\n"
@@ -233,6 +237,8 @@ static const char **value_slot(struct run_options *o, int c)
 		return &o->root;
 	case OPT_ROOT_DISK:
 		return &o->root_disk;
+	case OPT_ROOT_PARTITION:
+		return &o->root_partition;
 	case OPT_CPUS:
 		return &o->cpus;
 	case OPT_MEMORY:

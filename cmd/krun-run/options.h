@@ -39,6 +39,7 @@ struct run_options {
 	const char *root;
 	bool read_only;
 	const char *root_disk;
+	const char *root_partition;
 	const char *cpus;
 	const char *memory;
 	const char *workdir;

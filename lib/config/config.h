@@ -89,6 +89,9 @@ struct krun_config {
 	struct krun_disk *disks;
 	size_t n_disks;
 	char *root_disk_id; /* block id of the disk to boot from, or NULL */
+	/* Partition of the root disk holding the root file system (1-based,
+	 * GPT or MBR numbering); 0: the whole disk. */
+	uint32_t root_partition;
 
 	struct krun_share *shares;
 	size_t n_shares;
@@ -166,6 +169,11 @@ int config_add_disk_spec(struct krun_config *cfg, const char *text,
 /* Mark an added disk (by block id) as the root device. */
 int config_set_root_disk_id(struct krun_config *cfg, const char *block_id,
 			    struct krun_err **err);
+/* Boot from partition n (1..KRUN_MAX_ROOT_PARTITION) of the root disk;
+ * 0 boots from the whole disk. */
+#define KRUN_MAX_ROOT_PARTITION 128
+int config_set_root_partition(struct krun_config *cfg, uint32_t n,
+			      struct krun_err **err);
 
 int config_add_share(struct krun_config *cfg, const char *tag,
 		     const char *host_path, const char *guest_path,

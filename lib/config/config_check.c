@@ -58,14 +58,6 @@ static bool uses_dax(const struct krun_config *cfg)
 	return false;
 }
 
-static bool uses_qcow2(const struct krun_config *cfg)
-{
-	for (size_t i = 0; i < cfg->n_disks; i++)
-		if (cfg->disks[i].format == KRUN_FORMAT_QCOW2)
-			return true;
-	return false;
-}
-
 static const struct {
 	const char *feature;
 	bool (*used)(const struct krun_config *cfg);
@@ -79,7 +71,6 @@ static const struct {
 	{"TEE config", uses_tee},
 	{"SMBIOS OEM strings", uses_oem_strings},
 	{"virtio-fs DAX window", uses_dax},
-	{"qcow2 disks", uses_qcow2},
 };
 
 static int check_root(const struct krun_config *cfg, struct krun_err **err)
@@ -90,6 +81,11 @@ static int check_root(const struct krun_config *cfg, struct krun_err **err)
 		return krun_err_set(
 			err, EINVAL,
 			"no root: set a root directory or a root disk");
+	if (cfg->root_partition && !has_disk_root)
+		return krun_err_set(
+			err, EINVAL,
+			"a root partition (%u) is set but no root disk: set one",
+			cfg->root_partition);
 	if (cfg->root_dir && has_disk_root)
 		return krun_err_set(
 			err, EINVAL,

@@ -173,6 +173,18 @@ int config_set_root_disk_id(struct krun_config *cfg, const char *block_id,
 	return cfg_replace_str(&cfg->root_disk_id, block_id, err);
 }
 
+int config_set_root_partition(struct krun_config *cfg, uint32_t n,
+			      struct krun_err **err)
+{
+	if (n > KRUN_MAX_ROOT_PARTITION)
+		return krun_err_set(
+			err, EINVAL,
+			"invalid root partition `%u`: must be 1 to %d (0: the whole disk)",
+			n, KRUN_MAX_ROOT_PARTITION);
+	cfg->root_partition = n;
+	return 0;
+}
+
 const struct krun_share *cfg_find_share(const struct krun_config *cfg,
 					const char *tag)
 {

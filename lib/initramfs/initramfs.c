@@ -2,6 +2,7 @@
 #include "lib/initramfs/initramfs.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -238,6 +239,13 @@ int initramfs_default_params(const struct krun_config *cfg,
 		return krun_err_set(
 			err, EINVAL,
 			"cannot start the guest: no root directory or root disk is set");
+	}
+	if (cfg->root_partition && !cfg->root_dir) {
+		/* The root disk is the first virtio-blk device. */
+		snprintf(params->root_dev, sizeof(params->root_dev),
+			 "/dev/vda%u", cfg->root_partition);
+		root->kind = KRUN_GUEST_MOUNT_BLOCK_PATH;
+		root->source = params->root_dev;
 	}
 	return 0;
 }

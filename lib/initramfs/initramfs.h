@@ -37,13 +37,16 @@ struct initramfs_params {
 	 * console device's mode, which the VMM picks by isatty(). The
 	 * defaults take cfg->terminal. */
 	bool terminal;
+	/* Storage for root.source when the root is a partition. */
+	char root_dev[24];
 };
 
 /*
  * Fill params for the usual wiring: a root directory is the virtio-fs share
  * KRUN_ROOT_TAG; a root disk chosen by block id is found by its virtio-blk
  * serial; a legacy root disk is the first virtio-blk device (/dev/vda).
- * Strings point into cfg.
+ * A root partition N is /dev/vdaN: the root disk is always attached first.
+ * Strings point into cfg, or into params itself (root_dev).
  */
 int initramfs_default_params(const struct krun_config *cfg,
 			     struct initramfs_params *params,

@@ -131,6 +131,8 @@ static void add_root(struct jbuild *b, struct json_object *top,
 	put_str(b, root, "path", cfg->root_dir);
 	put_bool(b, root, "readonly", cfg->root_read_only);
 	put_str(b, root, "disk", cfg->root_disk_id);
+	if (cfg->root_partition)
+		put_u64(b, root, "partition", cfg->root_partition);
 	put_new(b, top, "root", root);
 }
 

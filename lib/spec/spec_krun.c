@@ -115,11 +115,35 @@ static int disk_format(struct json_object *obj, const char *path,
 		       "unknown format `%s` (expected raw or qcow2)", name);
 }
 
+/* "partition": N on the root disk boots from its partition N. */
+static int disk_partition(struct spec_ctx *ctx, struct json_object *val,
+			  const char *path, bool root, struct krun_err **err)
+{
+	char child[SPEC_JPATH_MAX];
+	struct json_object *p;
+	uint64_t n;
+	int ret;
+
+	if (!json_object_object_get_ex(val, "partition", &p))
+		return 0;
+	sj_key(child, path, "partition");
+	if (!root)
+		return sj_fail(
+			err, child,
+			"only the root disk has a partition to boot from");
+	ret = sj_uint(p, child, KRUN_MAX_ROOT_PARTITION, &n, err);
+	if (ret < 0)
+		return ret;
+	return spec_setter(
+		config_set_root_partition(ctx->cfg, (uint32_t)n, err), child,
+		err);
+}
+
 static int k_disk(struct spec_ctx *ctx, struct json_object *val,
 		  const char *path, struct krun_err **err)
 {
-	static const char *const keys[] = {"id",       "path", "format",
-					   "readonly", "root", NULL};
+	static const char *const keys[] = {
+		"id", "path", "format", "readonly", "root", "partition", NULL};
 	cleanup_free char *host = NULL;
 	char id_path[SPEC_JPATH_MAX], path_path[SPEC_JPATH_MAX];
 	const char *id, *file;
@@ -149,7 +173,8 @@ static int k_disk(struct spec_ctx *ctx, struct json_object *val,
 	ret = config_add_disk(ctx->cfg, id, host, format, ro, err);
 	if (ret == 0 && root)
 		ret = config_set_root_disk_id(ctx->cfg, id, err);
-	return spec_setter(ret, path, err);
+	ret = spec_setter(ret, path, err);
+	return ret ? ret : disk_partition(ctx, val, path, root, err);
 }
 
 static int k_disks(struct spec_ctx *ctx, struct json_object *val,

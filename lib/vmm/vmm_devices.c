@@ -108,12 +108,15 @@ static int add_console(struct vmm *vmm, struct krun_err **err)
 }
 
 static int add_disk(struct vmm *vmm, const char *id, const char *path,
-		    bool read_only, struct krun_err **err)
+		    uint32_t format, bool read_only, struct krun_err **err)
 {
 	struct blk_backend *backend = NULL;
 	int ret;
 
-	ret = blk_raw_open(path, read_only, &backend, err);
+	ret = blk_open(path,
+		       format == KRUN_FORMAT_QCOW2 ? BLK_FORMAT_QCOW2
+						   : BLK_FORMAT_RAW,
+		       read_only, &backend, err);
 	if (ret < 0)
 		return ret;
 	return attach(vmm, virtio_blk_create(backend, id, err), err);
@@ -125,25 +128,27 @@ static int add_disks(struct vmm *vmm, struct krun_err **err)
 	int ret = 0;
 
 	if (cfg->legacy_root_disk)
-		ret = add_disk(vmm, "root", cfg->legacy_root_disk, false, err);
+		ret = add_disk(vmm, "root", cfg->legacy_root_disk,
+			       KRUN_FORMAT_RAW, false, err);
 	if (ret == 0 && cfg->legacy_data_disk)
-		ret = add_disk(vmm, "data", cfg->legacy_data_disk, false, err);
+		ret = add_disk(vmm, "data", cfg->legacy_data_disk,
+			       KRUN_FORMAT_RAW, false, err);
 	/* The root disk first, so the guest probes it first. */
 	for (size_t i = 0; ret == 0 && i < cfg->n_disks; i++) {
 		const struct krun_disk *d = &cfg->disks[i];
 
 		if (cfg->root_disk_id &&
 		    !strcmp(d->block_id, cfg->root_disk_id))
-			ret = add_disk(vmm, d->block_id, d->path, d->read_only,
-				       err);
+			ret = add_disk(vmm, d->block_id, d->path, d->format,
+				       d->read_only, err);
 	}
 	for (size_t i = 0; ret == 0 && i < cfg->n_disks; i++) {
 		const struct krun_disk *d = &cfg->disks[i];
 
 		if (!cfg->root_disk_id ||
 		    strcmp(d->block_id, cfg->root_disk_id))
-			ret = add_disk(vmm, d->block_id, d->path, d->read_only,
-				       err);
+			ret = add_disk(vmm, d->block_id, d->path, d->format,
+				       d->read_only, err);
 	}
 	return ret;
 }

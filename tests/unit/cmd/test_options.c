@@ -361,6 +361,18 @@ static void test_root_disk_forms(void **state)
 	free(json);
 }
 
+static void test_root_partition(void **state)
+{
+	const char *args[] = {"--root-partition", "3", "--root-disk",
+			      "./p.qcow2:qcow2",  "x", NULL};
+	char *json;
+
+	(void)state;
+	json = build_json(args);
+	assert_non_null(strstr(json, "\"partition\": 3"));
+	free(json);
+}
+
 static void test_flags_override_spec(void **state)
 {
 	char spec[512];
@@ -683,6 +695,7 @@ int main(void)
 		cmocka_unit_test(test_env_sources),
 		cmocka_unit_test(test_publish_implies_passt),
 		cmocka_unit_test(test_root_disk_forms),
+		cmocka_unit_test(test_root_partition),
 		cmocka_unit_test(test_flags_override_spec),
 		cmocka_unit_test(test_roundtrip_process),
 		cmocka_unit_test(test_roundtrip_devices),

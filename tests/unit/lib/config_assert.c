@@ -64,6 +64,7 @@
 	X(ARR, disks, n_disks, disk, struct krun_disk)                    \
 	X(UINT, n_disks)                                                  \
 	X(STR, root_disk_id)                                              \
+	X(UINT, root_partition)                                           \
 	X(ARR, shares, n_shares, share, struct krun_share)                \
 	X(UINT, n_shares)                                                 \
 	X(STR, exec_path)                                                 \
@@ -143,7 +144,7 @@ _Static_assert(sizeof(struct krun_rlimit) == 24, SIZE_MSG("krun_rlimit"));
 _Static_assert(sizeof(struct krun_port) == 4, SIZE_MSG("krun_port"));
 _Static_assert(sizeof(struct krun_vsock_port) == 24,
 	       SIZE_MSG("krun_vsock_port"));
-_Static_assert(sizeof(struct krun_config) == 280, SIZE_MSG("krun_config"));
+_Static_assert(sizeof(struct krun_config) == 288, SIZE_MSG("krun_config"));
 #endif
 
 /* ---- comparison ---- */

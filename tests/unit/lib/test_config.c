@@ -140,6 +140,11 @@ static void root_disk_id(void **state)
 		   "no block id");
 	EXPECT_OK(config_set_root_disk_id(cfg, "vda", &err));
 	assert_string_equal(cfg->root_disk_id, "vda");
+	EXPECT_ERR(config_set_root_partition(cfg, 129, &err), EINVAL,
+		   "must be 1 to 128");
+	assert_int_equal(cfg->root_partition, 0);
+	EXPECT_OK(config_set_root_partition(cfg, 128, &err));
+	assert_int_equal(cfg->root_partition, 128);
 }
 
 static void share_validation(void **state)

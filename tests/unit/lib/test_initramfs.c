@@ -62,6 +62,13 @@ static void default_params_disk_root(void **state)
 	assert_int_equal(p.root.kind, KRUN_GUEST_MOUNT_BLOCK_ID);
 	assert_string_equal(p.root.source, "root");
 	assert_true(p.root.read_only);
+	/* A partition of the root disk, which is always the first one. */
+	cfg.root_partition = 2;
+	assert_int_equal(initramfs_default_params(&cfg, &p, &err), 0);
+	assert_int_equal(p.root.kind, KRUN_GUEST_MOUNT_BLOCK_PATH);
+	assert_string_equal(p.root.source, "/dev/vda2");
+	assert_true(p.root.read_only);
+	cfg.root_partition = 0;
 
 	cfg.root_disk_id = "nope";
 	assert_int_equal(initramfs_default_params(&cfg, &p, &err), -ENOENT);

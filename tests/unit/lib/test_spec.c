@@ -103,6 +103,8 @@ static const struct {
 	 ".krun.disks[0].size: unknown key"},
 	{"{\"krun\":{\"disks\":[{\"path\":\"/x\"}]}}",
 	 ".krun.disks[0].id: missing"},
+	{"{\"krun\":{\"disks\":[{\"id\":\"d\",\"path\":\"/x\",\"partition\":1}]}}",
+	 ".krun.disks[0].partition: only the root disk has a partition to boot from"},
 	{"{\"krun\":{\"volumes\":[{\"tag\":\"t\"}]}}",
 	 ".krun.volumes[0].hostPath: missing"},
 	{"{\"krun\":{\"net\":{\"mode\":\"tsi\"}}}",
@@ -328,11 +330,11 @@ static void test_key_order_irrelevant(void **state)
 {
 	const char *one =
 		"{\"process\":{\"args\":[\"sh\"],\"env\":[\"A=1\"]},"
-		"\"krun\":{\"disks\":[{\"id\":\"r\",\"path\":\"/r\",\"root\":true}],"
+		"\"krun\":{\"disks\":[{\"id\":\"r\",\"path\":\"/r\",\"root\":true,\"partition\":2}],"
 		"\"memory\":\"2G\",\"vcpus\":4}}";
 	const char *two =
 		"{\"krun\":{\"vcpus\":4,\"memory\":2048,"
-		"\"disks\":[{\"root\":true,\"path\":\"/r\",\"id\":\"r\"}]},"
+		"\"disks\":[{\"partition\":2,\"root\":true,\"path\":\"/r\",\"id\":\"r\"}]},"
 		"\"process\":{\"env\":[\"A=1\"],\"args\":[\"sh\"]}}";
 	struct spec_result res;
 	struct krun_config *c1 = load_ok(one, NULL, &res);
@@ -346,6 +348,7 @@ static void test_key_order_irrelevant(void **state)
 	assert_string_equal(a, b);
 	assert_non_null(strstr(a, "\"memoryMiB\": 2048"));
 	assert_non_null(strstr(a, "\"disk\": \"r\""));
+	assert_non_null(strstr(a, "\"partition\": 2"));
 	free(a);
 	free(b);
 }

@@ -174,6 +174,13 @@ static void test_partial_sector_and_missing(void **state)
 			 -ENOENT);
 	assert_non_null(strstr(krun_err_msg(err), "/nonexistent/disk.img"));
 	krun_err_free(&err);
+	/* The device holds the image writable: a second user is refused. */
+	assert_int_equal(blk_raw_open(f->path, true, &b, &err), -EBUSY);
+	assert_non_null(strstr(krun_err_msg(err), "in use by another process"));
+	krun_err_free(&err);
+	fdev_stop(&f->d);
+	memset(&f->d, 0, sizeof(f->d));
+	f->d.irq_fd = -1;
 	assert_int_equal(blk_raw_open(f->path, true, &b, NULL), 0);
 	assert_null(virtio_blk_create(b, "an-id-longer-than-twenty", &err));
 	krun_err_free(&err);
@@ -193,6 +200,51 @@ static void test_malformed_chain_needs_reset(void **state)
 	fdev_check_malformed_policy(&f->d, 0, "blk", b, 3);
 }
 
+static void put_seg(struct fixture *f, unsigned int i, uint64_t sector,
+		    uint32_t n, uint32_t flags)
+{
+	uint8_t *p = (uint8_t *)fg_ptr(&f->d.g, f->data) + 16 * i;
+
+	memcpy(p, &sector, 8);
+	memcpy(p + 8, &n, 4);
+	memcpy(p + 12, &flags, 4);
+}
+
+/* DISCARD / WRITE_ZEROES: zeroes reach the file; bad segments refused. */
+static void test_discard_write_zeroes(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t got[1024], zero[1024] = {0};
+	uint32_t used;
+
+	start(f, false, "d");
+	assert_int_equal(fdev_rd(&f->d, 0x100 + 40), 16); /* max_discard_seg */
+	put_seg(f, 0, 2, 2, 1);
+	assert_int_equal(request(f, 13, 0, 16, true, &used), 0);
+	assert_int_equal(pread(f->fd, got, 1024, 2 * 512), 1024);
+	assert_memory_equal(got, zero, 1024);
+	put_seg(f, 0, 5, 1, 0);
+	assert_int_equal(request(f, 11, 0, 16, true, &used), 0);
+	put_seg(f, 0, 5, 1, 1); /* unmap is not a DISCARD flag */
+	assert_int_equal(request(f, 11, 0, 16, true, &used), 2);
+	put_seg(f, 0, SECTORS - 1, 2, 0); /* past the end */
+	assert_int_equal(request(f, 13, 0, 16, true, &used), 1);
+	put_seg(f, 0, UINT64_MAX, 1, 0); /* wraps */
+	assert_int_equal(request(f, 11, 0, 16, true, &used), 1);
+	assert_int_equal(request(f, 11, 0, 15, true, &used), 2); /* torn */
+}
+
+static void test_discard_read_only(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t used;
+
+	start(f, true, "d");
+	put_seg(f, 0, 0, 1, 0);
+	assert_int_equal(request(f, 11, 0, 16, true, &used), 1);
+	assert_int_equal(request(f, 13, 0, 16, true, &used), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +260,10 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_malformed_chain_needs_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_discard_write_zeroes,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_discard_read_only, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
