@@ -24,6 +24,7 @@
  * docker and libkrun use; the one definition every side includes.
  */
 #define KRUN_EXIT_GUEST_CRASH 123 /* the guest stopped without a status */
+#define KRUN_EXIT_TIMEOUT 124	  /* the time limit stopped the guest */
 #define KRUN_EXIT_SETUP 125	  /* krun-run, the VMM or init failed to set up */
 #define KRUN_EXIT_NOEXEC 126	  /* the command exists but cannot run */
 #define KRUN_EXIT_NOTFOUND 127	  /* the command was not found */

@@ -117,6 +117,8 @@ static int run_guest(struct vmm *vmm, struct krun_err **err)
 	if (ret == 0 && vmm->console)
 		virtio_console_drain(vmm->console);
 	vmm_signals_restore(&sig);
+	if (ret == 0 && sig.timed_out)
+		return KRUN_EXIT_TIMEOUT; /* as timeout(1), whatever it ended with */
 	return ret < 0 ? ret : status_from_exit(&info, &sig);
 }
 

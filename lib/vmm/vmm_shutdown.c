@@ -104,10 +104,27 @@ static void take_eventfd(struct vmm_signals *s)
 		request_shutdown(s, SIGTERM);
 }
 
+/* The time limit runs out: the same orderly stop as SIGTERM. */
+static void check_time_limit(struct vmm_signals *s)
+{
+	if (!s->timeout_at_ms || now_ms() < s->timeout_at_ms)
+		return;
+	s->timeout_at_ms = 0;
+	if (s->stop_signal)
+		return; /* a stop is already under way */
+	log_info("time limit reached: stopping the guest");
+	s->timed_out = true;
+	request_shutdown(s, SIGTERM);
+}
+
 static int poll_timeout(const struct vmm_signals *s)
 {
 	int64_t left;
 
+	if (s->timeout_at_ms && !s->deadline_ms) {
+		left = s->timeout_at_ms - now_ms();
+		return left <= 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left;
+	}
 	if (!s->deadline_ms)
 		return -1;
 	left = s->deadline_ms - now_ms();
@@ -134,6 +151,7 @@ static void *signal_thread(void *opaque)
 			continue;
 		if (n < 0 || (fds[POLL_STOP].revents & POLLIN))
 			break;
+		check_time_limit(s);
 		if (s->cad_pending && !s->hard_stopped &&
 		    now_ms() < s->deadline_ms)
 			press_ctrl_alt_del(s);
@@ -183,6 +201,8 @@ int vmm_signals_start(struct vmm *vmm, struct vmm_signals *s,
 	*s = (struct vmm_signals){.vmm = vmm, .stop_fd = -1, .signal_fd = -1};
 	s->shutdown_fd = vmm->cfg->shutdown_eventfd;
 	s->grace_ms = vmm->init_params.shutdown_grace_ms;
+	if (vmm->cfg->timeout_ms)
+		s->timeout_at_ms = now_ms() + vmm->cfg->timeout_ms;
 	sigemptyset(&s->set);
 	sigaddset(&s->set, SIGINT);
 	sigaddset(&s->set, SIGTERM);

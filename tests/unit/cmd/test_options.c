@@ -160,15 +160,22 @@ static const struct {
 	{A("--volume"), "--volume: missing argument"},
 	{A("--read-only=yes", "ls"), "--read-only: does not take an argument"},
 	{A("--help=me"), "--help: does not take an argument"},
-	{A("--cpus", "two", "ls"), "--cpus: invalid number `two`"},
-	{A("--cpus", "-1", "ls"), "--cpus: invalid number `-1`"},
-	{A("--cpus", "2x", "ls"), "--cpus: invalid number `2x`"},
+	{A("--cpus", "two", "ls"),
+	 "--cpus: invalid number `two` (expected 1 to 64 vCPUs; a fraction "
+	 "rounds up)"},
+	{A("--cpus", "-1", "ls"),
+	 "--cpus: invalid number `-1` (expected 1 to 64 vCPUs; a fraction "
+	 "rounds up)"},
+	{A("--cpus", "2x", "ls"),
+	 "--cpus: invalid number `2x` (expected 1 to 64 vCPUs; a fraction "
+	 "rounds up)"},
 	{A("--cpus", "0", "ls"),
 	 "--cpus: invalid vCPU count `0`: must be 1..64"},
 	{A("--cpus", "65", "ls"),
 	 "--cpus: invalid vCPU count `65`: must be 1..64"},
 	{A("--memory", "32", "ls"),
-	 "--memory: invalid RAM size `32` MiB: must be 64..1048576 MiB"},
+	 "--memory: memory `32` out of range (64 MiB to 1048576 MiB; a number "
+	 "without unit is bytes)"},
 	{A("--disk", "nocolon", "ls"), NULL},
 	{A("--disk", ":/x", "ls"), NULL},
 	{A("--root-disk", "nosuch", "ls"), NULL},
@@ -191,8 +198,10 @@ static const struct {
 	{A("--log-level", "loud", "ls"),
 	 "--log-level: invalid log level `loud` (expected 0-5 or off, error, "
 	 "warn, info, debug, trace)"},
-	{A("--user", "bob", "ls"), "--user: invalid number `bob`"},
-	{A("--user", "1:x", "ls"), "--user: invalid number `x`"},
+	{A("--user", "a b", "ls"),
+	 "--user: invalid user `a b`: expected USER[:GROUP], names or numbers"},
+	{A("--user", "1:", "ls"),
+	 "--user: invalid user `1:`: expected USER[:GROUP], names or numbers"},
 	{A("--gpu=abc", "ls"), "--gpu: invalid number `abc`"},
 	{A("--gpu-shm", "1M", "ls"), "--gpu-shm: needs --gpu"},
 	{A("--gpu", "--gpu-shm", "1Q", "ls"),
@@ -254,7 +263,8 @@ static void test_bad_flags(void **state)
 static void test_defaults(void **state)
 {
 	const char *args[] = {"--root", "/r", "true", NULL};
-	const char *tty_args[] = {"--root", "/r", "--user", "7", "true", NULL};
+	const char *tty_args[] = {"--root", "/r", "--user", "7:0", "true",
+				  NULL};
 	struct krun_config *cfg = NULL;
 	struct krun_err *err = NULL;
 	struct run_options o;
@@ -366,7 +376,7 @@ static void test_flags_override_spec(void **state)
 	char spec[512];
 	const char *args[] = {
 		"--spec", spec,	 "--cpus",	 "3",	 "--net", "passt",
-		"-e",	  "A=2", "--smbios-oem", "flag", "-v",	  "t2:/h2",
+		"-e",	  "A=2", "--smbios-oem", "flag", "--share", "t2:/h2",
 		NULL};
 	struct krun_config *cfg = NULL;
 	struct krun_err *err = NULL;
@@ -496,7 +506,7 @@ static void test_roundtrip_devices(void **state)
 			       "data:/img/data.raw:raw:ro",
 			       "--root-disk",
 			       "./root.img",
-			       "-v",
+			       "--share",
 			       "share:/host/dir:/mnt:ro",
 			       "--net",
 			       "gvproxy:/tmp/gv.sock",
