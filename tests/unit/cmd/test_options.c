@@ -628,6 +628,7 @@ static void test_roundtrip_bundle(void **state)
 			       "crun",
 			       "--user",
 			       "0:0",
+			       "--tty=false",
 			       "--rlimit",
 			       "RLIMIT_NOFILE=1024:1024",
 			       "-e",
