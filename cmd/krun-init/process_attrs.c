@@ -219,9 +219,12 @@ static int set_caps(const uint64_t *caps)
 		return -1;
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
 		return amb ? -1 : 0; /* a kernel without ambient caps */
+	/* As runc and crun: an ambient capability that is not also
+	 * permitted and inheritable is skipped, not an error. */
 	for (int c = 0; c <= KRUN_GUEST_CAP_MAX; c++)
 		if ((amb & (1ull << c)) &&
-		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0 &&
+		    errno != EPERM && errno != EINVAL)
 			return -1;
 	return 0;
 }
