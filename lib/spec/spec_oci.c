@@ -177,6 +177,8 @@ int spec_oci_annotations(struct spec_ctx *ctx, struct json_object *val,
 	char child[SPEC_JPATH_MAX];
 	int ret = sj_expect(val, json_type_object, path, err);
 
+	if (ret < 0) /* foreach needs an object */
+		return ret;
 	json_object_object_foreach(val, key, v)
 	{
 		if (ret < 0)

@@ -19,6 +19,8 @@ static int l_sysctl(struct spec_ctx *ctx, struct json_object *val,
 	char child[SPEC_JPATH_MAX];
 	int ret = sj_expect(val, json_type_object, path, err);
 
+	if (ret < 0) /* foreach needs an object */
+		return ret;
 	json_object_object_foreach(val, key, v)
 	{
 		const char *value;
@@ -136,6 +138,8 @@ static int l_resources(struct spec_ctx *ctx, struct json_object *val,
 	char child[SPEC_JPATH_MAX];
 	int ret = sj_expect(val, json_type_object, path, err);
 
+	if (ret < 0) /* foreach needs an object */
+		return ret;
 	json_object_object_foreach(val, key, v)
 	{
 		if (ret < 0)
