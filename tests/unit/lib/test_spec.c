@@ -553,14 +553,15 @@ static void test_oci_vm_size(void **state)
 	assert_int_equal(cfg->ram_mib, 256);
 	config_free(cfg);
 	cfg = load_attrs("{\"linux\":{\"resources\":{\"cpu\":{\"cpus\":"
-		      "\"0-2,5\"}}},\"annotations\":{\"krun.ram_mib\":"
-		      "\"384\",\"other\":\"x\"}}");
+			 "\"0-2,5\"}}},\"annotations\":{\"krun.ram_mib\":"
+			 "\"384\",\"other\":\"x\"}}");
 	assert_int_equal(cfg->vcpus, 4);
 	assert_int_equal(cfg->ram_mib, 384);
 	assert_true(has_ignored(cfg, ".annotations.other: "));
 	config_free(cfg);
-	cfg = load_attrs("{\"annotations\":{\"krun.cpus\":\"3\",\"krun.ram_mib\":"
-		      "\"384\"},\"krun\":{\"vcpus\":1,\"memory\":\"1G\"}}");
+	cfg = load_attrs(
+		"{\"annotations\":{\"krun.cpus\":\"3\",\"krun.ram_mib\":"
+		"\"384\"},\"krun\":{\"vcpus\":1,\"memory\":\"1G\"}}");
 	assert_int_equal(cfg->vcpus, 1);
 	assert_int_equal(cfg->ram_mib, 1024);
 	config_free(cfg);
