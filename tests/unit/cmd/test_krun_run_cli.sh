@@ -99,6 +99,25 @@ expect 0 '' --print-config --root /r --cpus 2 -- /bin/echo hi
 check "--print-config: no exec" grep -q '"exec": "/bin/echo"' "$TMP/out"
 check "--print-config: no vcpus" grep -q '"vcpus": 2,' "$TMP/out"
 
+# docker's -v: a relative host directory, resolved when krun-run starts.
+mkdir "$TMP/data"
+(cd "$TMP" && "$KRUN_RUN" --print-config -v ./data:/data:ro --root / \
+	--memory 1.5G -- ls /data) >"$TMP/out" 2>"$TMP/err"
+check "-v ./data:/data:ro: host path not resolved" \
+	grep -q "\"hostPath\": \"$TMP/data\"" "$TMP/out"
+check "-v ./data:/data:ro: not read-only" grep -q '"readonly": true' "$TMP/out"
+check "--memory 1.5G: not 1536 MiB" grep -q '"memoryMiB": 1536,' "$TMP/out"
+expect 125 'krun-run: --volume: `data` would be a named volume, which krun-run does not have; write ./data for a directory' \
+	-v data:/data --root / ls
+# --root-disk with a file of that name in the current directory.
+: >"$TMP/rootfs.ext4"
+(cd "$TMP" && "$KRUN_RUN" --print-config --root-disk rootfs.ext4 -- true) \
+	>"$TMP/out" 2>"$TMP/err"
+check "--root-disk FILE in the cwd: not added as disk root" \
+	grep -q '"path": "rootfs.ext4"' "$TMP/out"
+expect 125 'krun-run: --root-disk: no disk `nosuch.img` was added with --disk and no such file exists' \
+	--root-disk nosuch.img -- true
+
 # A crun bundle loads unmodified.
 mkdir "$TMP/bundle"
 cp "$FIXTURES/crun-spec-rootless.json" "$TMP/bundle/config.json"
