@@ -46,7 +46,13 @@ int oci_mounts_apply(const struct guest_attrs *a, struct krun_err **err)
 						  "`%s`",
 						  m->target);
 		if (mount(m->source, m->target, m->fstype, m->ms_flags,
-			  *m->data ? m->data : NULL) < 0)
+			  *m->data ? m->data : NULL) == 0)
+			continue;
+		/* sysfs cannot be mounted again where it already is (init's
+		 * /sys): apply the flags to that mount instead. */
+		if (errno != EBUSY ||
+		    mount(NULL, m->target, NULL,
+			  MS_REMOUNT | MS_BIND | m->ms_flags, NULL) < 0)
 			return krun_err_set_errno(err, errno,
 						  "cannot mount %s on `%s`",
 						  m->fstype, m->target);

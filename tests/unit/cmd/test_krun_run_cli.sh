@@ -8,6 +8,8 @@
 set -u
 
 KRUN_RUN=$1
+# Absolute: some checks run it from another directory.
+case $KRUN_RUN in /*) ;; *) KRUN_RUN=$PWD/$KRUN_RUN ;; esac
 FIXTURES=$2
 MAN_PAGE=$3
 TMP=$(mktemp -d /tmp/krun-cli-XXXXXX)
