@@ -161,7 +161,8 @@ const char run_options_usage[] =
 	"      --version                  print the version\n"
 	"\n"
 	"Exit status: the command's, or 125 (krun-run error), 126 (not executable),\n"
-	"127 (not found), 123 (guest crashed), 128+N (killed by signal N).\n"
+	"127 (not found), 123 (guest crashed), 124 (--timeout ran out),\n"
+	"128+N (killed by signal N).\n"
 	"See krun-run(1).\n";
 
 static int push(struct strlist *list, const char *value, const char *flag,

@@ -23,6 +23,11 @@
 
 /* Beyond the guest's grace period: init's own SIGKILL, reaping, sync. */
 #define VMM_SHUTDOWN_MARGIN_MS 5000
+/*
+ * A time limit may run out while the guest is still booting: its stop
+ * waits this long for the keyboard before the grace period counts.
+ */
+#define VMM_TIMEOUT_BOOT_WAIT_MS 60000
 /* How often a press the guest's keyboard was not ready for is retried. */
 #define VMM_CAD_RETRY_MS 20
 
@@ -63,6 +68,9 @@ static bool press_ctrl_alt_del(struct vmm_signals *s)
 		return false;
 	}
 	s->cad_pending = false;
+	/* The time limit's grace period starts when the guest is asked. */
+	if (s->timed_out)
+		s->deadline_ms = now_ms() + s->grace_ms + VMM_SHUTDOWN_MARGIN_MS;
 	log_debug("asked the guest to stop (signal %d), %u ms grace",
 		  s->stop_signal, s->grace_ms);
 	return true;
@@ -115,6 +123,8 @@ static void check_time_limit(struct vmm_signals *s)
 	log_info("time limit reached: stopping the guest");
 	s->timed_out = true;
 	request_shutdown(s, SIGTERM);
+	if (s->cad_pending)
+		s->deadline_ms += VMM_TIMEOUT_BOOT_WAIT_MS;
 }
 
 static int poll_timeout(const struct vmm_signals *s)
