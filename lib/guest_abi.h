@@ -94,6 +94,10 @@ enum krun_guest_mount_kind {
  *           5 * u64 caps (KRUN_GUEST_CAP_* order, bit N = capability N),
  *           strv sysctl ("key=value", key with dots or slashes),
  *           u32 n_fsmounts, n * fsmount,
+ *           strv masked (absolute paths hidden from the workload: an
+ *                        empty read-only tmpfs over a directory, /dev/null
+ *                        over a file), strv readonly (absolute paths
+ *                        made read-only by a bind remount),
  *           seccomp (present when KRUN_GUEST_A_SECCOMP)
  *   fsmount u32 ms_flags (MS_* of mount(2), KRUN_GUEST_FSMOUNT_MS_ALL),
  *           str fstype (one of tmpfs proc sysfs devpts mqueue cgroup2),

@@ -86,6 +86,16 @@ static int get_fsmounts(struct reader *r, struct guest_attrs *a)
 	return ret;
 }
 
+static int get_paths(struct reader *r, const char *what, char ***v, size_t *n)
+{
+	int ret = gc_strv(r, what, v, n);
+
+	for (size_t i = 0; ret == 0 && i < *n; i++)
+		if (!safe_target((*v)[i]))
+			ret = bad(r, "path", (*v)[i]);
+	return ret;
+}
+
 static bool action_ok(uint32_t action, uint32_t errno_ret)
 {
 	return action >= 1 && action <= KRUN_GUEST_SCMP_ACTION_MAX &&
@@ -188,6 +198,11 @@ int guest_attrs_parse(struct reader *r, struct guest_attrs *a)
 			ret = bad(r, "sysctl", a->sysctls[i]);
 	if (ret == 0)
 		ret = get_fsmounts(r, a);
+	if (ret == 0)
+		ret = get_paths(r, "attrs.masked", &a->masked, &a->n_masked);
+	if (ret == 0)
+		ret = get_paths(r, "attrs.readonly", &a->readonly,
+				&a->n_readonly);
 	if (ret == 0 && (a->flags & KRUN_GUEST_A_SECCOMP))
 		ret = get_seccomp(r, a);
 	return ret;
@@ -198,6 +213,8 @@ void guest_attrs_free(struct guest_attrs *a)
 	free(a->group_add);
 	free(a->sysctls);
 	free(a->fsmounts);
+	free(a->masked);
+	free(a->readonly);
 	free(a->arches);
 	free(a->rules);
 	free(a->groups);

@@ -51,6 +51,10 @@ struct guest_attrs {
 	size_t n_sysctls;
 	struct guest_fsmount *fsmounts;
 	size_t n_fsmounts;
+	char **masked; /* absolute, no ".." */
+	size_t n_masked;
+	char **readonly;
+	size_t n_readonly;
 	uint32_t seccomp_default_action;
 	uint32_t seccomp_default_errno;
 	char **arches;

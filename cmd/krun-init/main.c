@@ -97,6 +97,8 @@ static int setup(struct guest_config **cfg, struct init_stdio *io,
 	if (ret == 0)
 		ret = oci_sysctls_apply(&(*cfg)->attrs, err);
 	if (ret == 0)
+		ret = oci_paths_apply(&(*cfg)->attrs, err);
+	if (ret == 0)
 		ret = attrs_resolve_user(*cfg, "", err);
 	if (ret < 0)
 		return ret;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -100,4 +101,53 @@ int oci_sysctls_apply(const struct guest_attrs *a, struct krun_err **err)
 					  "cannot set the domain name to `%s`",
 					  a->domainname);
 	return 0;
+}
+
+/* runc's way: /dev/null over a file, an empty read-only tmpfs over a
+ * directory; a path that does not exist is skipped. */
+static int mask_path(const char *path, struct krun_err **err)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return errno == ENOENT
+			       ? 0
+			       : krun_err_set_errno(err, errno,
+						    "cannot mask `%s`", path);
+	if (S_ISDIR(st.st_mode)
+		    ? mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0")
+		    : mount("/dev/null", path, NULL, MS_BIND, NULL))
+		return krun_err_set_errno(err, errno, "cannot mask `%s`", path);
+	return 0;
+}
+
+/* A bind mount onto itself, remounted read-only with the flags it had. */
+static int make_readonly(const char *path, struct krun_err **err)
+{
+	unsigned long keep = 0;
+	struct statvfs sv;
+
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		return 0;
+	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+	    statvfs(path, &sv) < 0)
+		return krun_err_set_errno(err, errno,
+					  "cannot make `%s` read-only", path);
+	keep = sv.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC);
+	if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep,
+		  NULL) < 0)
+		return krun_err_set_errno(err, errno,
+					  "cannot make `%s` read-only", path);
+	return 0;
+}
+
+int oci_paths_apply(const struct guest_attrs *a, struct krun_err **err)
+{
+	int ret = 0;
+
+	for (size_t i = 0; ret == 0 && i < a->n_readonly; i++)
+		ret = make_readonly(a->readonly[i], err);
+	for (size_t i = 0; ret == 0 && i < a->n_masked; i++)
+		ret = mask_path(a->masked[i], err);
+	return ret;
 }

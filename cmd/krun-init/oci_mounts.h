@@ -17,4 +17,8 @@ int oci_mounts_apply(const struct guest_attrs *a, struct krun_err **err)
 int oci_sysctls_apply(const struct guest_attrs *a, struct krun_err **err)
 	__attribute__((warn_unused_result));
 
+/* OCI linux.readonlyPaths, then linux.maskedPaths (missing ones skipped). */
+int oci_paths_apply(const struct guest_attrs *a, struct krun_err **err)
+	__attribute__((warn_unused_result));
+
 #endif

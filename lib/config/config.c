@@ -163,6 +163,8 @@ static void free_process_attrs(struct krun_config *cfg)
 		free(cfg->fsmounts[i].data);
 	}
 	free(cfg->fsmounts);
+	strv_free(cfg->masked_paths);
+	strv_free(cfg->readonly_paths);
 	strv_free(cfg->seccomp_arches);
 	for (size_t i = 0; i < cfg->n_seccomp_rules; i++)
 		free(cfg->seccomp_rules[i].syscall);

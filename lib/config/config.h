@@ -173,6 +173,8 @@ struct krun_config {
 	char **sysctls; /* "key=value"; NULL-terminated or NULL */
 	struct krun_fsmount *fsmounts;
 	size_t n_fsmounts;
+	char **masked_paths; /* OCI linux.maskedPaths; NULL-terminated or NULL */
+	char **readonly_paths; /* OCI linux.readonlyPaths; likewise */
 	bool seccomp_set;
 	uint32_t seccomp_default_action;
 	uint32_t seccomp_default_errno;
@@ -333,6 +335,11 @@ int config_add_sysctl(struct krun_config *cfg, const char *key,
 int config_add_fsmount(struct krun_config *cfg, const char *fstype,
 		       const char *source, const char *target,
 		       const char *options, struct krun_err **err);
+/* An absolute path to hide (masked) or make read-only in the guest. */
+int config_add_masked_path(struct krun_config *cfg, const char *path,
+			   struct krun_err **err);
+int config_add_readonly_path(struct krun_config *cfg, const char *path,
+			     struct krun_err **err);
 /* docker's --tmpfs "PATH[:OPTIONS]". */
 int config_add_tmpfs_spec(struct krun_config *cfg, const char *text,
 			  struct krun_err **err);

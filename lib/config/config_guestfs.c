@@ -89,21 +89,28 @@ static int split_options(const char *options, uint32_t *flags, char *data,
 	return 0;
 }
 
-static int check_target(const char *target, struct krun_err **err)
+static int check_path(const char *what, const char *target,
+		      struct krun_err **err)
 {
 	if (!target || target[0] != '/' || strstr(target, "/../") ||
 	    (strlen(target) >= 3 &&
 	     strcmp(target + strlen(target) - 3, "/..") == 0) ||
 	    strchr(target, '\n'))
 		return krun_err_set(err, EINVAL,
-				    "invalid mount point `%s`: must be an "
-				    "absolute path without `..`",
-				    target ? target : "");
+				    "invalid %s `%s`: must be an absolute path "
+				    "without `..`",
+				    what, target ? target : "");
 	if (strcmp(target, "/") == 0)
 		return krun_err_set(err, EINVAL,
-				    "invalid mount point `/`: the root is "
-				    "mounted by --root/--root-disk");
+				    "invalid %s `/`: the root is mounted by "
+				    "--root/--root-disk",
+				    what);
 	return 0;
+}
+
+static int check_target(const char *target, struct krun_err **err)
+{
+	return check_path("mount point", target, err);
 }
 
 int config_add_fsmount(struct krun_config *cfg, const char *fstype,
@@ -141,6 +148,22 @@ int config_add_fsmount(struct krun_config *cfg, const char *fstype,
 	}
 	cfg->fsmounts[cfg->n_fsmounts++] = m;
 	return 0;
+}
+
+int config_add_masked_path(struct krun_config *cfg, const char *path,
+			   struct krun_err **err)
+{
+	int ret = check_path("masked path", path, err);
+
+	return ret < 0 ? ret : cfg_strv_add(&cfg->masked_paths, path, err);
+}
+
+int config_add_readonly_path(struct krun_config *cfg, const char *path,
+			     struct krun_err **err)
+{
+	int ret = check_path("read-only path", path, err);
+
+	return ret < 0 ? ret : cfg_strv_add(&cfg->readonly_paths, path, err);
 }
 
 /* docker: --tmpfs /run:rw,size=64m,mode=1777; default noexec,nosuid,nodev */

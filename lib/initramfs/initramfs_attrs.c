@@ -93,6 +93,8 @@ void initramfs_put_attrs(struct bytebuf *b, const struct krun_config *cfg)
 		bytebuf_put_u64le(b, cfg->caps_set ? cfg->caps[i] : 0);
 	put_strv(b, cfg->sysctls);
 	put_fsmounts(b, cfg);
+	put_strv(b, cfg->masked_paths);
+	put_strv(b, cfg->readonly_paths);
 	if (cfg->seccomp_set)
 		put_seccomp(b, cfg);
 }

@@ -388,6 +388,8 @@ static void add_attrs(struct jbuild *b, struct json_object *top,
 	put_str(b, a, "domainname", cfg->domainname);
 	put(b, a, "sysctl", strv_json(b, cfg->sysctls));
 	put_new(b, a, "mounts", fsmounts_json(b, cfg));
+	put(b, a, "maskedPaths", strv_json(b, cfg->masked_paths));
+	put(b, a, "readonlyPaths", strv_json(b, cfg->readonly_paths));
 	put(b, a, "seccomp", seccomp_json(b, cfg));
 	put_str(b, a, "tty", tristate_name(cfg->tty));
 	put_str(b, a, "interactive", tristate_name(cfg->interactive));

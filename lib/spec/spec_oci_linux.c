@@ -173,20 +173,35 @@ static int l_ignored(struct spec_ctx *ctx, struct json_object *val,
 				   "the guest has its own ids; the VM is the "
 				   "user namespace",
 				   err);
-	if (!strcmp(key, "maskedPaths") || !strcmp(key, "readonlyPaths"))
-		return spec_ignore(ctx, path,
-				   "not applied in the guest: the guest's "
-				   "/proc and /sys are its own kernel's",
-				   err);
 	return spec_ignore(ctx, path, "not applicable to a VM", err);
+}
+
+static int l_paths(struct spec_ctx *ctx, struct json_object *val,
+		   const char *path, struct krun_err **err)
+{
+	bool masked = strstr(path, "maskedPaths") != NULL;
+	const char **paths = NULL;
+	int ret = sj_strv(val, path, &paths, err);
+
+	for (size_t i = 0; ret == 0 && paths[i]; i++) {
+		char idx[SPEC_JPATH_MAX];
+
+		sj_idx(idx, path, i);
+		ret = masked ? config_add_masked_path(ctx->cfg, paths[i], err)
+			     : config_add_readonly_path(ctx->cfg, paths[i],
+							err);
+		ret = spec_setter(ret, idx, err);
+	}
+	free(paths);
+	return ret;
 }
 
 static const struct spec_field linux_fields[] = {
 	{"namespaces", l_namespaces},	  {"sysctl", l_sysctl},
 	{"seccomp", spec_oci_seccomp},	  {"resources", l_resources},
 	{"devices", l_ignored},		  {"uidMappings", l_ignored},
-	{"gidMappings", l_ignored},	  {"maskedPaths", l_ignored},
-	{"readonlyPaths", l_ignored},	  {"cgroupsPath", l_ignored},
+	{"gidMappings", l_ignored},	  {"maskedPaths", l_paths},
+	{"readonlyPaths", l_paths},	  {"cgroupsPath", l_ignored},
 	{"rootfsPropagation", l_ignored}, {"mountLabel", l_ignored},
 	{"intelRdt", l_ignored},	  {"personality", l_ignored},
 	{"timeOffsets", l_ignored},	  {NULL, NULL},

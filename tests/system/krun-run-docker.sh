@@ -8,7 +8,8 @@
 # -t / --interactive=false, --root-disk FILE in the current directory,
 # --timeout (124, orderly stop, nothing left), and a crun-spec bundle with
 # reduced capabilities, no_new_privs, umask, groups, a seccomp profile, a
-# tmpfs mount, a sysctl and crun's krun.cpus / krun.ram_mib annotations.
+# tmpfs mount, a sysctl, masked and read-only paths and crun's krun.cpus /
+# krun.ram_mib annotations.
 KRUN_RUN=${1:?usage: krun-run-docker.sh KRUN-RUN}
 . "$(dirname "$0")/checklib.sh"
 
@@ -21,6 +22,7 @@ audio:x:29:alice
 video:x:44:bob,alice
 staff:x:50:
 EOT
+touch "$root/mnt/visible-on-host"
 cd "$work" || exit 1
 mkdir data && echo hello >data/f
 
@@ -116,6 +118,10 @@ p["args"] = ["/bin/sh", "-c", """
 	echo "write $(krun-check write /tmp/allowed)"
 	echo "scratch $(grep ' /scratch ' /proc/mounts)"
 	echo "swappiness $(cat /proc/sys/vm/swappiness)"
+	echo "hostname-file [$(cat /etc/hostname)]"
+	echo "mnt $(ls -A /mnt | wc -l) $(krun-check write /mnt/new)"
+	echo "home $(krun-check write /home/new)"
+	echo "procsys $(krun-check write /proc/sys/vm/swappiness)"
 	echo "nproc $(nproc)"
 	echo "memtotal $(sed -n 's/^MemTotal: *\\([0-9]*\\) kB$/\\1/p' /proc/meminfo)"
 """]
@@ -123,6 +129,8 @@ s["mounts"].append({"destination": "/scratch", "type": "tmpfs", "source": "tmpfs
                     "options": ["nosuid", "nodev", "size=4m"]})
 s.setdefault("annotations", {}).update({"krun.cpus": "2", "krun.ram_mib": "384"})
 s["linux"]["sysctl"] = {"vm.swappiness": "23"}
+s["linux"].setdefault("maskedPaths", []).extend(["/etc/hostname", "/mnt"])
+s["linux"].setdefault("readonlyPaths", []).append("/home")
 s["linux"]["seccomp"] = {
     "defaultAction": "SCMP_ACT_ALLOW",
     "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
@@ -148,6 +156,12 @@ expect_eq "bundle: tmpfs mount" \
 	"tmpfs /scratch tmpfs rw,nosuid,nodev,relatime,size=4096k 0 0" \
 	"$(line_of scratch "$last.out")"
 expect_eq "bundle: linux.sysctl" 23 "$(line_of swappiness "$last.out")"
+expect_eq "bundle: maskedPaths hides a file" "[]" "$(line_of hostname-file "$last.out")"
+expect_eq "bundle: maskedPaths hides a directory, read-only" "0 EROFS" \
+	"$(line_of mnt "$last.out")"
+expect_eq "bundle: readonlyPaths /home" EROFS "$(line_of home "$last.out")"
+expect_eq "bundle: readonlyPaths /proc/sys (crun's default)" EROFS \
+	"$(line_of procsys "$last.out")"
 expect_eq "bundle: krun.cpus annotation" 2 "$(line_of nproc "$last.out")"
 expect_range "bundle: krun.ram_mib annotation: MemTotal (kB)" \
 	$((384 * 1024 * 80 / 100)) "$(line_of memtotal "$last.out")" $((384 * 1024))

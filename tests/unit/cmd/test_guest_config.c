@@ -22,6 +22,8 @@ static char *test_groups[] = {"video", "29", NULL};
 static char *test_sysctls[] = {"vm.swappiness=7", "net/ipv4/ip_forward=1",
 			       NULL};
 static char *test_arches[] = {"x86_64", "x86", NULL};
+static char *test_masked[] = {"/proc/kcore", NULL};
+static char *test_readonly[] = {"/proc/sys", "/proc/bus", NULL};
 static struct krun_fsmount test_fsmounts[] = {
 	{"tmpfs", "tmpfs", "/scratch", 14, "size=4m,mode=1777"},
 	{"mqueue", "mqueue", "/dev/mqueue", 0, ""},
@@ -51,6 +53,8 @@ static void full_attrs(struct krun_config *cfg)
 	cfg->sysctls = test_sysctls;
 	cfg->fsmounts = test_fsmounts;
 	cfg->n_fsmounts = 2;
+	cfg->masked_paths = test_masked;
+	cfg->readonly_paths = test_readonly;
 	cfg->seccomp_set = true;
 	cfg->seccomp_default_action = KRUN_GUEST_SCMP_ALLOW;
 	cfg->seccomp_arches = test_arches;
@@ -105,6 +109,10 @@ static void check_attrs(const struct guest_config *g)
 	assert_int_equal(a->fsmounts[0].ms_flags, 14);
 	assert_string_equal(a->fsmounts[0].data, "size=4m,mode=1777");
 	assert_string_equal(a->fsmounts[1].target, "/dev/mqueue");
+	assert_int_equal(a->n_masked, 1);
+	assert_string_equal(a->masked[0], "/proc/kcore");
+	assert_int_equal(a->n_readonly, 2);
+	assert_string_equal(a->readonly[1], "/proc/bus");
 	assert_int_equal(a->seccomp_default_action, KRUN_GUEST_SCMP_ALLOW);
 	assert_int_equal(a->n_arches, 2);
 	assert_int_equal(a->n_rules, 2);
@@ -475,6 +483,8 @@ STRV_SPOIL(sysctl_abs, sysctls, "/proc/x=1")
 STRV_SPOIL(sysctl_noeq, sysctls, "vm.swappiness")
 STRV_SPOIL(sysctl_dots, sysctls, "vm..x=1")
 STRV_SPOIL(group_colon, group_add, "a:b")
+STRV_SPOIL(masked_relative, masked_paths, "proc/kcore")
+STRV_SPOIL(readonly_dotdot, readonly_paths, "/proc/../etc")
 STRV_SPOIL(group_empty, group_add, "")
 static void umask_big(struct krun_config *c)
 {
@@ -527,6 +537,8 @@ static void bad_attrs(void **state)
 		{sysctl_noeq, "bad sysctl `vm.swappiness`"},
 		{sysctl_dots, "bad sysctl `vm..x=1`"},
 		{group_colon, "bad group `a:b`"},
+		{masked_relative, "bad path `proc/kcore`"},
+		{readonly_dotdot, "bad path `/proc/../etc`"},
 		{group_empty, "bad group ``"},
 		{umask_big, "bad umask"},
 		{default_zero, "bad seccomp default action"},

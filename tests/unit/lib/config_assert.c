@@ -118,6 +118,8 @@
 	X(STRV, sysctls)                                                  \
 	X(ARR, fsmounts, n_fsmounts, fsmount, struct krun_fsmount)        \
 	X(UINT, n_fsmounts)                                               \
+	X(STRV, masked_paths)                                             \
+	X(STRV, readonly_paths)                                           \
 	X(UINT, seccomp_set)                                              \
 	X(UINT, seccomp_default_action)                                   \
 	X(UINT, seccomp_default_errno)                                    \
@@ -192,7 +194,7 @@ _Static_assert(sizeof(struct krun_vsock_port) == 16,
 _Static_assert(sizeof(struct krun_fsmount) == 40, SIZE_MSG("krun_fsmount"));
 _Static_assert(sizeof(struct krun_seccomp_rule) == 168,
 	       SIZE_MSG("krun_seccomp_rule"));
-_Static_assert(sizeof(struct krun_config) == 448, SIZE_MSG("krun_config"));
+_Static_assert(sizeof(struct krun_config) == 464, SIZE_MSG("krun_config"));
 #endif
 
 /* ---- comparison ---- */

@@ -228,6 +228,14 @@ static const struct {
 	{"{\"annotations\":{\"krun.ram_mib\":\"lots\"}}",
 	 ".annotations.krun.ram_mib: expected a number from 1 to 1048576"},
 	{"{\"annotations\":[]}", ".annotations: expected an object"},
+	{"{\"linux\":{\"maskedPaths\":[\"proc/kcore\"]}}",
+	 ".linux.maskedPaths[0]: invalid masked path `proc/kcore`: must be an "
+	 "absolute path without `..`"},
+	{"{\"linux\":{\"readonlyPaths\":[\"/proc/../etc\"]}}",
+	 ".linux.readonlyPaths[0]: invalid read-only path `/proc/../etc`: must "
+	 "be an absolute path without `..`"},
+	{"{\"linux\":{\"readonlyPaths\":\"/proc/sys\"}}",
+	 ".linux.readonlyPaths: expected an array"},
 	{"{\"linux\":{\"resources\":[]}}",
 	 ".linux.resources: expected an object"},
 	{"{\"annotations\":{\"krun.cpus\":2}}",
@@ -502,7 +510,8 @@ static void test_oci_process_attrs(void **state)
 		"\"net_raw\"],\"ambient\":[\"CAP_KILL\"]},"
 		"\"apparmorProfile\":\"x\"},\"domainname\":\"d.example\","
 		"\"linux\":{\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"},"
-		"\"devices\":[],\"seccomp\":{\"defaultAction\":"
+		"\"devices\":[],\"maskedPaths\":[\"/proc/kcore\"],"
+		"\"readonlyPaths\":[\"/proc/sys\",\"/proc/bus\"],\"seccomp\":{\"defaultAction\":"
 		"\"SCMP_ACT_ERRNO\",\"architectures\":[\"SCMP_ARCH_X86_64\"],"
 		"\"syscalls\":[{\"names\":[\"read\",\"write\"],\"action\":"
 		"\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":1,"
@@ -535,6 +544,8 @@ static void test_oci_process_attrs(void **state)
 	assert_int_equal(cfg->n_fsmounts, 1);
 	assert_string_equal(cfg->fsmounts[0].target, "/t");
 	assert_string_equal(cfg->fsmounts[0].data, "size=1m");
+	assert_string_equal(cfg->masked_paths[0], "/proc/kcore");
+	assert_string_equal(cfg->readonly_paths[1], "/proc/bus");
 	assert_true(has_ignored(cfg, ".mounts[1]: the guest init mounts"));
 	assert_true(has_ignored(cfg, ".linux.devices: host devices"));
 	assert_true(has_ignored(cfg, ".process.apparmorProfile: "));
@@ -565,6 +576,37 @@ static void test_oci_vm_size(void **state)
 	assert_int_equal(cfg->vcpus, 1);
 	assert_int_equal(cfg->ram_mib, 1024);
 	config_free(cfg);
+}
+
+/* crun's /.krun_vm.json in the root: below the annotations. */
+static void test_krun_vm_json(void **state)
+{
+	char dir[] = "/tmp/krun-vmjson-XXXXXX", file[64], spec[256];
+	struct krun_config *cfg;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/.krun_vm.json", dir);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fputs("{\"cpus\": 3, \"ram_mib\": 768, \"flavor\": \"x\"}", f);
+	fclose(f);
+	snprintf(spec, sizeof(spec), "{\"root\":{\"path\":\"%s\"}}", dir);
+	cfg = load_attrs(spec);
+	assert_int_equal(cfg->vcpus, 3);
+	assert_int_equal(cfg->ram_mib, 768);
+	config_free(cfg);
+	snprintf(spec, sizeof(spec),
+		 "{\"root\":{\"path\":\"%s\"},\"annotations\":"
+		 "{\"krun.cpus\":\"2\"}}",
+		 dir);
+	cfg = load_attrs(spec);
+	assert_int_equal(cfg->vcpus, 2);
+	assert_int_equal(cfg->ram_mib, 768);
+	config_free(cfg);
+	unlink(file);
+	rmdir(dir);
 }
 
 static void test_parse_helpers(void **state)
@@ -604,6 +646,7 @@ int main(int argc, char *argv[])
 		cmocka_unit_test(test_parse_helpers),
 		cmocka_unit_test(test_oci_process_attrs),
 		cmocka_unit_test(test_oci_vm_size),
+		cmocka_unit_test(test_krun_vm_json),
 	};
 
 	fixture_dir = argc > 1 ? argv[1] : "tests/unit/lib/fixtures";
