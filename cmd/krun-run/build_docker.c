@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "util/cleanup.h"
@@ -305,6 +306,75 @@ static int apply_console(const struct run_options *o, struct krun_config *cfg,
 	return ret;
 }
 
+static bool has_all(const struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcasecmp(l->items[i], "ALL") == 0)
+			return true;
+	return false;
+}
+
+static int cap_bits(const struct strlist *l, const char *flag, uint64_t *bits,
+		    struct krun_err **err)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		int cap;
+
+		if (strcasecmp(l->items[i], "ALL") == 0)
+			continue;
+		if (config_cap_from_name(l->items[i], &cap, err) < 0)
+			return krun_err_wrap(err, "%s", flag);
+		*bits |= 1ull << cap;
+	}
+	return 0;
+}
+
+/*
+ * docker's --cap-add / --cap-drop over a base of every capability (the
+ * spec's bounding set when it has one): ALL drops or adds them all. As
+ * docker: bounding, effective and permitted; no inheritable or ambient.
+ */
+static int apply_caps(const struct run_options *o, struct krun_config *cfg,
+		      struct krun_err **err)
+{
+	uint64_t all = 0, add = 0, drop = 0, base, sets[KRUN_CAP_SETS] = {0};
+	int ret;
+
+	if (!o->cap_add.n && !o->cap_drop.n)
+		return 0;
+	for (int c = 0; config_cap_name(c); c++)
+		all |= 1ull << c;
+	base = cfg->caps_set ? cfg->caps[0] : all;
+	ret = cap_bits(&o->cap_add, "--cap-add", &add, err);
+	if (ret == 0)
+		ret = cap_bits(&o->cap_drop, "--cap-drop", &drop, err);
+	if (ret < 0)
+		return ret;
+	if (has_all(&o->cap_drop))
+		base = 0;
+	if (has_all(&o->cap_add))
+		base = all;
+	base = (base & ~drop) | add;
+	sets[0] = sets[1] = sets[3] = base; /* bounding effective permitted */
+	return config_set_caps(cfg, sets, err);
+}
+
+static int apply_security_opt(const char *opt, struct krun_config *cfg,
+			      struct krun_err **err)
+{
+	if (!strcmp(opt, "no-new-privileges") ||
+	    !strcmp(opt, "no-new-privileges=true") ||
+	    !strcmp(opt, "no-new-privileges:true"))
+		return config_set_no_new_privs(cfg, true, err);
+	if (!strcmp(opt, "no-new-privileges=false") ||
+	    !strcmp(opt, "no-new-privileges:false"))
+		return config_set_no_new_privs(cfg, false, err);
+	return krun_err_set(err, EINVAL,
+			    "unsupported option `%s` (only no-new-privileges; "
+			    "a seccomp profile comes with --bundle/--spec)",
+			    opt);
+}
+
 int docker_apply_process(const struct run_options *o, struct krun_config *cfg,
 			 struct krun_err **err)
 {
@@ -321,6 +391,12 @@ int docker_apply_process(const struct run_options *o, struct krun_config *cfg,
 	if (ret == 0 && o->domainname)
 		ret = wrap(config_set_domainname(cfg, o->domainname, err),
 			   "--domainname", err);
+	if (ret == 0)
+		ret = apply_caps(o, cfg, err);
+	for (size_t i = 0; ret == 0 && i < o->security_opts.n; i++)
+		ret = wrap(
+			apply_security_opt(o->security_opts.items[i], cfg, err),
+			"--security-opt", err);
 	if (ret == 0)
 		ret = apply_console(o, cfg, err);
 	return ret;

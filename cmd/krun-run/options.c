@@ -49,6 +49,9 @@ enum {
 	OPT_RM,
 	OPT_SYSCTL,
 	OPT_DOMAINNAME,
+	OPT_CAP_ADD,
+	OPT_CAP_DROP,
+	OPT_SECURITY_OPT,
 };
 
 static const char short_options[] = "+:hv:e:p:w:u:ti";
@@ -85,6 +88,9 @@ static const struct option long_options[] = {
 	{"share", required_argument, NULL, OPT_SHARE},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"sysctl", required_argument, NULL, OPT_SYSCTL},
+	{"cap-add", required_argument, NULL, OPT_CAP_ADD},
+	{"cap-drop", required_argument, NULL, OPT_CAP_DROP},
+	{"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
 	{"init", no_argument, NULL, OPT_INIT},
 	{"rm", no_argument, NULL, OPT_RM},
 	{"smbios-oem", required_argument, NULL, OPT_SMBIOS_OEM},
@@ -138,6 +144,9 @@ const char run_options_usage[] =
 	"                                 the guest root's /etc/passwd, /etc/group)\n"
 	"      --group-add GROUP          supplementary group (repeatable)\n"
 	"      --sysctl KEY=VALUE         set a guest sysctl (repeatable)\n"
+	"      --cap-add CAP, --cap-drop CAP  add or drop a capability (or ALL;\n"
+	"                                 repeatable; the base is every capability)\n"
+	"      --security-opt no-new-privileges[=true|false]\n"
 	"  -t, --tty[=true|false]         give the command a terminal (default: when\n"
 	"                                 stdin and stdout are terminals)\n"
 	"  -i, --interactive[=true|false] pass stdin to the command (default: true)\n"
@@ -271,6 +280,12 @@ static int take_list(struct run_options *o, int c, const char *arg,
 		return push(&o->group_add, arg, "--group-add", err);
 	case OPT_SYSCTL:
 		return push(&o->sysctls, arg, "--sysctl", err);
+	case OPT_CAP_ADD:
+		return push(&o->cap_add, arg, "--cap-add", err);
+	case OPT_CAP_DROP:
+		return push(&o->cap_drop, arg, "--cap-drop", err);
+	case OPT_SECURITY_OPT:
+		return push(&o->security_opts, arg, "--security-opt", err);
 	}
 	/* every table entry is handled above */
 	return krun_err_set(err, EINVAL, "option %d: not handled", c);
@@ -415,7 +430,7 @@ void run_options_free(struct run_options *o)
 		&o->disks,   &o->volumes,     &o->env,	  &o->env_files,
 		&o->rlimits, &o->ports,	      &o->vsock,  &o->oem_strings,
 		&o->shares,  &o->mounts,      &o->tmpfs,  &o->group_add,
-		&o->sysctls,
+		&o->sysctls, &o->cap_add,     &o->cap_drop, &o->security_opts,
 	};
 
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {

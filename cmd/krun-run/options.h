@@ -77,6 +77,9 @@ struct run_options {
 	struct strlist tmpfs;
 	struct strlist group_add;
 	struct strlist sysctls;
+	struct strlist cap_add;
+	struct strlist cap_drop;
+	struct strlist security_opts;
 
 	/* COMMAND [ARG...]: points into argv; n_command 0 when absent */
 	char *const *command;

@@ -288,6 +288,11 @@ static const struct {
 	 "--domainname: invalid domain name `a b`: only letters, digits, `-`, "
 	 "`.` and `_` are allowed"},
 	{A("-u", "", "ls"), "--user: empty user"},
+	{A("--cap-add", "FLY", "ls"), "--cap-add: unknown capability `FLY`"},
+	{A("--cap-drop", "", "ls"), "--cap-drop: unknown capability ``"},
+	{A("--security-opt", "seccomp=p.json", "ls"),
+	 "--security-opt: unsupported option `seccomp=p.json` (only "
+	 "no-new-privileges; a seccomp profile comes with --bundle/--spec)"},
 	{A("--entrypoint", "", "ls"), NULL},
 	{A("--root", "", "ls"), "--root: empty root directory path"},
 	{A("--spec", "/nonexistent.json"),
@@ -405,6 +410,37 @@ static void test_docker_flags(void **state)
 	/* a user by name: HOME comes from the guest's passwd file */
 	for (size_t i = 0; cfg->envp[i]; i++)
 		assert_true(strncmp(cfg->envp[i], "HOME=", 5) != 0);
+	config_free(cfg);
+}
+
+/* --cap-add / --cap-drop over every capability; ALL; no-new-privileges */
+static void test_docker_caps(void **state)
+{
+	const char *drop_all[] = {"--root",	    "/r",
+				  "--cap-drop",	    "ALL",
+				  "--cap-add",	    "net_raw",
+				  "--cap-add",	    "CAP_KILL",
+				  "--security-opt", "no-new-privileges",
+				  "true",	    NULL};
+	const char *drop_one[] = {"--root",    "/r",   "--cap-drop",
+				  "SYS_ADMIN", "true", NULL};
+	struct krun_config *cfg = build_cfg(drop_all);
+	uint64_t want = (1ull << 13) | (1ull << 5);
+
+	(void)state;
+	assert_true(cfg->caps_set);
+	assert_int_equal(cfg->caps[0], want); /* bounding */
+	assert_int_equal(cfg->caps[1], want); /* effective */
+	assert_int_equal(cfg->caps[2], 0);    /* inheritable */
+	assert_int_equal(cfg->caps[3], want); /* permitted */
+	assert_int_equal(cfg->caps[4], 0);    /* ambient */
+	assert_true(cfg->no_new_privs);
+	config_free(cfg);
+	cfg = build_cfg(drop_one);
+	assert_int_equal(cfg->caps[0] & (1ull << 21), 0);
+	assert_int_equal(cfg->caps[0] & 1, 1);
+	assert_int_equal(cfg->caps[0] >> 40, 1); /* CAP_CHECKPOINT_RESTORE */
+	assert_false(cfg->no_new_privs);
 	config_free(cfg);
 }
 
@@ -861,6 +897,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_docker_flags),
 		cmocka_unit_test(test_docker_units),
+		cmocka_unit_test(test_docker_caps),
 		cmocka_unit_test(test_env_sources),
 		cmocka_unit_test(test_publish_implies_passt),
 		cmocka_unit_test(test_root_disk_forms),
