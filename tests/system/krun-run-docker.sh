@@ -5,6 +5,7 @@
 # OCI bundle's process attributes, checked from inside the guest: -v with a
 # relative host directory and :ro, -u NAME from the root's passwd file,
 # --group-add, --memory 1.5G, --tmpfs, --read-only, --sysctl, --entrypoint,
+# --cap-drop/--cap-add, --security-opt no-new-privileges,
 # -t / --interactive=false, --root-disk FILE in the current directory,
 # --timeout (124, orderly stop, nothing left), and a crun-spec bundle with
 # reduced capabilities, no_new_privs, umask, groups, a seccomp profile, a
@@ -65,6 +66,16 @@ expect_eq "--tmpfs /scratch:size=8m mounted nosuid,nodev,noexec" \
 	"tmpfs /scratch tmpfs rw,nosuid,nodev,noexec,relatime,size=8192k 0 0" \
 	"$(line_of tmpfs "$last.out")"
 expect_eq "--sysctl vm.swappiness=17" 17 "$(line_of swappiness "$last.out")"
+
+krun caps --root ./root --cap-drop ALL --cap-add KILL --cap-add net_raw \
+	--security-opt no-new-privileges -- /bin/sh -c '
+	grep -E "^(CapBnd|CapEff|NoNewPrivs):" /proc/self/status |
+		tr -d "\t" | sed "s/:/ /"'
+expect_eq "--cap-drop ALL --cap-add KILL,NET_RAW: CapBnd" 0000000000002020 \
+	"$(line_of CapBnd "$last.out")"
+expect_eq "--cap-drop ALL --cap-add KILL,NET_RAW: CapEff (root)" \
+	0000000000002020 "$(line_of CapEff "$last.out")"
+expect_eq "--security-opt no-new-privileges" 1 "$(line_of NoNewPrivs "$last.out")"
 
 krun read-only --root ./root --read-only -- /bin/sh -c '
 	echo "root $(krun-check write /x)"; echo "tmp $(krun-check write /tmp/x)"'
