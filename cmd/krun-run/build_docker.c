@@ -297,6 +297,21 @@ static int apply_console(const struct run_options *o, struct krun_config *cfg,
 	if (ret == 0 && o->interactive)
 		ret = wrap(config_set_interactive(cfg, o->interactive, err),
 			   "--interactive", err);
+	if (ret == 0 && o->stop_timeout) {
+		unsigned long sec = 0;
+		char *end = NULL;
+
+		if (isdigit((unsigned char)o->stop_timeout[0]))
+			sec = strtoul(o->stop_timeout, &end, 10);
+		if (!end || *end || sec > 3600)
+			return krun_err_set(err, EINVAL,
+					    "--stop-timeout: invalid number "
+					    "`%s` (expected 0 to 3600 seconds)",
+					    o->stop_timeout);
+		ret = wrap(config_set_stop_grace_ms(cfg, (uint32_t)sec * 1000,
+						    err),
+			   "--stop-timeout", err);
+	}
 	if (ret == 0 && o->timeout) {
 		ret = config_parse_duration(o->timeout, &ms, err);
 		if (ret == 0)

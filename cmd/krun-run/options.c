@@ -52,6 +52,7 @@ enum {
 	OPT_CAP_ADD,
 	OPT_CAP_DROP,
 	OPT_SECURITY_OPT,
+	OPT_STOP_TIMEOUT,
 };
 
 static const char short_options[] = "+:hv:e:p:w:u:ti";
@@ -87,6 +88,7 @@ static const struct option long_options[] = {
 	{"mount", required_argument, NULL, OPT_MOUNT},
 	{"share", required_argument, NULL, OPT_SHARE},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
 	{"sysctl", required_argument, NULL, OPT_SYSCTL},
 	{"cap-add", required_argument, NULL, OPT_CAP_ADD},
 	{"cap-drop", required_argument, NULL, OPT_CAP_DROP},
@@ -128,6 +130,8 @@ const char run_options_usage[] =
 	"                                 (1.5g, 512m; no unit: bytes; default 512m)\n"
 	"      --timeout DURATION         stop the VM after DURATION (90, 30s, 5m, 1h),\n"
 	"                                 exit status 124\n"
+	"      --stop-timeout SECONDS     on a stop, SIGKILL the command this long\n"
+	"                                 after SIGTERM (default 10)\n"
 	"      --kernel FILE              guest kernel (default: $KRUN_KERNEL, built-in)\n"
 	"      --kernel-log               kernel log on the serial console (stderr)\n"
 	"      --console-output FILE      write the console to FILE\n"
@@ -313,6 +317,8 @@ static const char **value_slot(struct run_options *o, int c)
 		return &o->entrypoint;
 	case OPT_TIMEOUT:
 		return &o->timeout;
+	case OPT_STOP_TIMEOUT:
+		return &o->stop_timeout;
 	case OPT_DOMAINNAME:
 		return &o->domainname;
 	case OPT_NET:

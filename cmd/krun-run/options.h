@@ -57,6 +57,7 @@ struct run_options {
 	const char *tee_config;
 	const char *entrypoint;
 	const char *timeout;
+	const char *stop_timeout;
 	const char *domainname;
 	int tty;	 /* enum krun_tristate: -t, --tty=false */
 	int interactive; /* enum krun_tristate: -i, --interactive=false */

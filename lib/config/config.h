@@ -188,6 +188,8 @@ struct krun_config {
 	enum krun_tristate tty; /* -t: the guest gets a terminal */
 	enum krun_tristate interactive; /* -i: host stdin reaches the guest */
 	uint32_t timeout_ms; /* 0: none; else stop the VM, status 124 */
+	bool stop_grace_set;
+	uint32_t stop_grace_ms; /* SIGTERM to SIGKILL when stopping the VM */
 
 	/* VMM behaviour. */
 	char *console_output;
@@ -366,6 +368,9 @@ int config_set_interactive(struct krun_config *cfg, enum krun_tristate on,
 			   struct krun_err **err);
 int config_set_timeout_ms(struct krun_config *cfg, uint32_t ms,
 			  struct krun_err **err);
+/* The workload's time between SIGTERM and SIGKILL on a stop (<= 1 hour). */
+int config_set_stop_grace_ms(struct krun_config *cfg, uint32_t ms,
+			     struct krun_err **err);
 /* "30", "1.5s", "500ms", "2m", "1h", "1d" (timeout(1) units, plus ms). */
 int config_parse_duration(const char *text, uint32_t *ms,
 			  struct krun_err **err);

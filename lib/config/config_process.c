@@ -260,3 +260,15 @@ int config_set_timeout_ms(struct krun_config *cfg, uint32_t ms,
 	cfg->timeout_ms = ms;
 	return 0;
 }
+
+int config_set_stop_grace_ms(struct krun_config *cfg, uint32_t ms,
+			     struct krun_err **err)
+{
+	if (ms > 3600000)
+		return krun_err_set(err, EINVAL,
+				    "stop timeout of %u ms: at most one hour",
+				    ms);
+	cfg->stop_grace_ms = ms;
+	cfg->stop_grace_set = true;
+	return 0;
+}

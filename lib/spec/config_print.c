@@ -300,7 +300,8 @@ static struct json_object *caps_json(struct jbuild *b,
 		for (int c = 0; c < 64; c++)
 			if (cfg->caps[i] & (1ull << c))
 				append(b, arr,
-				       json_object_new_string(config_cap_name(c)));
+				       json_object_new_string(
+					       config_cap_name(c)));
 		put_new(b, caps, sets[i], arr);
 	}
 	return caps;
@@ -394,6 +395,10 @@ static void add_attrs(struct jbuild *b, struct json_object *top,
 	put_str(b, a, "tty", tristate_name(cfg->tty));
 	put_str(b, a, "interactive", tristate_name(cfg->interactive));
 	put_i64(b, a, "timeoutMs", cfg->timeout_ms);
+	if (cfg->stop_grace_set)
+		put_i64(b, a, "stopTimeoutMs", cfg->stop_grace_ms);
+	else
+		put(b, a, "stopTimeoutMs", NULL);
 	put_new(b, top, "guest", a);
 	put_new(b, top, "ignored",
 		cfg->ignored ? strv_json(b, cfg->ignored)

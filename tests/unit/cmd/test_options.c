@@ -289,6 +289,12 @@ static const struct {
 	 "`.` and `_` are allowed"},
 	{A("-u", "", "ls"), "--user: empty user"},
 	{A("--cap-add", "FLY", "ls"), "--cap-add: unknown capability `FLY`"},
+	{A("--stop-timeout", "-1", "ls"),
+	 "--stop-timeout: invalid number `-1` (expected 0 to 3600 seconds)"},
+	{A("--stop-timeout", "3601", "ls"),
+	 "--stop-timeout: invalid number `3601` (expected 0 to 3600 seconds)"},
+	{A("--stop-timeout", "5s", "ls"),
+	 "--stop-timeout: invalid number `5s` (expected 0 to 3600 seconds)"},
 	{A("--cap-drop", "", "ls"), "--cap-drop: unknown capability ``"},
 	{A("--security-opt", "seccomp=p.json", "ls"),
 	 "--security-opt: unsupported option `seccomp=p.json` (only "
@@ -369,6 +375,8 @@ static void test_docker_flags(void **state)
 			      "1.5",
 			      "--timeout",
 			      "1.5m",
+			      "--stop-timeout",
+			      "0",
 			      "-t",
 			      "-i",
 			      "--sysctl",
@@ -401,6 +409,8 @@ static void test_docker_flags(void **state)
 	assert_int_equal(cfg->ram_mib, 1536);
 	assert_int_equal(cfg->vcpus, 2);
 	assert_int_equal(cfg->timeout_ms, 90000);
+	assert_true(cfg->stop_grace_set);
+	assert_int_equal(cfg->stop_grace_ms, 0);
 	assert_int_equal(cfg->tty, KRUN_YES);
 	assert_int_equal(cfg->interactive, KRUN_YES);
 	assert_string_equal(cfg->sysctls[0], "vm.swappiness=1");

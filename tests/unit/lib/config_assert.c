@@ -131,6 +131,8 @@
 	X(UINT, tty)                                                      \
 	X(UINT, interactive)                                              \
 	X(UINT, timeout_ms)                                               \
+	X(UINT, stop_grace_set)                                           \
+	X(UINT, stop_grace_ms)                                            \
 	X(STR, console_output)                                            \
 	X(STR, kernel_path)                                               \
 	X(UINT, kernel_log)                                               \
@@ -194,7 +196,7 @@ _Static_assert(sizeof(struct krun_vsock_port) == 16,
 _Static_assert(sizeof(struct krun_fsmount) == 40, SIZE_MSG("krun_fsmount"));
 _Static_assert(sizeof(struct krun_seccomp_rule) == 168,
 	       SIZE_MSG("krun_seccomp_rule"));
-_Static_assert(sizeof(struct krun_config) == 464, SIZE_MSG("krun_config"));
+_Static_assert(sizeof(struct krun_config) == 472, SIZE_MSG("krun_config"));
 #endif
 
 /* ---- comparison ---- */
