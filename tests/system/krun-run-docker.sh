@@ -7,7 +7,7 @@
 # --group-add, --memory 1.5G, --tmpfs, --read-only, --sysctl, --entrypoint,
 # --cap-drop/--cap-add, --security-opt no-new-privileges,
 # -t / --interactive=false, --root-disk FILE in the current directory,
-# --timeout (124, orderly stop, nothing left), and a crun-spec bundle with
+# --timeout (124, orderly stop, nothing left) with --stop-timeout, and a crun-spec bundle with
 # reduced capabilities, no_new_privs, umask, groups, a seccomp profile, a
 # tmpfs mount, a sysctl, masked and read-only paths and crun's krun.cpus /
 # krun.ram_mib annotations.
@@ -97,13 +97,18 @@ expect_eq "--root-disk rootfs.ext4 (a file in the cwd) boots" krun "$(cat "$last
 # 20 s: the workload has set its trap by then even under nested TCG (a
 # limit that runs out during boot is covered by the VMM waiting for the
 # guest's keyboard, not checked here).
+# The workload keeps running after SIGTERM: --stop-timeout 2 must SIGKILL
+# it about 2 s later (the default would leave it 10 s of ticks).
 start=$SECONDS
-krun timeout --root ./root --timeout 20s -- /bin/sh -c '
-	trap "echo got-term; exit 3" TERM; echo started; sleep 600 & wait'
+krun timeout --root ./root --timeout 20s --stop-timeout 2 -- /bin/sh -c '
+	trap "echo got-term" TERM; echo started
+	while :; do sleep 1; echo tick; done'
 elapsed=$((SECONDS - start))
 expect_status "--timeout 20s: exit status 124" 124
 expect_eq "--timeout: the workload got SIGTERM (orderly stop)" got-term \
 	"$(grep -x got-term "$last.out")"
+expect_range "--stop-timeout 2: ticks between SIGTERM and SIGKILL" 0 \
+	"$(sed -n '/^got-term$/,$p' "$last.out" | grep -c '^tick$')" 4
 expect_range "--timeout 20s: stopped after 20 s, within 90 s (s)" 20 "$elapsed" 90
 expect_eq "--timeout: no krun-run left" "" "$(pgrep -x krun-run)"
 
