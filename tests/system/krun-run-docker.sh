@@ -27,7 +27,7 @@ touch "$root/mnt/visible-on-host"
 cd "$work" || exit 1
 mkdir data && echo hello >data/f
 
-# The issue's command: a relative host directory, read-only.
+# A relative host directory, read-only.
 krun volume --root ./root -v ./data:/data:ro -- /bin/sh -c '
 	echo "ls $(ls /data)"; echo "cat $(cat /data/f)"
 	echo "write $(krun-check write /data/new)"'
