@@ -398,6 +398,8 @@ static int mount_one(struct spec_ctx *ctx, struct json_object *val,
 		return ret;
 	snprintf(tag, sizeof(tag), "mount%zu", index);
 	ret = config_add_share(ctx->cfg, tag, host, dest, ro, 0, err);
+	if (ret == 0)
+		ret = spec_oci_bind_options(ctx, val, path, err);
 	return spec_setter(ret, path, err);
 }
 

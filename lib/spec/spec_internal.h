@@ -81,6 +81,9 @@ int spec_oci_seccomp(struct spec_ctx *ctx, struct json_object *val,
 int spec_oci_fsmount(struct spec_ctx *ctx, struct json_object *val,
 		     const char *path, const char *type,
 		     struct krun_err **err);
+/* List a bind mount's options other than bind/rbind/ro/rw as ignored. */
+int spec_oci_bind_options(struct spec_ctx *ctx, struct json_object *val,
+			  const char *path, struct krun_err **err);
 /* After the walk: the size hints, unless the krun section set the size. */
 int spec_oci_vm_size(struct spec_ctx *ctx, struct json_object *top,
 		     struct krun_err **err);

@@ -259,6 +259,37 @@ int spec_oci_fsmount(struct spec_ctx *ctx, struct json_object *val,
 		path, err);
 }
 
+/* A virtio-fs share takes read-only and nothing else from the options. */
+int spec_oci_bind_options(struct spec_ctx *ctx, struct json_object *val,
+			  const char *path, struct krun_err **err)
+{
+	static const char *const used[] = {"bind", "rbind", "ro", "rw", NULL};
+	struct json_object *opts;
+	char child[SPEC_JPATH_MAX];
+	int ret = 0;
+
+	if (!json_object_object_get_ex(val, "options", &opts))
+		return 0;
+	for (size_t i = 0; ret == 0 && i < json_object_array_length(opts);
+	     i++) {
+		const char *o = json_object_get_string(
+			json_object_array_get_idx(opts, i));
+		size_t k = 0;
+
+		while (used[k] && strcmp(used[k], o) != 0)
+			k++;
+		if (used[k])
+			continue;
+		sj_key(child, path, "options");
+		sj_idx(child + strlen(child), "", i);
+		ret = spec_ignore(ctx, child,
+				  "bind mount option not applied to a "
+				  "virtio-fs share",
+				  err);
+	}
+	return ret;
+}
+
 /* ---- VM size: explicit krun section, annotations, /.krun_vm.json,
  * linux.resources, in that order ---- */
 

@@ -63,6 +63,31 @@ static int l_namespaces(struct spec_ctx *ctx, struct json_object *val,
 	return spec_each(ctx, val, path, l_namespace, err);
 }
 
+/* Keys of a resources object other than `keep` ("a|b") go to ignored. */
+static int ignore_others(struct spec_ctx *ctx, struct json_object *obj,
+			 const char *path, const char *keep,
+			 struct krun_err **err)
+{
+	char child[SPEC_JPATH_MAX];
+	int ret = 0;
+
+	json_object_object_foreach(obj, key, unused)
+	{
+		char word[64];
+
+		(void)unused;
+		snprintf(word, sizeof(word), "|%s|", key);
+		if (ret < 0 || strstr(keep, word))
+			continue;
+		sj_key(child, path, key);
+		ret = spec_ignore(ctx, child,
+				  "no cgroup limits inside the VM; the VM's "
+				  "size is the limit",
+				  err);
+	}
+	return ret;
+}
+
 static int res_memory(struct spec_ctx *ctx, struct json_object *val,
 		      const char *path, struct krun_err **err)
 {
@@ -71,6 +96,8 @@ static int res_memory(struct spec_ctx *ctx, struct json_object *val,
 	int64_t bytes;
 	int ret = sj_expect(val, json_type_object, path, err);
 
+	if (ret == 0)
+		ret = ignore_others(ctx, val, path, "|limit|", err);
 	if (ret < 0 || !json_object_object_get_ex(val, "limit", &limit))
 		return ret;
 	sj_key(child, path, "limit");
@@ -113,6 +140,8 @@ static int res_cpu(struct spec_ctx *ctx, struct json_object *val,
 	uint32_t n;
 	int ret = sj_expect(val, json_type_object, path, err);
 
+	if (ret == 0)
+		ret = ignore_others(ctx, val, path, "|quota|period|cpus|", err);
 	if (ret < 0)
 		return ret;
 	if (json_object_object_get_ex(val, "quota", &q) &&

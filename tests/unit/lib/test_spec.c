@@ -569,6 +569,19 @@ static void test_oci_vm_size(void **state)
 	assert_int_equal(cfg->vcpus, 4);
 	assert_int_equal(cfg->ram_mib, 384);
 	assert_true(has_ignored(cfg, ".annotations.other: "));
+	assert_false(has_ignored(cfg, ".linux.resources.cpu.cpus"));
+	config_free(cfg);
+	cfg = load_attrs("{\"linux\":{\"resources\":{\"memory\":{\"limit\":"
+			 "268435456,\"swap\":1},\"cpu\":{\"shares\":2}}},"
+			 "\"mounts\":[{\"type\":\"bind\",\"source\":\"/s\","
+			 "\"destination\":\"/d\",\"options\":[\"rbind\","
+			 "\"nosuid\",\"ro\"]}]}");
+	assert_true(has_ignored(cfg, ".linux.resources.memory.swap: "));
+	assert_false(has_ignored(cfg, ".linux.resources.memory.limit"));
+	assert_true(has_ignored(cfg, ".linux.resources.cpu.shares: "));
+	assert_true(has_ignored(cfg, ".mounts[0].options[1]: bind mount"));
+	assert_false(has_ignored(cfg, ".mounts[0].options[0]"));
+	assert_true(cfg->shares[0].read_only);
 	config_free(cfg);
 	cfg = load_attrs(
 		"{\"annotations\":{\"krun.cpus\":\"3\",\"krun.ram_mib\":"
