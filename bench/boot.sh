@@ -93,7 +93,7 @@ now_ns() { date +%s%N; }
 run_krun() {
 	local t0 t1 rc
 	t0=$(now_ns)
-	KRUN_KERNEL=$kernel "$krun_run" --root "$work/root" --memory "$memory" -- /bin/true \
+	KRUN_KERNEL=$kernel "$krun_run" --root "$work/root" --memory "${memory}m" -- /bin/true \
 		</dev/null >"$work/krun.out" 2>"$work/krun.err"
 	rc=$?
 	t1=$(now_ns)
@@ -172,7 +172,7 @@ guest_ram_kb() {
 measure_memory() {
 	local pid i hwm rss guest used peak_time
 	rm -f "$work/root/ready"
-	KRUN_KERNEL=$kernel "$krun_run" --root "$work/root" --memory "$memory" -- /bin/sh -c \
+	KRUN_KERNEL=$kernel "$krun_run" --root "$work/root" --memory "${memory}m" -- /bin/sh -c \
 		'grep -E "^(MemTotal|MemFree):" /proc/meminfo; touch /ready; sleep 5' \
 		</dev/null >"$work/mem.out" 2>"$work/mem.err" &
 	pid=$!
@@ -193,7 +193,7 @@ measure_memory() {
 	echo "krun-run children: $(ps -o pid= --ppid "$pid" | wc -l)"
 	wait "$pid"
 	peak_time=$( { /usr/bin/time -f '%M' env KRUN_KERNEL="$kernel" "$krun_run" \
-		--root "$work/root" --memory "$memory" -- /bin/true </dev/null >/dev/null 2>/dev/null; } 2>&1)
+		--root "$work/root" --memory "${memory}m" -- /bin/true </dev/null >/dev/null 2>/dev/null; } 2>&1)
 	used=$(awk '/^MemTotal:/ { t = $2 } /^MemFree:/ { f = $2 } END { print t - f }' "$work/mem.out")
 	echo "krun-run VmHWM ${hwm} kB, VmRSS ${rss} kB, guest RAM resident (smaps) ${guest} kB"
 	echo "guest's own view: MemTotal - MemFree = ${used} kB"

@@ -24,6 +24,7 @@
  * docker and libkrun use; the one definition every side includes.
  */
 #define KRUN_EXIT_GUEST_CRASH 123 /* the guest stopped without a status */
+#define KRUN_EXIT_TIMEOUT 124	  /* the time limit stopped the guest */
 #define KRUN_EXIT_SETUP 125	  /* krun-run, the VMM or init failed to set up */
 #define KRUN_EXIT_NOEXEC 126	  /* the command exists but cannot run */
 #define KRUN_EXIT_NOTFOUND 127	  /* the command was not found */
@@ -80,6 +81,75 @@ enum krun_guest_mount_kind {
 
 #define KRUN_GUEST_MOUNT_F_RO 0x1u
 #define KRUN_GUEST_MOUNT_F_ALL 0x1u
+
+/*
+ * Process attributes section: follows the mounts, the last part of the
+ * body. What init applies to the workload besides the fields above:
+ *
+ *   attrs   u32 flags (KRUN_GUEST_A_*), u32 umask,
+ *           str user ("" = none; else "USER[:GROUP]", names or numbers,
+ *                     resolved in the guest root's /etc/passwd, /etc/group),
+ *           strv group_add (names or numbers, supplementary groups),
+ *           str domainname ("" = leave it),
+ *           5 * u64 caps (KRUN_GUEST_CAP_* order, bit N = capability N),
+ *           strv sysctl ("key=value", key with dots or slashes),
+ *           u32 n_fsmounts, n * fsmount,
+ *           strv masked (absolute paths hidden from the workload: an
+ *                        empty read-only tmpfs over a directory, /dev/null
+ *                        over a file), strv readonly (absolute paths
+ *                        made read-only by a bind remount),
+ *           seccomp (present when KRUN_GUEST_A_SECCOMP)
+ *   fsmount u32 ms_flags (MS_* of mount(2), KRUN_GUEST_FSMOUNT_MS_ALL),
+ *           str fstype (one of tmpfs proc sysfs devpts mqueue cgroup2),
+ *           str source, str target (absolute, in the new root), str data
+ *   seccomp u32 default_action, u32 default_errno, strv arches
+ *           ("x86_64", "x86", "x32", ...: libseccomp names),
+ *           u32 n_rules, n * { str syscall, u32 action, u32 errno,
+ *           u32 n_args (<= 6), n * { u32 index, u32 op, u64 value,
+ *           u64 value_two } }
+ */
+#define KRUN_GUEST_A_UMASK 0x1u	      /* umask field is valid */
+#define KRUN_GUEST_A_NO_NEW_PRIVS 0x2u /* prctl(PR_SET_NO_NEW_PRIVS) */
+#define KRUN_GUEST_A_CAPS 0x4u	      /* apply the five capability sets */
+#define KRUN_GUEST_A_SECCOMP 0x8u     /* a seccomp section follows */
+#define KRUN_GUEST_A_ALL 0xfu
+
+enum krun_guest_cap_set {
+	KRUN_GUEST_CAP_BOUNDING = 0,
+	KRUN_GUEST_CAP_EFFECTIVE,
+	KRUN_GUEST_CAP_INHERITABLE,
+	KRUN_GUEST_CAP_PERMITTED,
+	KRUN_GUEST_CAP_AMBIENT,
+	KRUN_GUEST_CAP_SETS,
+};
+#define KRUN_GUEST_CAP_MAX 63 /* highest capability number a set can hold */
+
+/* MS_RDONLY|NOSUID|NODEV|NOEXEC|SYNCHRONOUS|NOATIME|NODIRATIME|RELATIME|
+ * STRICTATIME|LAZYTIME: the flags an fsmount may carry. */
+#define KRUN_GUEST_FSMOUNT_MS_ALL 0x3200c1fu
+
+enum krun_guest_seccomp_action {
+	KRUN_GUEST_SCMP_KILL_THREAD = 1,
+	KRUN_GUEST_SCMP_KILL_PROCESS,
+	KRUN_GUEST_SCMP_TRAP,
+	KRUN_GUEST_SCMP_ERRNO,
+	KRUN_GUEST_SCMP_TRACE,
+	KRUN_GUEST_SCMP_ALLOW,
+	KRUN_GUEST_SCMP_LOG,
+	KRUN_GUEST_SCMP_ACTION_MAX = KRUN_GUEST_SCMP_LOG,
+};
+
+enum krun_guest_seccomp_op {
+	KRUN_GUEST_SCMP_CMP_NE = 1,
+	KRUN_GUEST_SCMP_CMP_LT,
+	KRUN_GUEST_SCMP_CMP_LE,
+	KRUN_GUEST_SCMP_CMP_EQ,
+	KRUN_GUEST_SCMP_CMP_GE,
+	KRUN_GUEST_SCMP_CMP_GT,
+	KRUN_GUEST_SCMP_CMP_MASKED_EQ,
+	KRUN_GUEST_SCMP_CMP_MAX = KRUN_GUEST_SCMP_CMP_MASKED_EQ,
+};
+#define KRUN_GUEST_SCMP_MAX_ARGS 6
 
 /* Used when the VMM gives no grace period of its own. */
 #define KRUN_GUEST_DEFAULT_GRACE_MS 10000u

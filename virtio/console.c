@@ -661,7 +661,9 @@ struct virtio_device *virtio_console_create(const struct virtio_console_opts *o,
 	virtio_worker_watch(&c->worker, CON_FD_RESIZE, c->resize_fd);
 	if (open_fds(c, o, err) < 0)
 		goto fail;
-	if (terminal && enter_raw_mode(c, err) < 0)
+	/* A terminal asked for (-t) while stdin is a pipe: no raw mode. */
+	if (terminal && c->fds[0] >= 0 && isatty(c->fds[0]) &&
+	    enter_raw_mode(c, err) < 0)
 		goto fail;
 	if (!terminal && copy_names(c, o, err) < 0)
 		goto fail;

@@ -7,14 +7,8 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "cmd/krun-init/guest_config_internal.h"
 #include "lib/guest_abi.h"
-
-/* Cursor over the body; `what` names the field for error messages. */
-struct reader {
-	char *p;
-	size_t left;
-	struct krun_err **err;
-};
 
 static int truncated(struct reader *r, const char *what)
 {
@@ -220,6 +214,8 @@ static int get_body(struct reader *r, struct guest_config *c)
 		ret = get_rlimits(r, c);
 	if (ret == 0)
 		ret = get_mounts(r, c);
+	if (ret == 0)
+		ret = guest_attrs_parse(r, &c->attrs);
 	if (ret == 0 && r->left)
 		ret = krun_err_set(r->err, EINVAL,
 				   "bad run configuration: %zu trailing bytes",
@@ -289,6 +285,34 @@ void guest_config_free(struct guest_config *cfg)
 	free(cfg->envp);
 	free(cfg->rlimits);
 	free(cfg->mounts);
+	guest_attrs_free(&cfg->attrs);
 	free(cfg->storage);
 	free(cfg);
+}
+
+/* The readers above, for the other sections' parsers. */
+int gc_u32(struct reader *r, const char *what, uint32_t *v)
+{
+	return get_u32(r, what, v);
+}
+
+int gc_u64(struct reader *r, const char *what, uint64_t *v)
+{
+	return get_u64(r, what, v);
+}
+
+int gc_str(struct reader *r, const char *what, const char **s)
+{
+	return get_str(r, what, (char **)s);
+}
+
+int gc_count(struct reader *r, const char *what, size_t min_size,
+	     size_t *count)
+{
+	return get_count(r, what, min_size, count);
+}
+
+int gc_strv(struct reader *r, const char *what, char ***v, size_t *n)
+{
+	return get_strv(r, what, v, n);
 }

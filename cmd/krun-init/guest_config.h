@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cmd/krun-init/guest_attrs.h"
 #include "util/err.h"
 
 struct guest_mount {
@@ -43,6 +44,7 @@ struct guest_config {
 	struct guest_mount root;
 	struct guest_mount *mounts;
 	size_t n_mounts;
+	struct guest_attrs attrs; /* the attrs section */
 	char *storage; /* copy of the input; every string points into it */
 };
 

@@ -19,6 +19,8 @@
 #include "cmd/krun-init/guest_config.h"
 #include "cmd/krun-init/init_log.h"
 #include "cmd/krun-init/mounts.h"
+#include "cmd/krun-init/oci_mounts.h"
+#include "cmd/krun-init/process_attrs.h"
 #include "cmd/krun-init/workload.h"
 #include "lib/guest_abi.h"
 #include "util/cleanup.h"
@@ -90,6 +92,14 @@ static int setup(struct guest_config **cfg, struct init_stdio *io,
 		return ret;
 	ilog_set_err_fd(io->fd[2]);
 	ret = mounts_switch_root(*cfg, err);
+	if (ret == 0)
+		ret = oci_mounts_apply(&(*cfg)->attrs, err);
+	if (ret == 0)
+		ret = oci_sysctls_apply(&(*cfg)->attrs, err);
+	if (ret == 0)
+		ret = oci_paths_apply(&(*cfg)->attrs, err);
+	if (ret == 0)
+		ret = attrs_resolve_user(*cfg, "", err);
 	if (ret < 0)
 		return ret;
 	if (*(*cfg)->hostname &&

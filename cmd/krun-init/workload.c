@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cmd/krun-init/init_log.h"
+#include "cmd/krun-init/process_attrs.h"
 #include "lib/guest_abi.h"
 
 /* What the child sends back when it cannot exec. */
@@ -49,6 +50,7 @@ char **workload_env(const struct guest_config *cfg)
 	static char path[] = "PATH=" INIT_DEFAULT_PATH;
 	static char home[] = "HOME=/";
 	static char term[] = "TERM=xterm";
+	static char user_home[4096 + 6];
 	char **env = calloc(cfg->envc + 4, sizeof(*env));
 	size_t n = 0;
 
@@ -58,6 +60,11 @@ char **workload_env(const struct guest_config *cfg)
 		env[n++] = cfg->envp[i];
 	if (!env_get(env, "PATH"))
 		env[n++] = path;
+	/* The home of a user resolved from the root's passwd file. */
+	if (!env_get(env, "HOME") && cfg->attrs.home &&
+	    snprintf(user_home, sizeof(user_home), "HOME=%s",
+		     cfg->attrs.home) < (int)sizeof(user_home))
+		env[n++] = user_home;
 	if (!env_get(env, "HOME"))
 		env[n++] = home;
 	if ((cfg->flags & KRUN_GUEST_F_TERMINAL) && !env_get(env, "TERM"))
@@ -154,6 +161,7 @@ static void child_stdio(const struct init_stdio *io, int report_fd)
 static void child_identity(const struct guest_config *cfg, int report_fd)
 {
 	const char *dir = *cfg->workdir ? cfg->workdir : "/";
+	char msg[256];
 
 	for (size_t i = 0; i < cfg->n_rlimits; i++) {
 		const struct guest_rlimit *l = &cfg->rlimits[i];
@@ -166,13 +174,8 @@ static void child_identity(const struct guest_config *cfg, int report_fd)
 	if (chdir(dir) < 0)
 		child_fail(report_fd, KRUN_EXIT_SETUP,
 			   "cannot change to workdir `%s`: %m", dir);
-	if (!(cfg->flags & KRUN_GUEST_F_SET_USER))
-		return;
-	if (setgroups(0, NULL) < 0 || setgid(cfg->gid) < 0 ||
-	    setuid(cfg->uid) < 0)
-		child_fail(report_fd, KRUN_EXIT_SETUP,
-			   "cannot switch to uid %u gid %u: %m", cfg->uid,
-			   cfg->gid);
+	if (attrs_apply(cfg, msg, sizeof(msg)) < 0)
+		child_fail(report_fd, KRUN_EXIT_SETUP, "%s", msg);
 }
 
 __attribute__((noreturn)) static void child_run(const struct guest_config *cfg,

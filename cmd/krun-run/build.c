@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "build_docker.h"
 #include "lib/spec/spec.h"
 #include "options.h"
 #include "util/cleanup.h"
@@ -65,22 +67,20 @@ static int load_spec(const struct run_options *o, struct krun_config *cfg,
 static int apply_vm(const struct run_options *o, struct krun_config *cfg,
 		    struct krun_err **err)
 {
-	uint32_t mib;
-	uint64_t n;
+	uint32_t mib, n;
 	int ret;
 
 	if (o->cpus) {
-		ret = parse_number(o->cpus, "--cpus", 10, UINT32_MAX, &n, err);
-		if (ret < 0)
-			return ret;
-		ret = wrap(config_set_vcpus(cfg, (uint32_t)n, err), "--cpus",
-			   err);
+		ret = docker_parse_cpus(o->cpus, &n, err);
+		if (ret == 0)
+			ret = config_set_vcpus(cfg, n, err);
+		ret = wrap(ret, "--cpus", err);
 		if (ret < 0)
 			return ret;
 	}
 	if (!o->memory)
 		return 0;
-	ret = config_parse_memory(o->memory, &mib, err);
+	ret = config_parse_docker_memory(o->memory, &mib, err);
 	if (ret == 0)
 		ret = config_set_ram(cfg, mib, err);
 	return wrap(ret, "--memory", err);
@@ -94,7 +94,20 @@ static bool has_disk(const struct krun_config *cfg, const char *id)
 	return false;
 }
 
-/* A value with '/' is a path: it becomes disk "root". */
+/* The part before any ":raw", ":ro" names an existing file. */
+static bool names_file(const char *value)
+{
+	cleanup_free char *path = strndup(value, strcspn(value, ":"));
+	struct stat st;
+
+	return path && stat(path, &st) == 0 &&
+	       (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode));
+}
+
+/*
+ * A disk ID added with --disk, else an image file: a value with '/', or
+ * one naming an existing file, becomes disk "root".
+ */
 static int apply_root_disk(const char *value, struct krun_config *cfg,
 			   struct krun_err **err)
 {
@@ -102,7 +115,7 @@ static int apply_root_disk(const char *value, struct krun_config *cfg,
 	const char *id = value;
 	int ret;
 
-	if (strchr(value, '/')) {
+	if (strchr(value, '/') || (!has_disk(cfg, value) && names_file(value))) {
 		if (asprintf(&spec, "root:%s", value) < 0) {
 			spec = NULL;
 			return krun_err_set(err, ENOMEM,
@@ -115,9 +128,8 @@ static int apply_root_disk(const char *value, struct krun_config *cfg,
 	} else if (!has_disk(cfg, id))
 		return krun_err_set(err, ENOENT,
 				    "--root-disk: no disk `%s` was added with "
-				    "--disk (an image file needs a path with "
-				    "'/', e.g. ./%s)",
-				    id, id);
+				    "--disk and no such file exists",
+				    id);
 	return wrap(config_set_root_disk_id(cfg, id, err), "--root-disk", err);
 }
 
@@ -151,9 +163,8 @@ static int apply_storage(const struct run_options *o, struct krun_config *cfg,
 		ret = apply_root_disk(o->root_disk, cfg, err);
 	if (ret == 0 && o->root_partition)
 		ret = apply_root_partition(o->root_partition, cfg, err);
-	for (size_t i = 0; ret == 0 && i < o->volumes.n; i++)
-		ret = wrap(config_add_share_spec(cfg, o->volumes.items[i], err),
-			   "--volume", err);
+	if (ret == 0)
+		ret = docker_apply_volumes(o, cfg, err);
 	return ret;
 }
 
@@ -179,42 +190,26 @@ static char **env_copy(const struct krun_config *cfg)
 static int apply_command(const struct run_options *o, struct krun_config *cfg,
 			 struct krun_err **err)
 {
+	static const char *const no_args[] = {NULL};
 	cleanup_strv char **env = NULL;
+	const char *const *args = (const char *const *)o->command + 1;
+	const char *program = o->n_command ? o->command[0] : NULL;
 	int ret;
 
-	if (o->n_command == 0)
+	/* docker: --entrypoint replaces the program; COMMAND [ARG...] (or
+	 * nothing, dropping a spec's args) become its arguments. */
+	if (o->entrypoint) {
+		program = o->entrypoint;
+		args = o->n_command ? (const char *const *)o->command : no_args;
+	}
+	if (!program)
 		return 0;
 	env = env_copy(cfg);
 	if (!env)
 		return krun_err_set(err, ENOMEM, "COMMAND: out of memory");
-	ret = config_set_exec(cfg, o->command[0],
-			      (const char *const *)o->command + 1,
-			      (const char *const *)env, err);
-	return wrap(ret, "COMMAND", err);
-}
-
-/* UID[:GID]; GID defaults to 0, as with docker run --user UID. */
-static int apply_user(const char *text, struct krun_config *cfg,
-		      struct krun_err **err)
-{
-	cleanup_free char *uid_text = strdup(text);
-	uint64_t uid, gid = 0;
-	char *colon;
-	int ret;
-
-	if (!uid_text)
-		return krun_err_set(err, ENOMEM, "--user: out of memory");
-	colon = strchr(uid_text, ':');
-	if (colon)
-		*colon = '\0';
-	ret = parse_number(uid_text, "--user", 10, UINT32_MAX, &uid, err);
-	if (ret == 0 && colon)
-		ret = parse_number(colon + 1, "--user", 10, UINT32_MAX, &gid,
-				   err);
-	if (ret < 0)
-		return ret;
-	return wrap(config_set_user(cfg, (uint32_t)uid, (uint32_t)gid, err),
-		    "--user", err);
+	ret = config_set_exec(cfg, program, args, (const char *const *)env,
+			      err);
+	return wrap(ret, o->entrypoint ? "--entrypoint" : "COMMAND", err);
 }
 
 static int apply_process(const struct run_options *o, struct krun_config *cfg,
@@ -228,8 +223,8 @@ static int apply_process(const struct run_options *o, struct krun_config *cfg,
 	if (ret == 0 && o->hostname)
 		ret = wrap(config_set_hostname(cfg, o->hostname, err),
 			   "--hostname", err);
-	if (ret == 0 && o->user)
-		ret = apply_user(o->user, cfg, err);
+	if (ret == 0)
+		ret = docker_apply_process(o, cfg, err);
 	for (size_t i = 0; ret == 0 && i < o->rlimits.n; i++)
 		ret = wrap(config_add_rlimit(cfg, o->rlimits.items[i], err),
 			   "--rlimit", err);
@@ -310,8 +305,11 @@ static int default_env(const struct run_options *o, struct krun_config *cfg,
 	size_t n = 0;
 
 	env[n++] = "PATH=" KRUN_RUN_DEFAULT_PATH;
-	env[n++] = cfg->has_user && cfg->uid != 0 ? "HOME=/" : "HOME=/root";
-	if (o->stdin_is_tty)
+	/* A user by name gets its home from the guest's passwd file. */
+	if (!cfg->user_spec)
+		env[n++] = cfg->has_user && cfg->uid != 0 ? "HOME=/"
+							  : "HOME=/root";
+	if (o->tty == KRUN_YES || (o->tty != KRUN_NO && o->stdin_is_tty))
 		env[n++] = "TERM=xterm";
 	env[n] = NULL;
 	return wrap(config_set_env(cfg, env, err), "--env", err);

@@ -40,9 +40,23 @@ enum {
 	OPT_BUNDLE,
 	OPT_PRINT_CONFIG,
 	OPT_VERSION,
+	OPT_SHARE,
+	OPT_MOUNT,
+	OPT_GROUP_ADD,
+	OPT_ENTRYPOINT,
+	OPT_TMPFS,
+	OPT_TIMEOUT,
+	OPT_INIT,
+	OPT_RM,
+	OPT_SYSCTL,
+	OPT_DOMAINNAME,
+	OPT_CAP_ADD,
+	OPT_CAP_DROP,
+	OPT_SECURITY_OPT,
+	OPT_STOP_TIMEOUT,
 };
 
-static const char short_options[] = "+:hv:e:p:w:";
+static const char short_options[] = "+:hv:e:p:w:u:ti";
 
 static const struct option long_options[] = {
 	{"root", required_argument, NULL, OPT_ROOT},
@@ -66,7 +80,23 @@ static const struct option long_options[] = {
 	{"kernel-log", no_argument, NULL, OPT_KERNEL_LOG},
 	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 	{"hostname", required_argument, NULL, OPT_HOSTNAME},
-	{"user", required_argument, NULL, OPT_USER},
+	{"domainname", required_argument, NULL, OPT_DOMAINNAME},
+	{"user", required_argument, NULL, 'u'},
+	{"group-add", required_argument, NULL, OPT_GROUP_ADD},
+	{"tty", optional_argument, NULL, 't'},
+	{"interactive", optional_argument, NULL, 'i'},
+	{"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
+	{"tmpfs", required_argument, NULL, OPT_TMPFS},
+	{"mount", required_argument, NULL, OPT_MOUNT},
+	{"share", required_argument, NULL, OPT_SHARE},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
+	{"sysctl", required_argument, NULL, OPT_SYSCTL},
+	{"cap-add", required_argument, NULL, OPT_CAP_ADD},
+	{"cap-drop", required_argument, NULL, OPT_CAP_DROP},
+	{"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
+	{"init", no_argument, NULL, OPT_INIT},
+	{"rm", no_argument, NULL, OPT_RM},
 	{"smbios-oem", required_argument, NULL, OPT_SMBIOS_OEM},
 	{"gpu", optional_argument, NULL, OPT_GPU},
 	{"gpu-shm", required_argument, NULL, OPT_GPU_SHM},
@@ -88,25 +118,48 @@ const char run_options_usage[] =
 	"      --root DIR                 host directory as the guest's root\n"
 	"      --read-only                mount the root read-only\n"
 	"      --disk ID:PATH[:raw|qcow2][:ro]  add a disk (repeatable)\n"
-	"      --root-disk ID|PATH        boot from disk ID; a value with '/' adds\n"
-	"                                 disk \"root\" from PATH[:raw|qcow2][:ro]\n"
+	"      --root-disk ID|PATH        boot from disk ID, else from the image file\n"
+	"                                 PATH[:raw|qcow2][:ro] (disk \"root\")\n"
 	"      --root-partition N         the root file system is on partition N\n"
 	"                                 of the root disk (GPT or MBR)\n"
-	"  -v, --volume TAG:HOSTDIR[:GUESTPATH][:ro]  share a directory (repeatable)\n"
+	"  -v, --volume HOSTDIR:GUESTDIR[:ro|rw]  share a host directory (relative\n"
+	"                                 or absolute) at GUESTDIR (repeatable)\n"
+	"      --mount type=bind,src=HOSTDIR,dst=GUESTDIR[,readonly]\n"
+	"      --mount type=tmpfs,dst=DIR[,tmpfs-size=SIZE][,tmpfs-mode=MODE]\n"
+	"      --tmpfs DIR[:OPTIONS]      a tmpfs at DIR (noexec,nosuid,nodev)\n"
+	"      --share TAG:HOSTDIR[:GUESTPATH][:ro]  virtio-fs share by tag\n"
 	"VM:\n"
-	"      --cpus N                   vCPUs (default 1)\n"
-	"      --memory SIZE              RAM: MiB, or with M/G/T suffix (default 512M)\n"
+	"      --cpus N                   vCPUs (default 1; 1.5 rounds up to 2)\n"
+	"      --memory SIZE              RAM: b, k, m, g, t units, decimals allowed\n"
+	"                                 (1.5g, 512m; no unit: bytes; default 512m)\n"
+	"      --timeout DURATION         stop the VM after DURATION (90, 30s, 5m, 1h),\n"
+	"                                 exit status 124\n"
+	"      --stop-timeout SECONDS     on a stop, SIGKILL the command this long\n"
+	"                                 after SIGTERM (default 10)\n"
 	"      --kernel FILE              guest kernel (default: $KRUN_KERNEL, built-in)\n"
 	"      --kernel-log               kernel log on the serial console (stderr)\n"
 	"      --console-output FILE      write the console to FILE\n"
 	"      --log-level LEVEL          0-5 or off|error|warn|info|debug|trace\n"
 	"Process:\n"
+	"      --entrypoint PROGRAM       run PROGRAM with COMMAND [ARG...] as arguments\n"
 	"  -w, --workdir DIR              working directory in the guest\n"
 	"  -e, --env K=V | K              set (or copy from the host) a variable\n"
 	"      --env-file FILE            read K=V lines from FILE\n"
 	"      --rlimit NAME=CUR:MAX      resource limit (repeatable)\n"
 	"      --hostname NAME            guest hostname\n"
-	"      --user UID[:GID]           run as UID (GID default 0)\n"
+	"      --domainname NAME          guest NIS domain name\n"
+	"  -u, --user USER[:GROUP]        run as USER (name or number, resolved in\n"
+	"                                 the guest root's /etc/passwd, /etc/group)\n"
+	"      --group-add GROUP          supplementary group (repeatable)\n"
+	"      --sysctl KEY=VALUE         set a guest sysctl (repeatable)\n"
+	"      --cap-add CAP, --cap-drop CAP  add or drop a capability (or ALL;\n"
+	"                                 repeatable; the base is every capability)\n"
+	"      --security-opt no-new-privileges[=true|false]\n"
+	"  -t, --tty[=true|false]         give the command a terminal (default: when\n"
+	"                                 stdin and stdout are terminals)\n"
+	"  -i, --interactive[=true|false] pass stdin to the command (default: true)\n"
+	"      --init, --rm               accepted for docker; always so: krun-init\n"
+	"                                 is PID 1 and nothing is left after a run\n"
 	"Network and devices:\n"
 	"      --net passt|gvproxy:PATH|none  network (default none; passt with -p)\n"
 	"  -p, --publish HOST:GUEST       forward a TCP port (repeatable)\n"
@@ -125,7 +178,8 @@ const char run_options_usage[] =
 	"      --version                  print the version\n"
 	"\n"
 	"Exit status: the command's, or 125 (krun-run error), 126 (not executable),\n"
-	"127 (not found), 123 (guest crashed), 128+N (killed by signal N).\n"
+	"127 (not found), 123 (guest crashed), 124 (--timeout ran out),\n"
+	"128+N (killed by signal N).\n"
 	"See krun-run(1).\n";
 
 static int push(struct strlist *list, const char *value, const char *flag,
@@ -224,6 +278,22 @@ static int take_list(struct run_options *o, int c, const char *arg,
 		return push(&o->vsock, arg, "--vsock", err);
 	case OPT_SMBIOS_OEM:
 		return push(&o->oem_strings, arg, "--smbios-oem", err);
+	case OPT_SHARE:
+		return push(&o->shares, arg, "--share", err);
+	case OPT_MOUNT:
+		return push(&o->mounts, arg, "--mount", err);
+	case OPT_TMPFS:
+		return push(&o->tmpfs, arg, "--tmpfs", err);
+	case OPT_GROUP_ADD:
+		return push(&o->group_add, arg, "--group-add", err);
+	case OPT_SYSCTL:
+		return push(&o->sysctls, arg, "--sysctl", err);
+	case OPT_CAP_ADD:
+		return push(&o->cap_add, arg, "--cap-add", err);
+	case OPT_CAP_DROP:
+		return push(&o->cap_drop, arg, "--cap-drop", err);
+	case OPT_SECURITY_OPT:
+		return push(&o->security_opts, arg, "--security-opt", err);
 	}
 	/* every table entry is handled above */
 	return krun_err_set(err, EINVAL, "option %d: not handled", c);
@@ -247,8 +317,16 @@ static const char **value_slot(struct run_options *o, int c)
 		return &o->workdir;
 	case OPT_HOSTNAME:
 		return &o->hostname;
-	case OPT_USER:
+	case 'u':
 		return &o->user;
+	case OPT_ENTRYPOINT:
+		return &o->entrypoint;
+	case OPT_TIMEOUT:
+		return &o->timeout;
+	case OPT_STOP_TIMEOUT:
+		return &o->stop_timeout;
+	case OPT_DOMAINNAME:
+		return &o->domainname;
 	case OPT_NET:
 		return &o->net;
 	case OPT_MAC:
@@ -282,6 +360,10 @@ static bool *switch_slot(struct run_options *o, int c)
 		return &o->sound;
 	case OPT_PRINT_CONFIG:
 		return &o->print_config;
+	case OPT_INIT:
+		return &o->init;
+	case OPT_RM:
+		return &o->rm;
 	case 'h':
 		return &o->help;
 	case OPT_VERSION:
@@ -302,6 +384,21 @@ static int take(struct run_options *o, int c, const char *arg,
 	}
 	if (flag) {
 		*flag = true;
+		return 0;
+	}
+	if (c == 't' || c == 'i') {
+		const char *name = c == 't' ? "--tty" : "--interactive";
+		int *slot = c == 't' ? &o->tty : &o->interactive;
+
+		if (!arg || strcmp(arg, "true") == 0)
+			*slot = KRUN_YES;
+		else if (strcmp(arg, "false") == 0)
+			*slot = KRUN_NO;
+		else
+			return krun_err_set(err, EINVAL,
+					    "%s: expected true or false, not "
+					    "`%s`",
+					    name, arg);
 		return 0;
 	}
 	if (c == OPT_GPU) {
@@ -341,9 +438,12 @@ int run_options_parse(struct run_options *o, int argc, char *const argv[],
 
 void run_options_free(struct run_options *o)
 {
-	struct strlist *lists[] = {&o->disks,	  &o->volumes,	  &o->env,
-				   &o->env_files, &o->rlimits,	  &o->ports,
-				   &o->vsock,	  &o->oem_strings};
+	struct strlist *lists[] = {
+		&o->disks,   &o->volumes,     &o->env,	  &o->env_files,
+		&o->rlimits, &o->ports,	      &o->vsock,  &o->oem_strings,
+		&o->shares,  &o->mounts,      &o->tmpfs,  &o->group_add,
+		&o->sysctls, &o->cap_add,     &o->cap_drop, &o->security_opts,
+	};
 
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
 		free(lists[i]->items);

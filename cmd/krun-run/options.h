@@ -56,6 +56,14 @@ struct run_options {
 	const char *gpu_shm;
 	bool sound;
 	const char *tee_config;
+	const char *entrypoint;
+	const char *timeout;
+	const char *stop_timeout;
+	const char *domainname;
+	int tty;	 /* enum krun_tristate: -t, --tty=false */
+	int interactive; /* enum krun_tristate: -i, --interactive=false */
+	bool init;	 /* --init: krun-init always is PID 1 */
+	bool rm;	 /* --rm: a run never leaves anything behind */
 
 	/* repeatable flags: appended to what the spec set */
 	struct strlist disks;
@@ -66,6 +74,14 @@ struct run_options {
 	struct strlist ports;
 	struct strlist vsock;
 	struct strlist oem_strings;
+	struct strlist shares; /* --share TAG:HOSTDIR[:GUESTPATH][:ro] */
+	struct strlist mounts; /* --mount type=...,... */
+	struct strlist tmpfs;
+	struct strlist group_add;
+	struct strlist sysctls;
+	struct strlist cap_add;
+	struct strlist cap_drop;
+	struct strlist security_opts;
 
 	/* COMMAND [ARG...]: points into argv; n_command 0 when absent */
 	char *const *command;

@@ -150,6 +150,28 @@ static void free_storage(struct krun_config *cfg)
 	free(cfg->shares);
 }
 
+static void free_process_attrs(struct krun_config *cfg)
+{
+	free(cfg->user_spec);
+	strv_free(cfg->group_add);
+	free(cfg->domainname);
+	strv_free(cfg->sysctls);
+	for (size_t i = 0; i < cfg->n_fsmounts; i++) {
+		free(cfg->fsmounts[i].fstype);
+		free(cfg->fsmounts[i].source);
+		free(cfg->fsmounts[i].target);
+		free(cfg->fsmounts[i].data);
+	}
+	free(cfg->fsmounts);
+	strv_free(cfg->masked_paths);
+	strv_free(cfg->readonly_paths);
+	strv_free(cfg->seccomp_arches);
+	for (size_t i = 0; i < cfg->n_seccomp_rules; i++)
+		free(cfg->seccomp_rules[i].syscall);
+	free(cfg->seccomp_rules);
+	strv_free(cfg->ignored);
+}
+
 void config_free(struct krun_config *cfg)
 {
 	if (!cfg)
@@ -169,6 +191,7 @@ void config_free(struct krun_config *cfg)
 	free(cfg->vsock_ports);
 	free(cfg->tee_config_file);
 	strv_free(cfg->oem_strings);
+	free_process_attrs(cfg);
 	free(cfg->console_output);
 	free(cfg->kernel_path);
 	if (cfg->shutdown_eventfd >= 0)

@@ -75,6 +75,40 @@ struct krun_vsock_port {
 	bool listen;
 };
 
+/* A filesystem the guest init mounts in the new root (tmpfs, proc, ...). */
+struct krun_fsmount {
+	char *fstype; /* tmpfs proc sysfs devpts mqueue cgroup2 */
+	char *source;
+	char *target; /* absolute path in the guest */
+	uint32_t ms_flags; /* MS_* within KRUN_GUEST_FSMOUNT_MS_ALL */
+	char *data; /* mount(2) data, "" for none */
+};
+
+struct krun_seccomp_arg {
+	uint32_t index; /* 0..5 */
+	uint32_t op; /* enum krun_guest_seccomp_op */
+	uint64_t value;
+	uint64_t value_two;
+};
+
+/* One syscall's rule (an OCI entry with several names gives several). */
+struct krun_seccomp_rule {
+	char *syscall;
+	uint32_t action; /* enum krun_guest_seccomp_action */
+	uint32_t errno_ret;
+	uint32_t n_args;
+	struct krun_seccomp_arg args[6];
+};
+
+/* Tri-state of an explicit yes/no flag: -t, -i. */
+enum krun_tristate {
+	KRUN_AUTO = 0,
+	KRUN_YES,
+	KRUN_NO,
+};
+
+#define KRUN_CAP_SETS 5 /* bounding effective inheritable permitted ambient */
+
 struct krun_config {
 	uint8_t vcpus;
 	uint32_t ram_mib;
@@ -129,6 +163,40 @@ struct krun_config {
 	bool snd_enabled;
 	char *tee_config_file;
 	char **oem_strings; /* NULL-terminated or NULL */
+
+	/*
+	 * Process attributes applied by the guest init (config_process.c):
+	 * docker's -u NAME and --group-add, the OCI process and linux
+	 * sections. Sent to the guest in the wire format's attrs section.
+	 */
+	char *user_spec; /* "USER[:GROUP]" resolved in the guest, or NULL */
+	char **group_add; /* names or numbers; NULL-terminated or NULL */
+	bool umask_set;
+	uint32_t umask;
+	bool no_new_privs;
+	bool caps_set;
+	uint64_t caps[KRUN_CAP_SETS]; /* enum krun_guest_cap_set order */
+	char *domainname;
+	char **sysctls; /* "key=value"; NULL-terminated or NULL */
+	struct krun_fsmount *fsmounts;
+	size_t n_fsmounts;
+	char **masked_paths; /* OCI linux.maskedPaths; NULL-terminated or NULL */
+	char **readonly_paths; /* OCI linux.readonlyPaths; likewise */
+	bool seccomp_set;
+	uint32_t seccomp_default_action;
+	uint32_t seccomp_default_errno;
+	char **seccomp_arches; /* libseccomp names; NULL-terminated or NULL */
+	struct krun_seccomp_rule *seccomp_rules;
+	size_t n_seccomp_rules;
+	/* What a spec asked for that cannot be honoured: "PATH: reason". */
+	char **ignored;
+
+	/* Console and run-time limits. */
+	enum krun_tristate tty; /* -t: the guest gets a terminal */
+	enum krun_tristate interactive; /* -i: host stdin reaches the guest */
+	uint32_t timeout_ms; /* 0: none; else stop the VM, status 124 */
+	bool stop_grace_set;
+	uint32_t stop_grace_ms; /* SIGTERM to SIGKILL when stopping the VM */
 
 	/* VMM behaviour. */
 	char *console_output;
@@ -257,6 +325,79 @@ int config_set_log_level(struct krun_config *cfg, uint32_t level,
 
 /* Each vsock socket path's parent directory exists. */
 int config_check_vsock(const struct krun_config *cfg, struct krun_err **err);
+
+/* ---- process attributes (config_process.c) ---- */
+
+/* "USER[:GROUP]" (names or numbers), resolved by the guest init. */
+int config_set_user_spec(struct krun_config *cfg, const char *spec,
+			 struct krun_err **err);
+/* A supplementary group: a name or a number (repeatable). */
+int config_add_group(struct krun_config *cfg, const char *group,
+		     struct krun_err **err);
+int config_set_umask(struct krun_config *cfg, uint32_t mask,
+		     struct krun_err **err);
+int config_set_no_new_privs(struct krun_config *cfg, bool on,
+			    struct krun_err **err);
+/* Capability name ("CAP_CHOWN" or "chown", case-insensitive) to number. */
+int config_cap_from_name(const char *name, int *cap, struct krun_err **err);
+const char *config_cap_name(int cap); /* "CAP_CHOWN", or NULL */
+/* Set all five sets (bit N = capability N); marks the caps as given. */
+int config_set_caps(struct krun_config *cfg,
+		    const uint64_t sets[KRUN_CAP_SETS], struct krun_err **err);
+int config_set_domainname(struct krun_config *cfg, const char *name,
+			  struct krun_err **err);
+/* "key=value"; key like net.ipv4.ip_forward (or with '/'). */
+int config_add_sysctl(struct krun_config *cfg, const char *key,
+		      const char *value, struct krun_err **err);
+/*
+ * A filesystem mounted in the guest: fstype one of tmpfs, proc, sysfs,
+ * devpts, mqueue, cgroup2; options as in mount(8) ("ro,nosuid,size=64m"):
+ * flags are split from the data string.
+ */
+int config_add_fsmount(struct krun_config *cfg, const char *fstype,
+		       const char *source, const char *target,
+		       const char *options, struct krun_err **err);
+/* An absolute path to hide (masked) or make read-only in the guest. */
+int config_add_masked_path(struct krun_config *cfg, const char *path,
+			   struct krun_err **err);
+int config_add_readonly_path(struct krun_config *cfg, const char *path,
+			     struct krun_err **err);
+/* docker's --tmpfs "PATH[:OPTIONS]". */
+int config_add_tmpfs_spec(struct krun_config *cfg, const char *text,
+			  struct krun_err **err);
+/* A seccomp policy: the default, then rules and architectures. */
+int config_set_seccomp(struct krun_config *cfg, uint32_t default_action,
+		       uint32_t default_errno, struct krun_err **err);
+int config_add_seccomp_arch(struct krun_config *cfg, const char *arch,
+			    struct krun_err **err);
+int config_add_seccomp_rule(struct krun_config *cfg,
+			    const struct krun_seccomp_rule *rule,
+			    struct krun_err **err);
+/* "SCMP_ACT_ERRNO" -> KRUN_GUEST_SCMP_ERRNO; "SCMP_CMP_EQ" -> ..._EQ. */
+int config_seccomp_action(const char *name, uint32_t *action,
+			  struct krun_err **err);
+int config_seccomp_op(const char *name, uint32_t *op, struct krun_err **err);
+const char *config_seccomp_action_name(uint32_t action);
+const char *config_seccomp_op_name(uint32_t op);
+/* Record something a spec asked for that the VM cannot honour. */
+int config_add_ignored(struct krun_config *cfg, const char *what,
+		       struct krun_err **err);
+int config_set_tty(struct krun_config *cfg, enum krun_tristate tty,
+		   struct krun_err **err);
+int config_set_interactive(struct krun_config *cfg, enum krun_tristate on,
+			   struct krun_err **err);
+int config_set_timeout_ms(struct krun_config *cfg, uint32_t ms,
+			  struct krun_err **err);
+/* The workload's time between SIGTERM and SIGKILL on a stop (<= 1 hour). */
+int config_set_stop_grace_ms(struct krun_config *cfg, uint32_t ms,
+			     struct krun_err **err);
+/* "30", "1.5s", "500ms", "2m", "1h", "1d" (timeout(1) units, plus ms). */
+int config_parse_duration(const char *text, uint32_t *ms,
+			  struct krun_err **err);
+/* docker's sizes: "1.5g", "2GB", "512k", "100" (bytes), to whole MiB. */
+int config_parse_docker_memory(const char *text, uint32_t *ram_mib,
+			       struct krun_err **err);
+
 /*
  * Whole-config checks done before a VM starts: an executable is set, a root
  * is set, the vsock paths' directories exist, and no feature whose device

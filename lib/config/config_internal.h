@@ -26,6 +26,8 @@ int cfg_replace_str(char **slot, const char *s, struct krun_err **err);
 /* Deep-copy a NULL-terminated string array; v NULL gives an empty array. */
 int cfg_strv_dup(const char *const v[], char ***out, struct krun_err **err);
 size_t cfg_strv_len(const char *const v[]);
+/* Append a copy of s to the NULL-terminated (or NULL) vector *v. */
+int cfg_strv_add(char ***v, const char *s, struct krun_err **err);
 
 /* Grow *array (of elem_size elements, n in use) by one zeroed slot. */
 int cfg_grow(void **array, size_t n, size_t elem_size, struct krun_err **err);

@@ -8,6 +8,7 @@
 
 #include "lib/initramfs/bytebuf.h"
 #include "lib/initramfs/cpio.h"
+#include "lib/initramfs/initramfs_attrs.h"
 #include "util/cleanup.h"
 
 /* The static krun-init, linked in by the build (empty when not built). */
@@ -184,6 +185,7 @@ int initramfs_encode_config(const struct krun_config *cfg,
 	bytebuf_put_u32le(&b, grace ? grace : KRUN_GUEST_DEFAULT_GRACE_MS);
 	put_process(&b, cfg);
 	put_mounts(&b, cfg, params);
+	initramfs_put_attrs(&b, cfg);
 	if (!b.error && b.len > KRUN_GUEST_CONFIG_MAX_LEN)
 		b.error = E2BIG;
 	bytebuf_patch_u32le(&b, KRUN_GUEST_CONFIG_MAGIC_LEN + 4,

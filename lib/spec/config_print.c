@@ -287,6 +287,127 @@ static void add_devices(struct jbuild *b, struct json_object *top,
 	put(b, top, "smbiosOemStrings", strv_json(b, cfg->oem_strings));
 }
 
+static struct json_object *caps_json(struct jbuild *b,
+				     const struct krun_config *cfg)
+{
+	static const char *const sets[KRUN_CAP_SETS] = {
+		"bounding", "effective", "inheritable", "permitted", "ambient"};
+	struct json_object *caps;
+
+	if (!cfg->caps_set)
+		return NULL;
+	caps = json_object_new_object();
+	for (int i = 0; i < KRUN_CAP_SETS; i++) {
+		struct json_object *arr = json_object_new_array();
+
+		for (int c = 0; c < 64; c++)
+			if (cfg->caps[i] & (1ull << c))
+				append(b, arr,
+				       json_object_new_string(
+					       config_cap_name(c)));
+		put_new(b, caps, sets[i], arr);
+	}
+	return caps;
+}
+
+static struct json_object *fsmounts_json(struct jbuild *b,
+					 const struct krun_config *cfg)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < cfg->n_fsmounts; i++) {
+		const struct krun_fsmount *m = &cfg->fsmounts[i];
+		struct json_object *o = json_object_new_object();
+
+		put_str(b, o, "type", m->fstype);
+		put_str(b, o, "source", m->source);
+		put_str(b, o, "destination", m->target);
+		put_i64(b, o, "flags", m->ms_flags);
+		put_str(b, o, "data", m->data);
+		append(b, arr, o);
+	}
+	return arr;
+}
+
+static struct json_object *rule_json(struct jbuild *b,
+				     const struct krun_seccomp_rule *r)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *args = json_object_new_array();
+
+	put_str(b, o, "name", r->syscall);
+	put_str(b, o, "action", config_seccomp_action_name(r->action));
+	put_i64(b, o, "errnoRet", r->errno_ret);
+	for (uint32_t i = 0; i < r->n_args && i < 6; i++) {
+		struct json_object *a = json_object_new_object();
+
+		put_i64(b, a, "index", r->args[i].index);
+		put_str(b, a, "op", config_seccomp_op_name(r->args[i].op));
+		put_u64(b, a, "value", r->args[i].value);
+		put_u64(b, a, "valueTwo", r->args[i].value_two);
+		append(b, args, a);
+	}
+	put_new(b, o, "args", args);
+	return o;
+}
+
+static struct json_object *seccomp_json(struct jbuild *b,
+					const struct krun_config *cfg)
+{
+	struct json_object *o, *rules;
+
+	if (!cfg->seccomp_set)
+		return NULL;
+	o = json_object_new_object();
+	rules = json_object_new_array();
+	put_str(b, o, "defaultAction",
+		config_seccomp_action_name(cfg->seccomp_default_action));
+	put_i64(b, o, "defaultErrnoRet", cfg->seccomp_default_errno);
+	put(b, o, "architectures", strv_json(b, cfg->seccomp_arches));
+	for (size_t i = 0; i < cfg->n_seccomp_rules; i++)
+		append(b, rules, rule_json(b, &cfg->seccomp_rules[i]));
+	put_new(b, o, "syscalls", rules);
+	return o;
+}
+
+static const char *tristate_name(enum krun_tristate t)
+{
+	return t == KRUN_YES ? "yes" : t == KRUN_NO ? "no" : "auto";
+}
+
+/* What the guest init applies besides the process section. */
+static void add_attrs(struct jbuild *b, struct json_object *top,
+		      const struct krun_config *cfg)
+{
+	struct json_object *a = json_object_new_object();
+
+	put_str(b, a, "user", cfg->user_spec);
+	put(b, a, "groupAdd", strv_json(b, cfg->group_add));
+	if (cfg->umask_set)
+		put_i64(b, a, "umask", cfg->umask);
+	else
+		put(b, a, "umask", NULL);
+	put_bool(b, a, "noNewPrivileges", cfg->no_new_privs);
+	put(b, a, "capabilities", caps_json(b, cfg));
+	put_str(b, a, "domainname", cfg->domainname);
+	put(b, a, "sysctl", strv_json(b, cfg->sysctls));
+	put_new(b, a, "mounts", fsmounts_json(b, cfg));
+	put(b, a, "maskedPaths", strv_json(b, cfg->masked_paths));
+	put(b, a, "readonlyPaths", strv_json(b, cfg->readonly_paths));
+	put(b, a, "seccomp", seccomp_json(b, cfg));
+	put_str(b, a, "tty", tristate_name(cfg->tty));
+	put_str(b, a, "interactive", tristate_name(cfg->interactive));
+	put_i64(b, a, "timeoutMs", cfg->timeout_ms);
+	if (cfg->stop_grace_set)
+		put_i64(b, a, "stopTimeoutMs", cfg->stop_grace_ms);
+	else
+		put(b, a, "stopTimeoutMs", NULL);
+	put_new(b, top, "guest", a);
+	put_new(b, top, "ignored",
+		cfg->ignored ? strv_json(b, cfg->ignored)
+			     : json_object_new_array());
+}
+
 static void add_vmm(struct jbuild *b, struct json_object *top,
 		    const struct krun_config *cfg)
 {
@@ -334,6 +455,7 @@ int config_to_json(const struct krun_config *cfg, char **out,
 		add_disks(&b, top, cfg);
 		add_volumes(&b, top, cfg);
 		add_process(&b, top, cfg);
+		add_attrs(&b, top, cfg);
 		add_net(&b, top, cfg);
 		add_devices(&b, top, cfg);
 		add_vmm(&b, top, cfg);

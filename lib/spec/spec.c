@@ -60,7 +60,9 @@ int spec_walk(struct spec_ctx *ctx, struct json_object *obj, const char *path,
 		sj_key(child, path, key);
 		if (strict)
 			return sj_fail(err, child, "unknown key");
-		log_debug("%s: not used by krun-run, ignored", child);
+		ret = spec_ignore(ctx, child, "not used by krun-run", err);
+		if (ret < 0)
+			return ret;
 	}
 	for (const struct spec_field *f = fields; f->key; f++) {
 		struct json_object *val;
@@ -124,9 +126,12 @@ static int proc_terminal(struct spec_ctx *ctx, struct json_object *val,
 	bool on;
 	int ret = sj_bool(val, path, &on, err);
 
-	return ret < 0 ? ret
-		       : spec_setter(config_set_terminal(ctx->cfg, on, err),
-				     path, err);
+	if (ret < 0)
+		return ret;
+	ret = config_set_terminal(ctx->cfg, on, err);
+	if (ret == 0) /* the guest gets a terminal exactly when asked */
+		ret = config_set_tty(ctx->cfg, on ? KRUN_YES : KRUN_NO, err);
+	return spec_setter(ret, path, err);
 }
 
 static int proc_user(struct spec_ctx *ctx, struct json_object *val,
@@ -145,6 +150,8 @@ static int proc_user(struct spec_ctx *ctx, struct json_object *val,
 		return ret;
 	sj_key(child, path, "gid");
 	ret = sj_member_uint(val, "gid", child, UINT32_MAX, &gid, err);
+	if (ret == 0)
+		ret = spec_oci_user_extra(ctx, val, path, err);
 	if (ret < 0)
 		return ret;
 	return spec_setter(
@@ -231,6 +238,13 @@ static const struct spec_field process_fields[] = {
 	{"args", proc_args},
 	{"cwd", proc_cwd},
 	{"rlimits", proc_rlimits},
+	{"capabilities", spec_oci_caps},
+	{"noNewPrivileges", spec_oci_nnp},
+	{"apparmorProfile", spec_oci_proc_ignored},
+	{"selinuxLabel", spec_oci_proc_ignored},
+	{"oomScoreAdj", spec_oci_proc_ignored},
+	{"ioPriority", spec_oci_proc_ignored},
+	{"scheduler", spec_oci_proc_ignored},
 	{NULL, NULL},
 };
 
@@ -369,12 +383,10 @@ static int mount_one(struct spec_ctx *ctx, struct json_object *val,
 		ret = mount_is_bind(val, path, &type, &bind, &ro, err);
 	if (ret < 0)
 		return ret;
-	if (!bind) {
-		log_debug("%s: mount of type `%s` ignored (the guest init "
-			  "mounts the special filesystems itself)",
-			  path, type ? type : "(none)");
-		return 0;
-	}
+	if (!bind && !type)
+		return sj_fail(err, path, "a mount needs a type");
+	if (!bind)
+		return spec_oci_fsmount(ctx, val, path, type, err);
 	sj_key(child, path, "source");
 	ret = sj_member_string(val, "source", child, &source, err);
 	if (ret < 0)
@@ -387,6 +399,8 @@ static int mount_one(struct spec_ctx *ctx, struct json_object *val,
 		return ret;
 	snprintf(tag, sizeof(tag), "mount%zu", index);
 	ret = config_add_share(ctx->cfg, tag, host, dest, ro, 0, err);
+	if (ret == 0)
+		ret = spec_oci_bind_options(ctx, val, path, err);
 	return spec_setter(ret, path, err);
 }
 
@@ -421,7 +435,10 @@ static const struct spec_field top_fields[] = {
 	{"root", spec_root},
 	{"process", spec_process},
 	{"hostname", spec_hostname},
+	{"domainname", spec_oci_domainname},
 	{"mounts", spec_mounts},
+	{"annotations", spec_oci_annotations},
+	{"linux", spec_oci_linux},
 	{"krun", spec_krun},
 	{NULL, NULL},
 };
@@ -443,6 +460,8 @@ int spec_load_string(struct krun_config *cfg, const char *text,
 	if (ret < 0)
 		return ret;
 	ret = spec_walk(&ctx, top, "", top_fields, false, err);
+	if (ret == 0)
+		ret = spec_oci_vm_size(&ctx, top, err);
 	free(ctx.args);
 	free(ctx.env);
 	json_object_put(top);

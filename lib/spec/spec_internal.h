@@ -23,6 +23,10 @@ struct spec_ctx {
 	/* process.args / process.env, applied together after the walk */
 	const char **args;
 	const char **env;
+	/* VM size hints, applied after the walk (spec_oci_vm_size) */
+	uint32_t ann_vcpus, ann_ram_mib; /* krun.cpus, krun.ram_mib */
+	uint32_t res_vcpus;		 /* linux.resources.cpu */
+	uint64_t res_ram_mib;		 /* linux.resources.memory.limit */
 };
 
 typedef int (*spec_handler)(struct spec_ctx *ctx, struct json_object *val,
@@ -51,6 +55,38 @@ int spec_resolve(const struct spec_ctx *ctx, const char *path, char **out,
 		 struct krun_err **err);
 /* Wrap a setter's error with the JSON path; pass success through. */
 int spec_setter(int ret, const char *path, struct krun_err **err);
+
+/* ---- OCI parts honoured in the guest (spec_oci*.c) ---- */
+
+/* Record "PATH: reason" in the config's ignored list. */
+int spec_ignore(struct spec_ctx *ctx, const char *path, const char *reason,
+		struct krun_err **err);
+int spec_oci_caps(struct spec_ctx *ctx, struct json_object *val,
+		  const char *path, struct krun_err **err);
+int spec_oci_nnp(struct spec_ctx *ctx, struct json_object *val,
+		 const char *path, struct krun_err **err);
+int spec_oci_user_extra(struct spec_ctx *ctx, struct json_object *user,
+			const char *path, struct krun_err **err);
+int spec_oci_proc_ignored(struct spec_ctx *ctx, struct json_object *val,
+			  const char *path, struct krun_err **err);
+int spec_oci_domainname(struct spec_ctx *ctx, struct json_object *val,
+			const char *path, struct krun_err **err);
+int spec_oci_annotations(struct spec_ctx *ctx, struct json_object *val,
+			 const char *path, struct krun_err **err);
+int spec_oci_linux(struct spec_ctx *ctx, struct json_object *val,
+		   const char *path, struct krun_err **err);
+int spec_oci_seccomp(struct spec_ctx *ctx, struct json_object *val,
+		     const char *path, struct krun_err **err);
+/* A mount of `type` other than bind (tmpfs, proc, ..., cgroup). */
+int spec_oci_fsmount(struct spec_ctx *ctx, struct json_object *val,
+		     const char *path, const char *type,
+		     struct krun_err **err);
+/* List a bind mount's options other than bind/rbind/ro/rw as ignored. */
+int spec_oci_bind_options(struct spec_ctx *ctx, struct json_object *val,
+			  const char *path, struct krun_err **err);
+/* After the walk: the size hints, unless the krun section set the size. */
+int spec_oci_vm_size(struct spec_ctx *ctx, struct json_object *top,
+		     struct krun_err **err);
 
 int spec_krun(struct spec_ctx *ctx, struct json_object *val, const char *path,
 	      struct krun_err **err);

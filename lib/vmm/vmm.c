@@ -84,7 +84,9 @@ static int load_guest(struct vmm *vmm, const char *kernel,
 	if (ret < 0)
 		return ret;
 	/* The VMM's hard-stop timer counts from the same grace period. */
-	vmm->init_params.shutdown_grace_ms = KRUN_GUEST_DEFAULT_GRACE_MS;
+	vmm->init_params.shutdown_grace_ms =
+		vmm->cfg->stop_grace_set ? vmm->cfg->stop_grace_ms
+					 : KRUN_GUEST_DEFAULT_GRACE_MS;
 	/* Init's stdio must match the console device vmm_add_devices()
 	 * made: one raw tty port, or the three named ports. */
 	vmm->init_params.terminal = vmm->terminal;
@@ -136,6 +138,9 @@ static int run_guest(struct vmm *vmm, struct krun_err **err)
 	if (ret == 0 && vmm->console)
 		virtio_console_drain(vmm->console);
 	vmm_signals_restore(&sig);
+	if (ret == 0 && sig.timed_out)
+		return KRUN_EXIT_TIMEOUT; /* as timeout(1), whatever it ended
+					     with */
 	return ret < 0 ? ret : status_from_exit(&info, &sig);
 }
 

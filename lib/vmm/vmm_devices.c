@@ -100,8 +100,13 @@ static int add_console(struct vmm *vmm, struct krun_err **err)
 
 	/* A terminal session only when both ends are a terminal: with
 	 * stdout redirected, output must stay apart from stderr. */
-	opts.terminal = !cfg->console_output && isatty(STDIN_FILENO) &&
-			isatty(STDOUT_FILENO);
+	opts.terminal = !cfg->console_output &&
+			(cfg->tty == KRUN_YES ||
+			 (cfg->tty == KRUN_AUTO && isatty(STDIN_FILENO) &&
+			  isatty(STDOUT_FILENO)));
+	/* -i=false: the guest's stdin is at EOF from the start. */
+	if (cfg->interactive == KRUN_NO)
+		opts.stdin_fd = -1;
 	vmm->terminal = opts.terminal;
 	vmm->console = virtio_console_create(&opts, err);
 	return attach(vmm, vmm->console, err);

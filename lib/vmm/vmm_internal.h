@@ -60,9 +60,11 @@ struct vmm_signals {
 	uint32_t grace_ms;   /* the guest init's */
 	int64_t deadline_ms; /* CLOCK_MONOTONIC; 0: no shutdown pending */
 	bool cad_pending;    /* Ctrl-Alt-Del still to press (keyboard off) */
+	int64_t timeout_at_ms; /* --timeout's end (CLOCK_MONOTONIC); 0: none */
 	/* Read after vmm_signals_stop(): */
 	int stop_signal;   /* what asked for the stop (SIGTERM: the eventfd) */
 	bool hard_stopped; /* vm_request_stop() was called */
+	bool timed_out;	   /* the time limit asked for the stop */
 };
 
 /* Block the signals the thread takes (SIGINT, SIGTERM, SIGHUP, SIGWINCH)

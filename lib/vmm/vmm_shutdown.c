@@ -23,6 +23,11 @@
 
 /* Beyond the guest's grace period: init's own SIGKILL, reaping, sync. */
 #define VMM_SHUTDOWN_MARGIN_MS 5000
+/*
+ * A time limit may run out while the guest is still booting: its stop
+ * waits this long for the keyboard before the grace period counts.
+ */
+#define VMM_TIMEOUT_BOOT_WAIT_MS 60000
 /* How often a press the guest's keyboard was not ready for is retried. */
 #define VMM_CAD_RETRY_MS 20
 
@@ -63,6 +68,9 @@ static bool press_ctrl_alt_del(struct vmm_signals *s)
 		return false;
 	}
 	s->cad_pending = false;
+	/* The time limit's grace period starts when the guest is asked. */
+	if (s->timed_out)
+		s->deadline_ms = now_ms() + s->grace_ms + VMM_SHUTDOWN_MARGIN_MS;
 	log_debug("asked the guest to stop (signal %d), %u ms grace",
 		  s->stop_signal, s->grace_ms);
 	return true;
@@ -104,10 +112,29 @@ static void take_eventfd(struct vmm_signals *s)
 		request_shutdown(s, SIGTERM);
 }
 
+/* The time limit runs out: the same orderly stop as SIGTERM. */
+static void check_time_limit(struct vmm_signals *s)
+{
+	if (!s->timeout_at_ms || now_ms() < s->timeout_at_ms)
+		return;
+	s->timeout_at_ms = 0;
+	if (s->stop_signal)
+		return; /* a stop is already under way */
+	log_info("time limit reached: stopping the guest");
+	s->timed_out = true;
+	request_shutdown(s, SIGTERM);
+	if (s->cad_pending)
+		s->deadline_ms += VMM_TIMEOUT_BOOT_WAIT_MS;
+}
+
 static int poll_timeout(const struct vmm_signals *s)
 {
 	int64_t left;
 
+	if (s->timeout_at_ms && !s->deadline_ms) {
+		left = s->timeout_at_ms - now_ms();
+		return left <= 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left;
+	}
 	if (!s->deadline_ms)
 		return -1;
 	left = s->deadline_ms - now_ms();
@@ -134,6 +161,7 @@ static void *signal_thread(void *opaque)
 			continue;
 		if (n < 0 || (fds[POLL_STOP].revents & POLLIN))
 			break;
+		check_time_limit(s);
 		if (s->cad_pending && !s->hard_stopped &&
 		    now_ms() < s->deadline_ms)
 			press_ctrl_alt_del(s);
@@ -200,6 +228,8 @@ int vmm_signals_start(struct vmm *vmm, struct vmm_signals *s,
 	*s = (struct vmm_signals){.vmm = vmm, .stop_fd = -1, .signal_fd = -1};
 	s->shutdown_fd = vmm->cfg->shutdown_eventfd;
 	s->grace_ms = vmm->init_params.shutdown_grace_ms;
+	if (vmm->cfg->timeout_ms)
+		s->timeout_at_ms = now_ms() + vmm->cfg->timeout_ms;
 	signal_set(&s->set);
 	/* Blocked before the vCPU threads start, so they inherit it. */
 	pthread_sigmask(SIG_BLOCK, &s->set, &s->old_mask);

@@ -6,6 +6,8 @@
  *   krun-check ids          uid/gid (real, effective, saved) and groups
  *   krun-check rlimits      every resource limit, soft and hard
  *   krun-check write PATH   creates PATH; prints "ok" or the errno name
+ *   krun-check mkdir PATH   mkdir(2) of PATH; prints "ok" or the errno name
+ *   krun-check umask        the process umask in octal
  *   krun-check isatty       whether fds 0, 1 and 2 are terminals
  *   krun-check seccomp      the seccomp mode (0 none, 1 strict, 2 filter)
  *   krun-check exit N       exits with status N (tests exit propagation)
@@ -22,6 +24,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const struct {
@@ -103,6 +106,24 @@ static int check_write(const char *path)
 	return 0;
 }
 
+static int check_mkdir(const char *path)
+{
+	if (mkdir(path, 0755) < 0)
+		printf("%s\n", strerrorname_np(errno));
+	else
+		printf("ok\n");
+	return 0;
+}
+
+static int check_umask(void)
+{
+	mode_t m = umask(0);
+
+	umask(m);
+	printf("%04o\n", (unsigned)m);
+	return 0;
+}
+
 static int check_isatty(void)
 {
 	for (int fd = 0; fd <= 2; fd++)
@@ -133,6 +154,10 @@ int main(int argc, char **argv)
 		return printf("%d\n", prctl(PR_GET_SECCOMP)) < 0;
 	if (argc == 3 && !strcmp(cmd, "write"))
 		return check_write(argv[2]);
+	if (argc == 3 && !strcmp(cmd, "mkdir"))
+		return check_mkdir(argv[2]);
+	if (argc == 2 && !strcmp(cmd, "umask"))
+		return check_umask();
 	if (argc == 3 && !strcmp(cmd, "exit") && n >= 0)
 		return n;
 	if (argc == 3 && !strcmp(cmd, "kill") && n > 0 && n < NSIG) {
@@ -141,7 +166,7 @@ int main(int argc, char **argv)
 		raise(n);
 		return 1;
 	}
-	fprintf(stderr, "usage: krun-check ids|rlimits|isatty|seccomp|"
-			"write PATH|exit N|kill SIG\n");
+	fprintf(stderr, "usage: krun-check ids|rlimits|isatty|seccomp|umask|"
+			"write PATH|mkdir PATH|exit N|kill SIG\n");
 	return 2;
 }

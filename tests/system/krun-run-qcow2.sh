@@ -88,7 +88,7 @@ rm -f "$work/ovl.raw"
 mkdir "$work/mark"
 for delay in 1 3 6; do
 	rm -f "$work/mark/started"
-	"$KRUN_RUN" --root-disk "$work/ovl.qcow2:qcow2" -v "mark:$work/mark:/mark" -- /bin/sh -c '
+	"$KRUN_RUN" --root-disk "$work/ovl.qcow2:qcow2" -v "$work/mark:/mark" -- /bin/sh -c '
 		touch /mark/started
 		i=0
 		while :; do

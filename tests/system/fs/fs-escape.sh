@@ -146,7 +146,7 @@ fs_cleanups+=("kill $host_pid")
 
 section "guest tries to escape"
 out=$S/guest.out
-run_guest guest-boot "$out" --root "$R" --volume "vol:$S/vol:/mnt/vol" -- /bin/sh /t/guest.sh
+run_guest guest-boot "$out" --root "$R" -v "$S/vol:/mnt/vol" -- /bin/sh /t/guest.sh
 : >"$R/race-done"
 wait "$host_pid"
 guest_results "$out" abs-symlink-read abs-symlink-dir-read rel-symlink-read \

@@ -183,8 +183,8 @@ echo guest-script-complete
 GUEST
 section "read-only root and volume"
 out=$S/ro.out
-run_guest ro-boot "$out" --root "$R" --read-only --volume "rw:$S/vol:/mnt/rw" \
-	--volume "ro:$S/volro:/mnt/ro:ro" -- /bin/sh /t/ro.sh
+run_guest ro-boot "$out" --root "$R" --read-only -v "$S/vol:/mnt/rw" \
+	-v "$S/volro:/mnt/ro:ro" -- /bin/sh /t/ro.sh
 guest_results "$out" ro-root-create ro-root-overwrite ro-root-mkdir ro-root-unlink \
 	ro-root-chmod ro-root-rename ro-root-xattr ro-root-still-reads ro-volume-create \
 	ro-volume-mkdir ro-volume-unlink \

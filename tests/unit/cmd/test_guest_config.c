@@ -18,6 +18,50 @@
 static char *test_argv[] = {"-c", "echo \"$A\"; exit 3", "", NULL};
 static char *test_env[] = {"A=x y", "EMPTY=", NULL};
 
+static char *test_groups[] = {"video", "29", NULL};
+static char *test_sysctls[] = {"vm.swappiness=7", "net/ipv4/ip_forward=1",
+			       NULL};
+static char *test_arches[] = {"x86_64", "x86", NULL};
+static char *test_masked[] = {"/proc/kcore", NULL};
+static char *test_readonly[] = {"/proc/sys", "/proc/bus", NULL};
+static struct krun_fsmount test_fsmounts[] = {
+	{"tmpfs", "tmpfs", "/scratch", 14, "size=4m,mode=1777"},
+	{"mqueue", "mqueue", "/dev/mqueue", 0, ""},
+};
+static struct krun_seccomp_rule test_rules[] = {
+	{"mkdir", KRUN_GUEST_SCMP_ERRNO, 99, 0, {{0}}},
+	{"personality",
+	 KRUN_GUEST_SCMP_ALLOW,
+	 0,
+	 2,
+	 {{0, KRUN_GUEST_SCMP_CMP_EQ, 8, 0},
+	  {1, KRUN_GUEST_SCMP_CMP_MASKED_EQ, 0xff, 0x7}}},
+};
+
+/* The attrs section's members, every one set. */
+static void full_attrs(struct krun_config *cfg)
+{
+	cfg->user_spec = "alice:staff";
+	cfg->group_add = test_groups;
+	cfg->umask_set = true;
+	cfg->umask = 027;
+	cfg->no_new_privs = true;
+	cfg->caps_set = true;
+	for (int i = 0; i < KRUN_CAP_SETS; i++)
+		cfg->caps[i] = (1ull << 5) << i;
+	cfg->domainname = "example.org";
+	cfg->sysctls = test_sysctls;
+	cfg->fsmounts = test_fsmounts;
+	cfg->n_fsmounts = 2;
+	cfg->masked_paths = test_masked;
+	cfg->readonly_paths = test_readonly;
+	cfg->seccomp_set = true;
+	cfg->seccomp_default_action = KRUN_GUEST_SCMP_ALLOW;
+	cfg->seccomp_arches = test_arches;
+	cfg->seccomp_rules = test_rules;
+	cfg->n_seccomp_rules = 2;
+}
+
 static void full_config(struct krun_config *cfg, struct krun_share *shares,
 			struct krun_rlimit *rl)
 {
@@ -44,6 +88,38 @@ static void full_config(struct krun_config *cfg, struct krun_share *shares,
 		.n_shares = 2,
 		.shutdown_eventfd = -1,
 	};
+	full_attrs(cfg);
+}
+
+static void check_attrs(const struct guest_config *g)
+{
+	const struct guest_attrs *a = &g->attrs;
+
+	assert_int_equal(a->flags, KRUN_GUEST_A_ALL);
+	assert_int_equal(a->umask, 027);
+	assert_string_equal(a->user, "alice:staff");
+	assert_int_equal(a->n_group_add, 2);
+	assert_string_equal(a->group_add[1], "29");
+	assert_string_equal(a->domainname, "example.org");
+	for (int i = 0; i < KRUN_GUEST_CAP_SETS; i++)
+		assert_int_equal(a->caps[i], (1ull << 5) << i);
+	assert_int_equal(a->n_sysctls, 2);
+	assert_string_equal(a->sysctls[1], "net/ipv4/ip_forward=1");
+	assert_int_equal(a->n_fsmounts, 2);
+	assert_int_equal(a->fsmounts[0].ms_flags, 14);
+	assert_string_equal(a->fsmounts[0].data, "size=4m,mode=1777");
+	assert_string_equal(a->fsmounts[1].target, "/dev/mqueue");
+	assert_int_equal(a->n_masked, 1);
+	assert_string_equal(a->masked[0], "/proc/kcore");
+	assert_int_equal(a->n_readonly, 2);
+	assert_string_equal(a->readonly[1], "/proc/bus");
+	assert_int_equal(a->seccomp_default_action, KRUN_GUEST_SCMP_ALLOW);
+	assert_int_equal(a->n_arches, 2);
+	assert_int_equal(a->n_rules, 2);
+	assert_int_equal(a->rules[0].errno_ret, 99);
+	assert_int_equal(a->rules[1].n_args, 2);
+	assert_int_equal(a->rules[1].args[1].op, KRUN_GUEST_SCMP_CMP_MASKED_EQ);
+	assert_int_equal(a->rules[1].args[1].value_two, 7);
 }
 
 static void encode(const struct krun_config *cfg,
@@ -126,6 +202,7 @@ static void round_trip(void **state)
 	assert_null(err);
 	check_process(g);
 	check_mounts(g);
+	check_attrs(g);
 	guest_config_free(g);
 	free(buf);
 }
@@ -347,6 +424,142 @@ static void bad_values(void **state)
 
 /* Flip every byte of a valid config: parse may succeed or fail, never
  * crash or read out of bounds (run under ASan in CI). */
+/* Values the encoder passes through and the guest must refuse. */
+static int attrs_fail(void (*spoil)(struct krun_config *), const char *want)
+{
+	struct krun_share shares[2];
+	struct krun_rlimit rl[2];
+	struct krun_config cfg;
+	struct initramfs_params p;
+	struct krun_err *err = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int failed;
+
+	full_config(&cfg, shares, rl);
+	spoil(&cfg);
+	assert_int_equal(initramfs_default_params(&cfg, &p, &err), 0);
+	encode(&cfg, &p, &buf, &len);
+	failed = parse_fails(buf, len, want);
+	free(buf);
+	if (!failed)
+		print_error("not refused, expected `%s`\n", want);
+	return failed;
+}
+
+static struct krun_fsmount bad_fs;
+static struct krun_seccomp_rule bad_rule;
+static char *bad_strv[2];
+
+static void fs_type(struct krun_config *c)
+{
+	bad_fs = (struct krun_fsmount){"nfs", "s", "/n", 0, ""};
+	c->fsmounts = &bad_fs;
+	c->n_fsmounts = 1;
+}
+#define FS_SPOIL(name, target, flags)                                       \
+	static void name(struct krun_config *c)                             \
+	{                                                                   \
+		bad_fs = (struct krun_fsmount){"tmpfs", "t", target, flags, \
+					       ""};                         \
+		c->fsmounts = &bad_fs;                                      \
+		c->n_fsmounts = 1;                                          \
+	}
+FS_SPOIL(fs_relative, "rel", 0)
+FS_SPOIL(fs_root, "/", 0)
+FS_SPOIL(fs_dotdot, "/a/../b", 0)
+FS_SPOIL(fs_dotdot_end, "/a/..", 0)
+FS_SPOIL(fs_bind_flag, "/t", 4096)  /* MS_BIND */
+FS_SPOIL(fs_remount_flag, "/t", 32) /* MS_REMOUNT */
+#define STRV_SPOIL(name, member, value)         \
+	static void name(struct krun_config *c) \
+	{                                       \
+		bad_strv[0] = value;            \
+		bad_strv[1] = NULL;             \
+		c->member = bad_strv;           \
+	}
+STRV_SPOIL(sysctl_dotdot, sysctls, "../x=1")
+STRV_SPOIL(sysctl_abs, sysctls, "/proc/x=1")
+STRV_SPOIL(sysctl_noeq, sysctls, "vm.swappiness")
+STRV_SPOIL(sysctl_dots, sysctls, "vm..x=1")
+STRV_SPOIL(group_colon, group_add, "a:b")
+STRV_SPOIL(masked_relative, masked_paths, "proc/kcore")
+STRV_SPOIL(readonly_dotdot, readonly_paths, "/proc/../etc")
+STRV_SPOIL(group_empty, group_add, "")
+static void umask_big(struct krun_config *c)
+{
+	c->umask = 01000;
+}
+static void default_zero(struct krun_config *c)
+{
+	c->seccomp_default_action = 0;
+}
+static void default_big(struct krun_config *c)
+{
+	c->seccomp_default_action = KRUN_GUEST_SCMP_ACTION_MAX + 1;
+}
+static void default_errno_big(struct krun_config *c)
+{
+	c->seccomp_default_errno = 4096;
+}
+#define RULE_SPOIL(name, ...)                                       \
+	static void name(struct krun_config *c)                     \
+	{                                                           \
+		bad_rule = (struct krun_seccomp_rule){__VA_ARGS__}; \
+		c->seccomp_rules = &bad_rule;                       \
+		c->n_seccomp_rules = 1;                             \
+	}
+RULE_SPOIL(rule_action_zero, "read", 0, 0, 0, {{0}})
+RULE_SPOIL(rule_action_big, "read", 99, 0, 0, {{0}})
+RULE_SPOIL(rule_errno_big, "read", KRUN_GUEST_SCMP_ERRNO, 5000, 0, {{0}})
+RULE_SPOIL(rule_no_name, "", KRUN_GUEST_SCMP_ALLOW, 0, 0, {{0}})
+RULE_SPOIL(rule_index, "read", KRUN_GUEST_SCMP_ALLOW, 0, 1,
+	   {{6, KRUN_GUEST_SCMP_CMP_EQ, 0, 0}})
+RULE_SPOIL(rule_op_zero, "read", KRUN_GUEST_SCMP_ALLOW, 0, 1, {{0, 0, 0, 0}})
+RULE_SPOIL(rule_op_big, "read", KRUN_GUEST_SCMP_ALLOW, 0, 1,
+	   {{0, KRUN_GUEST_SCMP_CMP_MAX + 1, 0, 0}})
+
+static void bad_attrs(void **state)
+{
+	static const struct {
+		void (*spoil)(struct krun_config *);
+		const char *want;
+	} cases[] = {
+		{fs_type, "bad filesystem type `nfs`"},
+		{fs_relative, "bad mount point `rel`"},
+		{fs_root, "bad mount point `/`"},
+		{fs_dotdot, "bad mount point `/a/../b`"},
+		{fs_dotdot_end, "bad mount point `/a/..`"},
+		{fs_bind_flag, "bad mount flags for `/t`"},
+		{fs_remount_flag, "bad mount flags for `/t`"},
+		{sysctl_dotdot, "bad sysctl `../x=1`"},
+		{sysctl_abs, "bad sysctl `/proc/x=1`"},
+		{sysctl_noeq, "bad sysctl `vm.swappiness`"},
+		{sysctl_dots, "bad sysctl `vm..x=1`"},
+		{group_colon, "bad group `a:b`"},
+		{masked_relative, "bad path `proc/kcore`"},
+		{readonly_dotdot, "bad path `/proc/../etc`"},
+		{group_empty, "bad group ``"},
+		{umask_big, "bad umask"},
+		{default_zero, "bad seccomp default action"},
+		{default_big, "bad seccomp default action"},
+		{default_errno_big, "bad seccomp default action"},
+		{rule_action_zero, "bad seccomp rule for `read`"},
+		{rule_action_big, "bad seccomp rule for `read`"},
+		{rule_errno_big, "bad seccomp rule for `read`"},
+		{rule_no_name, "bad seccomp rule for ``"},
+		{rule_index, "bad seccomp argument for `read`"},
+		{rule_op_zero, "bad seccomp argument for `read`"},
+		{rule_op_big, "bad seccomp argument for `read`"},
+	};
+	size_t refused = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		refused += (size_t)attrs_fail(cases[i].spoil, cases[i].want);
+	assert_int_equal(refused, sizeof(cases) / sizeof(cases[0]));
+}
+
 static void byte_flips_never_crash(void **state)
 {
 	size_t len;
@@ -376,6 +589,7 @@ int main(void)
 		cmocka_unit_test(huge_counts_and_lengths),
 		cmocka_unit_test(missing_nul_and_embedded_nul),
 		cmocka_unit_test(bad_values),
+		cmocka_unit_test(bad_attrs),
 		cmocka_unit_test(byte_flips_never_crash),
 	};
 

@@ -8,6 +8,8 @@
 set -u
 
 KRUN_RUN=$1
+# Absolute: some checks run it from another directory.
+case $KRUN_RUN in /*) ;; *) KRUN_RUN=$PWD/$KRUN_RUN ;; esac
 FIXTURES=$2
 MAN_PAGE=$3
 TMP=$(mktemp -d /tmp/krun-cli-XXXXXX)
@@ -68,8 +70,9 @@ expect() {
 
 expect 125 'krun-run: --frobnicate: unknown option' --frobnicate ls
 expect 125 'krun-run: --cpus: missing argument' --cpus
-expect 125 'krun-run: --cpus: invalid number `x`' --cpus x ls
-expect 125 'krun-run: --memory: invalid RAM size `1` MiB: must be 64..1048576 MiB' \
+expect 125 'krun-run: --cpus: invalid number `x` (expected 1 to 64 vCPUs; a fraction rounds up)' \
+	--cpus x ls
+expect 125 'krun-run: --memory: memory `1` out of range (64 MiB to 1048576 MiB; a number without unit is bytes)' \
 	--memory 1 ls
 expect 125 'krun-run: --net: unknown network `tcp` (expected passt, gvproxy:PATH or none)' \
 	--net tcp ls
@@ -126,6 +129,25 @@ check "--version: no version line" grep -q '^krun-run [0-9]' "$TMP/out"
 expect 0 '' --print-config --root /r --cpus 2 -- /bin/echo hi
 check "--print-config: no exec" grep -q '"exec": "/bin/echo"' "$TMP/out"
 check "--print-config: no vcpus" grep -q '"vcpus": 2,' "$TMP/out"
+
+# docker's -v: a relative host directory, resolved when krun-run starts.
+mkdir "$TMP/data"
+(cd "$TMP" && "$KRUN_RUN" --print-config -v ./data:/data:ro --root / \
+	--memory 1.5G -- ls /data) >"$TMP/out" 2>"$TMP/err"
+check "-v ./data:/data:ro: host path not resolved" \
+	grep -q "\"hostPath\": \"$TMP/data\"" "$TMP/out"
+check "-v ./data:/data:ro: not read-only" grep -q '"readonly": true' "$TMP/out"
+check "--memory 1.5G: not 1536 MiB" grep -q '"memoryMiB": 1536,' "$TMP/out"
+expect 125 'krun-run: --volume: `data` would be a named volume, which krun-run does not have; write ./data for a directory' \
+	-v data:/data --root / ls
+# --root-disk with a file of that name in the current directory.
+: >"$TMP/rootfs.ext4"
+(cd "$TMP" && "$KRUN_RUN" --print-config --root-disk rootfs.ext4 -- true) \
+	>"$TMP/out" 2>"$TMP/err"
+check "--root-disk FILE in the cwd: not added as disk root" \
+	grep -q '"path": "rootfs.ext4"' "$TMP/out"
+expect 125 'krun-run: --root-disk: no disk `nosuch.img` was added with --disk and no such file exists' \
+	--root-disk nosuch.img -- true
 
 # A crun bundle loads unmodified.
 mkdir "$TMP/bundle"

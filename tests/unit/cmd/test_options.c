@@ -160,15 +160,22 @@ static const struct {
 	{A("--volume"), "--volume: missing argument"},
 	{A("--read-only=yes", "ls"), "--read-only: does not take an argument"},
 	{A("--help=me"), "--help: does not take an argument"},
-	{A("--cpus", "two", "ls"), "--cpus: invalid number `two`"},
-	{A("--cpus", "-1", "ls"), "--cpus: invalid number `-1`"},
-	{A("--cpus", "2x", "ls"), "--cpus: invalid number `2x`"},
+	{A("--cpus", "two", "ls"),
+	 "--cpus: invalid number `two` (expected 1 to 64 vCPUs; a fraction "
+	 "rounds up)"},
+	{A("--cpus", "-1", "ls"),
+	 "--cpus: invalid number `-1` (expected 1 to 64 vCPUs; a fraction "
+	 "rounds up)"},
+	{A("--cpus", "2x", "ls"),
+	 "--cpus: invalid number `2x` (expected 1 to 64 vCPUs; a fraction "
+	 "rounds up)"},
 	{A("--cpus", "0", "ls"),
 	 "--cpus: invalid vCPU count `0`: must be 1..64"},
 	{A("--cpus", "65", "ls"),
 	 "--cpus: invalid vCPU count `65`: must be 1..64"},
 	{A("--memory", "32", "ls"),
-	 "--memory: invalid RAM size `32` MiB: must be 64..1048576 MiB"},
+	 "--memory: memory `32` out of range (64 MiB to 1048576 MiB; a number "
+	 "without unit is bytes)"},
 	{A("--disk", "nocolon", "ls"), NULL},
 	{A("--disk", ":/x", "ls"), NULL},
 	{A("--root-disk", "nosuch", "ls"), NULL},
@@ -191,14 +198,108 @@ static const struct {
 	{A("--log-level", "loud", "ls"),
 	 "--log-level: invalid log level `loud` (expected 0-5 or off, error, "
 	 "warn, info, debug, trace)"},
-	{A("--user", "bob", "ls"), "--user: invalid number `bob`"},
-	{A("--user", "1:x", "ls"), "--user: invalid number `x`"},
+	{A("--user", "a b", "ls"),
+	 "--user: invalid user `a b`: expected USER[:GROUP], names or numbers"},
+	{A("--user", "1:", "ls"),
+	 "--user: invalid user `1:`: expected USER[:GROUP], names or numbers"},
 	{A("--gpu=abc", "ls"), "--gpu: invalid number `abc`"},
 	{A("--gpu-shm", "1M", "ls"), "--gpu-shm: needs --gpu"},
 	{A("--gpu", "--gpu-shm", "1Q", "ls"),
 	 "--gpu-shm: invalid size `1Q` (expected bytes, optionally with a K, "
 	 "M, G or T suffix)"},
 	{A("--hostname", "", "ls"), "--hostname: empty hostname"},
+	/* docker's flags */
+	{A("-v", "data:/d", "ls"),
+	 "--volume: `data` would be a named volume, which krun-run does not "
+	 "have; write ./data for a directory"},
+	{A("-v", "/nonexistent-dir:/d", "ls"),
+	 "--volume: host directory `/nonexistent-dir`: No such file or "
+	 "directory"},
+	{A("-v", "/tmp", "ls"),
+	 "--volume: `/tmp`: expected HOSTDIR:GUESTDIR[:ro|rw] (anonymous "
+	 "volumes do not exist here)"},
+	{A("-v", "/tmp:d", "ls"),
+	 "--volume: the guest path `d` must be absolute"},
+	{A("-v", "/tmp:/", "ls"),
+	 "--volume: cannot mount over the guest's `/` (use --root)"},
+	{A("-v", "/tmp:/d:z", "ls"),
+	 "--volume: unsupported volume option `z` (expected ro or rw)"},
+	{A("-v", ":/d", "ls"), "--volume: `:/d`: empty host directory"},
+	{A("-v", "/etc/passwd:/p", "ls"),
+	 "--volume: host path `/etc/passwd` is not a directory (only "
+	 "directories can be shared)"},
+	{A("--mount", "type=volume,dst=/x", "ls"),
+	 "--mount: mount type `volume` is not supported (bind and tmpfs are)"},
+	{A("--mount", "type=bind,dst=/x", "ls"), "--mount: bind: needs src="},
+	{A("--mount", "dst=/x", "ls"),
+	 "--mount: `dst=/x`: needs type= and dst="},
+	{A("--mount", "type=bind,src=/tmp,dst=/x,bind-propagation=shared",
+	   "ls"),
+	 "--mount: unsupported key `bind-propagation`"},
+	{A("--mount", "type=bind,src=/tmp,dst=/x,readonly=maybe", "ls"),
+	 "--mount: `readonly=maybe`: expected true or false"},
+	{A("--mount", "type=bind,src,dst=/x", "ls"),
+	 "--mount: `src` needs a value"},
+	{A("--tmpfs", "", "ls"), "--tmpfs: empty tmpfs mount point"},
+	{A("--tmpfs", "rel", "ls"),
+	 "--tmpfs: tmpfs `rel`: invalid mount point `rel`: must be an "
+	 "absolute path without `..`"},
+	{A("--tmpfs", "/", "ls"),
+	 "--tmpfs: tmpfs `/`: invalid mount point `/`: the root is mounted by "
+	 "--root/--root-disk"},
+	{A("--timeout", "0", "ls"),
+	 "--timeout: invalid duration `0` (expected a positive number with s, "
+	 "m, h, d or ms, at most 49 days)"},
+	{A("--timeout", "5x", "ls"),
+	 "--timeout: invalid duration `5x` (expected a positive number with s, "
+	 "m, h, d or ms, at most 49 days)"},
+	{A("--timeout", "-1", "ls"),
+	 "--timeout: invalid duration `-1` (expected a positive number with s, "
+	 "m, h, d or ms, at most 49 days)"},
+	{A("--timeout", "50d", "ls"),
+	 "--timeout: invalid duration `50d` (expected a positive number with "
+	 "s, m, h, d or ms, at most 49 days)"},
+	{A("--tty=maybe", "ls"), "--tty: expected true or false, not `maybe`"},
+	{A("--interactive=1", "ls"),
+	 "--interactive: expected true or false, not `1`"},
+	{A("-t", "--console-output", "/x", "ls"),
+	 "--tty: not with --console-output"},
+	{A("--memory", "1.5x", "ls"),
+	 "--memory: invalid size `1.5x` (expected a number with b, k, m, g or "
+	 "t, e.g. 512m, 1.5g)"},
+	{A("--memory", "1.", "ls"),
+	 "--memory: invalid size `1.` (expected a number with b, k, m, g or t, "
+	 "e.g. 512m, 1.5g)"},
+	{A("--memory", "2T", "ls"),
+	 "--memory: memory `2T` out of range (64 MiB to 1048576 MiB; a number "
+	 "without unit is bytes)"},
+	{A("--memory", "512k", "ls"),
+	 "--memory: memory `512k` out of range (64 MiB to 1048576 MiB; a "
+	 "number without unit is bytes)"},
+	{A("--cpus", "1.", "ls"),
+	 "--cpus: invalid number `1.` (expected 1 to 64 vCPUs; a fraction "
+	 "rounds up)"},
+	{A("--group-add", "a:b", "ls"),
+	 "--group-add: invalid group `a:b`: expected a name or a number"},
+	{A("--sysctl", "novalue", "ls"),
+	 "--sysctl: `novalue`: expected KEY=VALUE"},
+	{A("--sysctl", "../x=1", "ls"), "--sysctl: invalid sysctl `../x`"},
+	{A("--domainname", "a b", "ls"),
+	 "--domainname: invalid domain name `a b`: only letters, digits, `-`, "
+	 "`.` and `_` are allowed"},
+	{A("-u", "", "ls"), "--user: empty user"},
+	{A("--cap-add", "FLY", "ls"), "--cap-add: unknown capability `FLY`"},
+	{A("--stop-timeout", "-1", "ls"),
+	 "--stop-timeout: invalid number `-1` (expected 0 to 3600 seconds)"},
+	{A("--stop-timeout", "3601", "ls"),
+	 "--stop-timeout: invalid number `3601` (expected 0 to 3600 seconds)"},
+	{A("--stop-timeout", "5s", "ls"),
+	 "--stop-timeout: invalid number `5s` (expected 0 to 3600 seconds)"},
+	{A("--cap-drop", "", "ls"), "--cap-drop: unknown capability ``"},
+	{A("--security-opt", "seccomp=p.json", "ls"),
+	 "--security-opt: unsupported option `seccomp=p.json` (only "
+	 "no-new-privileges; a seccomp profile comes with --bundle/--spec)"},
+	{A("--entrypoint", "", "ls"), NULL},
 	{A("--root", "", "ls"), "--root: empty root directory path"},
 	{A("--spec", "/nonexistent.json"),
 	 "--spec: cannot read `/nonexistent.json`: No such file or directory"},
@@ -251,10 +352,148 @@ static void test_bad_flags(void **state)
 	assert_int_equal(failed, 0);
 }
 
+/* docker's flags fill the config as docker means them. */
+static void test_docker_flags(void **state)
+{
+	const char *args[] = {"--root",
+			      "/r",
+			      "-v",
+			      "/tmp:/data:ro",
+			      "--mount",
+			      "type=bind,src=/tmp,dst=/m,readonly",
+			      "--mount",
+			      "type=tmpfs,dst=/t,tmpfs-size=1m",
+			      "--tmpfs",
+			      "/run:size=2m",
+			      "-u",
+			      "alice:staff",
+			      "--group-add",
+			      "video",
+			      "--memory",
+			      "1.5G",
+			      "--cpus",
+			      "1.5",
+			      "--timeout",
+			      "1.5m",
+			      "--stop-timeout",
+			      "0",
+			      "-t",
+			      "-i",
+			      "--sysctl",
+			      "vm.swappiness=1",
+			      "--entrypoint",
+			      "/bin/echo",
+			      "--init",
+			      "--rm",
+			      "--",
+			      "a",
+			      "b",
+			      NULL};
+	struct krun_config *cfg = build_cfg(args);
+
+	(void)state;
+	assert_int_equal(cfg->n_shares, 2);
+	assert_string_equal(cfg->shares[0].tag, "vol0");
+	assert_string_equal(cfg->shares[0].guest_path, "/data");
+	assert_true(cfg->shares[0].read_only);
+	assert_string_equal(cfg->shares[1].tag, "vol1");
+	assert_true(cfg->shares[1].read_only);
+	assert_int_equal(cfg->n_fsmounts, 2);
+	assert_string_equal(cfg->fsmounts[0].data, "size=1m");
+	assert_string_equal(cfg->fsmounts[1].target, "/run");
+	assert_int_equal(cfg->fsmounts[1].ms_flags,
+			 14); /* noexec,nosuid,nodev */
+	assert_string_equal(cfg->user_spec, "alice:staff");
+	assert_false(cfg->has_user);
+	assert_string_equal(cfg->group_add[0], "video");
+	assert_int_equal(cfg->ram_mib, 1536);
+	assert_int_equal(cfg->vcpus, 2);
+	assert_int_equal(cfg->timeout_ms, 90000);
+	assert_true(cfg->stop_grace_set);
+	assert_int_equal(cfg->stop_grace_ms, 0);
+	assert_int_equal(cfg->tty, KRUN_YES);
+	assert_int_equal(cfg->interactive, KRUN_YES);
+	assert_string_equal(cfg->sysctls[0], "vm.swappiness=1");
+	assert_string_equal(cfg->exec_path, "/bin/echo");
+	assert_string_equal(cfg->argv[0], "a");
+	assert_string_equal(cfg->argv[1], "b");
+	/* a user by name: HOME comes from the guest's passwd file */
+	for (size_t i = 0; cfg->envp[i]; i++)
+		assert_true(strncmp(cfg->envp[i], "HOME=", 5) != 0);
+	config_free(cfg);
+}
+
+/* --cap-add / --cap-drop over every capability; ALL; no-new-privileges */
+static void test_docker_caps(void **state)
+{
+	const char *drop_all[] = {"--root",	    "/r",
+				  "--cap-drop",	    "ALL",
+				  "--cap-add",	    "net_raw",
+				  "--cap-add",	    "CAP_KILL",
+				  "--security-opt", "no-new-privileges",
+				  "true",	    NULL};
+	const char *drop_one[] = {"--root",    "/r",   "--cap-drop",
+				  "SYS_ADMIN", "true", NULL};
+	struct krun_config *cfg = build_cfg(drop_all);
+	uint64_t want = (1ull << 13) | (1ull << 5);
+
+	(void)state;
+	assert_true(cfg->caps_set);
+	assert_int_equal(cfg->caps[0], want); /* bounding */
+	assert_int_equal(cfg->caps[1], want); /* effective */
+	assert_int_equal(cfg->caps[2], 0);    /* inheritable */
+	assert_int_equal(cfg->caps[3], want); /* permitted */
+	assert_int_equal(cfg->caps[4], 0);    /* ambient */
+	assert_true(cfg->no_new_privs);
+	config_free(cfg);
+	cfg = build_cfg(drop_one);
+	assert_int_equal(cfg->caps[0] & (1ull << 21), 0);
+	assert_int_equal(cfg->caps[0] & 1, 1);
+	assert_int_equal(cfg->caps[0] >> 40, 1); /* CAP_CHECKPOINT_RESTORE */
+	assert_false(cfg->no_new_privs);
+	config_free(cfg);
+}
+
+/* Sizes and counts in docker's units. */
+static void test_docker_units(void **state)
+{
+	static const struct {
+		const char *text;
+		uint32_t mib;
+	} sizes[] = {{"1.5G", 1536},   {"2GB", 2048},	{"2gib", 2048},
+		     {"65536k", 64},   {"100m", 100},	{"0.5g", 512},
+		     {"67108864", 64}, {"1t", 1048576}, {"1.25 g", 1280}};
+	uint32_t v;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		assert_int_equal(
+			config_parse_docker_memory(sizes[i].text, &v, NULL), 0);
+		assert_int_equal(v, sizes[i].mib);
+	}
+	assert_int_equal(config_parse_duration("90", &v, NULL), 0);
+	assert_int_equal(v, 90000);
+	assert_int_equal(config_parse_duration("250ms", &v, NULL), 0);
+	assert_int_equal(v, 250);
+	assert_int_equal(config_parse_duration("1.5h", &v, NULL), 0);
+	assert_int_equal(v, 5400000);
+	assert_int_equal(config_parse_duration("2d", &v, NULL), 0);
+	assert_int_equal(v, 172800000);
+	assert_true(config_parse_duration("0.0001s", &v, NULL) < 0);
+	assert_true(config_parse_duration("", &v, NULL) < 0);
+	assert_true(config_parse_duration("1 s", &v, NULL) < 0);
+	assert_true(config_parse_docker_memory("", &v, NULL) < 0);
+	assert_true(config_parse_docker_memory(".5g", &v, NULL) < 0);
+	assert_true(config_parse_docker_memory("1..5g", &v, NULL) < 0);
+	assert_true(config_parse_docker_memory("99999999999999999999g", &v,
+					       NULL) < 0);
+}
+
 static void test_defaults(void **state)
 {
 	const char *args[] = {"--root", "/r", "true", NULL};
-	const char *tty_args[] = {"--root", "/r", "--user", "7", "true", NULL};
+	const char *tty_args[] = {"--root", "/r",   "--user",
+				  "7:0",    "true", NULL};
 	struct krun_config *cfg = NULL;
 	struct krun_err *err = NULL;
 	struct run_options o;
@@ -377,8 +616,8 @@ static void test_flags_override_spec(void **state)
 {
 	char spec[512];
 	const char *args[] = {
-		"--spec", spec,	 "--cpus",	 "3",	 "--net", "passt",
-		"-e",	  "A=2", "--smbios-oem", "flag", "-v",	  "t2:/h2",
+		"--spec", spec,	 "--cpus",	 "3",	 "--net",   "passt",
+		"-e",	  "A=2", "--smbios-oem", "flag", "--share", "t2:/h2",
 		NULL};
 	struct krun_config *cfg = NULL;
 	struct krun_err *err = NULL;
@@ -508,7 +747,7 @@ static void test_roundtrip_devices(void **state)
 			       "data:/img/data.raw:raw:ro",
 			       "--root-disk",
 			       "./root.img",
-			       "-v",
+			       "--share",
 			       "share:/host/dir:/mnt:ro",
 			       "--net",
 			       "gvproxy:/tmp/gv.sock",
@@ -626,22 +865,13 @@ static void test_roundtrip_bundle(void **state)
 {
 	char bundle[512], spec[600], root[600];
 	const char *bundle_args[] = {"--bundle", bundle, NULL};
-	const char *flags[] = {"--root",
-			       root,
-			       "--read-only",
-			       "-w",
-			       "/",
-			       "--hostname",
-			       "crun",
-			       "--user",
-			       "0:0",
-			       "--rlimit",
-			       "RLIMIT_NOFILE=1024:1024",
-			       "-e",
-			       "TERM=xterm",
-			       "--",
-			       "sh",
-			       NULL};
+	const char *flags[] = {
+		"--root",      root,	     "--read-only",
+		"-w",	       "/",	     "--hostname",
+		"crun",	       "--user",     "0:0",
+		"--tty=false", "--rlimit",   "RLIMIT_NOFILE=1024:1024",
+		"-e",	       "TERM=xterm", "--",
+		"sh",	       NULL};
 	struct krun_config *a, *b;
 
 	(void)state;
@@ -692,6 +922,9 @@ int main(void)
 		cmocka_unit_test(test_parse_double_dash_and_optional),
 		cmocka_unit_test(test_bad_flags),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_docker_flags),
+		cmocka_unit_test(test_docker_units),
+		cmocka_unit_test(test_docker_caps),
 		cmocka_unit_test(test_env_sources),
 		cmocka_unit_test(test_publish_implies_passt),
 		cmocka_unit_test(test_root_disk_forms),

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "cmd/krun-init/init_log.h"
+#include "cmd/krun-init/process_attrs.h"
 #include "cmd/krun-init/workload.h"
 #include "lib/guest_abi.h"
 
@@ -223,6 +224,104 @@ static void rlimits_apply(void **state)
 	assert_string_equal(r.out, "100\n200\n");
 }
 
+static void write_db(void)
+{
+	char dir[128];
+
+	snprintf(dir, sizeof(dir), "%s/etc", tmpdir);
+	assert_true(mkdir(dir, 0755) == 0 || errno == EEXIST);
+	make_file("etc/passwd",
+		  "root:x:0:0:root:/root:/bin/sh\n"
+		  "alice:x:1234:1234:Alice:/home/alice:/bin/sh\n",
+		  0644);
+	make_file("etc/group",
+		  "root:x:0:\nalice:x:1234:\naudio:x:29:alice\n"
+		  "video:x:44:bob,alice\nstaff:x:50:\n",
+		  0644);
+}
+
+/* user, group and extra groups from the root's files, as docker does */
+static int resolve(struct guest_config *cfg, const char *user, char **group_add,
+		   size_t n_group_add)
+{
+	struct krun_err *err = NULL;
+	int ret;
+
+	free(cfg->attrs.groups);
+	free(cfg->attrs.home);
+	*cfg = (struct guest_config){0};
+	cfg->attrs.user = user;
+	cfg->attrs.group_add = group_add;
+	cfg->attrs.n_group_add = n_group_add;
+	ret = attrs_resolve_user(cfg, tmpdir, &err);
+	krun_err_free(&err);
+	cfg->attrs.group_add = NULL; /* borrowed */
+	return ret;
+}
+
+static void user_resolution(void **state)
+{
+	char *extra[] = {"staff", "77"}, *unknown[] = {"nosuchgroup"};
+	struct guest_config cfg = {0};
+
+	write_db();
+	assert_int_equal(resolve(&cfg, "alice", NULL, 0), 0);
+	assert_true(cfg.flags & KRUN_GUEST_F_SET_USER);
+	assert_int_equal(cfg.uid, 1234);
+	assert_int_equal(cfg.gid, 1234);
+	assert_int_equal(cfg.attrs.n_groups, 2);
+	assert_int_equal(cfg.attrs.groups[0], 29);
+	assert_int_equal(cfg.attrs.groups[1], 44);
+	assert_string_equal(cfg.attrs.home, "/home/alice");
+	assert_int_equal(resolve(&cfg, "1234:staff", extra, 2), 0);
+	assert_int_equal(cfg.uid, 1234);
+	assert_int_equal(cfg.gid, 50);
+	assert_int_equal(cfg.attrs.n_groups, 4); /* 29 44 50 77 */
+	assert_int_equal(cfg.attrs.groups[3], 77);
+	assert_int_equal(resolve(&cfg, "4321", NULL, 0), 0);
+	assert_int_equal(cfg.uid, 4321);
+	assert_int_equal(cfg.gid, 0);
+	assert_int_equal(cfg.attrs.n_groups, 0);
+	assert_null(cfg.attrs.home);
+	assert_int_equal(resolve(&cfg, "", extra, 1), 0);
+	assert_false(cfg.flags & KRUN_GUEST_F_SET_USER);
+	assert_int_equal(cfg.attrs.n_groups, 1);
+	assert_true(resolve(&cfg, "mallory", NULL, 0) < 0);
+	assert_true(resolve(&cfg, "alice:nosuchgroup", NULL, 0) < 0);
+	assert_true(resolve(&cfg, "alice", unknown, 1) < 0);
+	free(cfg.attrs.groups);
+	free(cfg.attrs.home);
+}
+
+/* umask, no_new_privs and a seccomp rule reach the workload */
+static void attrs_reach_the_workload(void **state)
+{
+	struct guest_seccomp_rule rules[] = {
+		{"mkdir", KRUN_GUEST_SCMP_ERRNO, 99, 0, {{0}}},
+		{"mkdirat", KRUN_GUEST_SCMP_ERRNO, 99, 0, {{0}}},
+		{"no_such_syscall", KRUN_GUEST_SCMP_ERRNO, 1, 0, {{0}}},
+	};
+	struct guest_config cfg;
+	struct run_result r;
+	char *argv[4];
+
+	sh_config(&cfg, argv,
+		  "umask; grep NoNewPrivs /proc/self/status; "
+		  "mkdir d 2>&1 || echo denied");
+	cfg.attrs.flags = KRUN_GUEST_A_UMASK | KRUN_GUEST_A_NO_NEW_PRIVS |
+			  KRUN_GUEST_A_SECCOMP;
+	cfg.attrs.umask = 027;
+	cfg.attrs.seccomp_default_action = KRUN_GUEST_SCMP_ALLOW;
+	cfg.attrs.rules = rules;
+	cfg.attrs.n_rules = 3;
+	run_workload(&cfg, false, 1000, &r);
+	assert_int_equal(r.status, 0);
+	if (strncmp(r.out, "0027\nNoNewPrivs:\t1\n", 19) != 0)
+		fail_msg("got `%s` `%s`", r.out, r.err);
+	assert_non_null(strstr(r.out, "Cannot assign requested address"));
+	assert_non_null(strstr(r.out, "denied"));
+}
+
 static void exec_failures_are_reported(void **state)
 {
 	struct guest_config cfg;
@@ -276,6 +375,8 @@ int main(void)
 		cmocka_unit_test(rlimits_apply),
 		cmocka_unit_test(exec_failures_are_reported),
 		cmocka_unit_test(termination_is_forwarded),
+		cmocka_unit_test(user_resolution),
+		cmocka_unit_test(attrs_reach_the_workload),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);

@@ -23,7 +23,8 @@
 /*
  * X(kind, member[, count member, element name, element type]), kinds:
  * UINT and INT numbers (bool and enums too), STR a string, STRV a
- * NULL-terminated string vector, BYTES an array, ARR an array of structs
+ * NULL-terminated string vector, BYTES an array, SARGS the seccomp
+ * argument array (bytes too), ARR an array of structs
  * with its length in `count member` (listed separately as UINT).
  */
 #define DISK_FIELDS(X)   \
@@ -52,6 +53,20 @@
 	X(UINT, port)   \
 	X(STR, path)    \
 	X(UINT, listen)
+
+#define FSMOUNT_FIELDS(X) \
+	X(STR, fstype)     \
+	X(STR, source)     \
+	X(STR, target)     \
+	X(UINT, ms_flags)  \
+	X(STR, data)
+
+#define SECCOMP_RULE_FIELDS(X) \
+	X(STR, syscall)        \
+	X(UINT, action)        \
+	X(UINT, errno_ret)     \
+	X(UINT, n_args)        \
+	X(SARGS, args)
 
 #define CONFIG_FIELDS(X)                                                  \
 	X(UINT, vcpus)                                                    \
@@ -94,6 +109,32 @@
 	X(UINT, snd_enabled)                                              \
 	X(STR, tee_config_file)                                           \
 	X(STRV, oem_strings)                                              \
+	X(STR, user_spec)                                                 \
+	X(STRV, group_add)                                                \
+	X(UINT, umask_set)                                                \
+	X(UINT, umask)                                                    \
+	X(UINT, no_new_privs)                                             \
+	X(UINT, caps_set)                                                 \
+	X(BYTES, caps)                                                    \
+	X(STR, domainname)                                                \
+	X(STRV, sysctls)                                                  \
+	X(ARR, fsmounts, n_fsmounts, fsmount, struct krun_fsmount)        \
+	X(UINT, n_fsmounts)                                               \
+	X(STRV, masked_paths)                                             \
+	X(STRV, readonly_paths)                                           \
+	X(UINT, seccomp_set)                                              \
+	X(UINT, seccomp_default_action)                                   \
+	X(UINT, seccomp_default_errno)                                    \
+	X(STRV, seccomp_arches)                                           \
+	X(ARR, seccomp_rules, n_seccomp_rules, seccomp_rule,              \
+	  struct krun_seccomp_rule)                                       \
+	X(UINT, n_seccomp_rules)                                          \
+	X(STRV, ignored)                                                  \
+	X(UINT, tty)                                                      \
+	X(UINT, interactive)                                              \
+	X(UINT, timeout_ms)                                               \
+	X(UINT, stop_grace_set)                                           \
+	X(UINT, stop_grace_ms)                                            \
 	X(STR, console_output)                                            \
 	X(STR, kernel_path)                                               \
 	X(UINT, kernel_log)                                               \
@@ -111,6 +152,12 @@
 		0  \
 	}
 #define INIT_ARR NULL
+#define INIT_SARGS   \
+	{            \
+		{    \
+			0 \
+		}    \
+	}
 #define X_INIT(kind, ...) INIT_##kind,
 
 #pragma GCC diagnostic push
@@ -130,6 +177,10 @@ __attribute__((unused)) static const struct krun_port port_listed = {
 	PORT_FIELDS(X_INIT)};
 __attribute__((unused)) static const struct krun_vsock_port vsock_listed = {
 	VSOCK_FIELDS(X_INIT)};
+__attribute__((unused)) static const struct krun_fsmount fsmount_listed = {
+	FSMOUNT_FIELDS(X_INIT)};
+__attribute__((unused)) static const struct krun_seccomp_rule
+	seccomp_rule_listed = {SECCOMP_RULE_FIELDS(X_INIT)};
 __attribute__((unused)) static const struct krun_config config_listed = {
 	CONFIG_FIELDS(X_INIT)};
 #pragma GCC diagnostic pop
@@ -144,7 +195,10 @@ _Static_assert(sizeof(struct krun_rlimit) == 24, SIZE_MSG("krun_rlimit"));
 _Static_assert(sizeof(struct krun_port) == 4, SIZE_MSG("krun_port"));
 _Static_assert(sizeof(struct krun_vsock_port) == 24,
 	       SIZE_MSG("krun_vsock_port"));
-_Static_assert(sizeof(struct krun_config) == 288, SIZE_MSG("krun_config"));
+_Static_assert(sizeof(struct krun_fsmount) == 40, SIZE_MSG("krun_fsmount"));
+_Static_assert(sizeof(struct krun_seccomp_rule) == 168,
+	       SIZE_MSG("krun_seccomp_rule"));
+_Static_assert(sizeof(struct krun_config) == 480, SIZE_MSG("krun_config"));
 #endif
 
 /* ---- comparison ---- */
@@ -239,6 +293,8 @@ static void cmp_bytes(struct cmp *c, const char *prefix, const char *name,
 #define CMP_STR(m) cmp_str(c, prefix, #m, a->m, b->m);
 #define CMP_STRV(m) cmp_strv(c, prefix, #m, a->m, b->m);
 #define CMP_BYTES(m) cmp_bytes(c, prefix, #m, a->m, b->m, sizeof(a->m));
+/* An array of plain structs without padding, compared as bytes. */
+#define CMP_SARGS(m) CMP_BYTES(m)
 /* The lengths are compared as their own member; here the common part. */
 #define CMP_ARR(m, n, elem, type)                                        \
 	for (size_t i = 0; i < a->n && i < b->n; i++) {                  \
@@ -260,6 +316,8 @@ DEFINE_CMP(share, struct krun_share, SHARE_FIELDS)
 DEFINE_CMP(rlimit, struct krun_rlimit, RLIMIT_FIELDS)
 DEFINE_CMP(port, struct krun_port, PORT_FIELDS)
 DEFINE_CMP(vsock, struct krun_vsock_port, VSOCK_FIELDS)
+DEFINE_CMP(fsmount, struct krun_fsmount, FSMOUNT_FIELDS)
+DEFINE_CMP(seccomp_rule, struct krun_seccomp_rule, SECCOMP_RULE_FIELDS)
 DEFINE_CMP(config, struct krun_config, CONFIG_FIELDS)
 
 size_t config_diff(const struct krun_config *a, const struct krun_config *b,
@@ -294,6 +352,7 @@ static char *changed_strv[] = {changed_str, NULL};
 #define CHANGE_STR(m) copy.m = changed_str;
 #define CHANGE_STRV(m) copy.m = changed_strv;
 #define CHANGE_BYTES(m) copy.m[0] ^= 1;
+#define CHANGE_SARGS(m) copy.m[0].value ^= 1;
 /* The first element replaced by an all-zero one. */
 #define CHANGE_ARR(m, n, elem, type) \
 	type zero_##m[1] = {0};      \
@@ -329,14 +388,19 @@ DEFINE_MISSES(share, struct krun_share, SHARE_FIELDS)
 DEFINE_MISSES(rlimit, struct krun_rlimit, RLIMIT_FIELDS)
 DEFINE_MISSES(port, struct krun_port, PORT_FIELDS)
 DEFINE_MISSES(vsock, struct krun_vsock_port, VSOCK_FIELDS)
+DEFINE_MISSES(fsmount, struct krun_fsmount, FSMOUNT_FIELDS)
+DEFINE_MISSES(seccomp_rule, struct krun_seccomp_rule, SECCOMP_RULE_FIELDS)
 DEFINE_MISSES(config, struct krun_config, CONFIG_FIELDS)
 
 size_t config_diff_misses(const struct krun_config *full)
 {
 	assert_true(full->n_disks && full->n_shares && full->n_rlimits &&
-		    full->n_ports && full->n_vsock_ports);
+		    full->n_ports && full->n_vsock_ports && full->n_fsmounts &&
+		    full->n_seccomp_rules);
 	return misses_config(full) + misses_disk(&full->disks[0]) +
 	       misses_share(&full->shares[0]) +
 	       misses_rlimit(&full->rlimits[0]) + misses_port(&full->ports[0]) +
-	       misses_vsock(&full->vsock_ports[0]);
+	       misses_vsock(&full->vsock_ports[0]) +
+	       misses_fsmount(&full->fsmounts[0]) +
+	       misses_seccomp_rule(&full->seccomp_rules[0]);
 }

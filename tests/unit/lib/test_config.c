@@ -543,6 +543,9 @@ static void config_compare_sees_every_member(void **state)
 	struct krun_vsock_port vsock[] = {{1024, "/v.sock", true}};
 	char *argv[] = {"a", NULL}, *envp[] = {"A=1", NULL};
 	char *oem[] = {"o", NULL};
+	struct krun_fsmount fsmounts[] = {{"tmpfs", "t", "/t", 2, "size=1m"}};
+	struct krun_seccomp_rule rules[] = {
+		{"mkdir", 4, 1, 1, {{1, 4, 1, 1}}}};
 	const struct krun_config full = {
 		.vcpus = 2,
 		.ram_mib = 1024,
@@ -567,6 +570,10 @@ static void config_compare_sees_every_member(void **state)
 		.vsock_ports = vsock,
 		.n_vsock_ports = 1,
 		.oem_strings = oem,
+		.fsmounts = fsmounts,
+		.n_fsmounts = 1,
+		.seccomp_rules = rules,
+		.n_seccomp_rules = 1,
 		.shutdown_eventfd = -1,
 	};
 	struct krun_config copy = full;

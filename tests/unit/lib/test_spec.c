@@ -127,6 +127,124 @@ static const struct {
 	 ".krun.smbiosOemStrings[0]: expected a string"},
 	{"{\"krun\":{\"sound\":\"on\"}}", ".krun.sound: expected a boolean"},
 	{"{\"krun\":{\"kernelLog\":1}}", ".krun.kernelLog: expected a boolean"},
+	/* OCI parts honoured in the guest */
+	{"{\"process\":{\"capabilities\":{\"bounding\":[\"CAP_FLY\"]}}}",
+	 ".process.capabilities.bounding[0]: unknown capability `CAP_FLY`"},
+	{"{\"process\":{\"capabilities\":{\"bounding\":\"CAP_KILL\"}}}",
+	 ".process.capabilities.bounding: expected an array"},
+	{"{\"process\":{\"capabilities\":{\"permited\":[]}}}",
+	 ".process.capabilities.permited: unknown key"},
+	{"{\"process\":{\"capabilities\":[]}}",
+	 ".process.capabilities: expected an object"},
+	{"{\"process\":{\"noNewPrivileges\":\"yes\"}}",
+	 ".process.noNewPrivileges: expected a boolean"},
+	{"{\"process\":{\"user\":{\"uid\":0,\"gid\":0,\"umask\":512}}}",
+	 ".process.user.umask: must be between 0 and 511"},
+	{"{\"process\":{\"user\":{\"uid\":0,\"gid\":0,\"umask\":-1}}}",
+	 ".process.user.umask: must be between 0 and 511"},
+	{"{\"process\":{\"user\":{\"uid\":0,\"gid\":0,"
+	 "\"additionalGids\":[-5]}}}",
+	 ".process.user.additionalGids[0]: must be between 0 and 4294967294"},
+	{"{\"process\":{\"user\":{\"uid\":0,\"gid\":0,"
+	 "\"additionalGids\":\"5\"}}}",
+	 ".process.user.additionalGids: expected an array"},
+	{"{\"process\":{\"user\":{\"uid\":0,\"gid\":0,\"shell\":1}}}",
+	 ".process.user.shell: unknown key"},
+	{"{\"domainname\":\"a b\"}",
+	 ".domainname: invalid domain name `a b`: only letters, digits, `-`, "
+	 "`.` and `_` are allowed"},
+	{"{\"linux\":{\"namespaces\":[{\"type\":\"network\","
+	 "\"path\":\"/proc/1/ns/net\"}]}}",
+	 ".linux.namespaces[0].path: cannot join a host namespace: the "
+	 "workload runs in its own VM"},
+	{"{\"linux\":{\"sysctl\":{\"vm.swappiness\":10}}}",
+	 ".linux.sysctl.vm.swappiness: expected a string"},
+	{"{\"linux\":{\"sysctl\":{\"../x\":\"1\"}}}",
+	 ".linux.sysctl.../x: invalid sysctl `../x`"},
+	{"{\"linux\":{\"sysctl\":[]}}", ".linux.sysctl: expected an object"},
+	{"{\"linux\":{\"seccomp\":{}}}",
+	 ".linux.seccomp.defaultAction: missing"},
+	{"{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_NOPE\"}}}",
+	 ".linux.seccomp.defaultAction: unsupported seccomp action "
+	 "`SCMP_ACT_NOPE`"},
+	{"{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_NOTIFY\"}}}",
+	 ".linux.seccomp.defaultAction: unsupported seccomp action "
+	 "`SCMP_ACT_NOTIFY`"},
+	{"{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\","
+	 "\"defaultErrnoRet\":5000}}}",
+	 ".linux.seccomp.defaultErrnoRet: must be between 0 and 4095"},
+	{"{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+	 "\"listenerPath\":\"/run/s.sock\"}}}",
+	 ".linux.seccomp.listenerPath: a seccomp listener cannot reach into "
+	 "the VM"},
+	{"{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+	 "\"architectures\":[\"SCMP_ARCH_VAX\"]}}}",
+	 ".linux.seccomp.architectures[0]: unknown seccomp architecture "
+	 "`SCMP_ARCH_VAX`"},
+	{"{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+	 "\"syscalls\":[{\"action\":\"SCMP_ACT_ERRNO\"}]}}}",
+	 ".linux.seccomp.syscalls[0].names: missing"},
+	{"{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+	 "\"syscalls\":[{\"names\":[\"Mkdir\"],\"action\":\"SCMP_ACT_ERRNO\"}"
+	 "]}}}",
+	 ".linux.seccomp.syscalls[0].names[0]: invalid syscall name `Mkdir`"},
+	{"{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+	 "\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\","
+	 "\"args\":[{\"index\":6,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]}}}",
+	 ".linux.seccomp.syscalls[0].args[0].index: must be between 0 and 5"},
+	{"{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+	 "\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\","
+	 "\"args\":[{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_LIKE\"}]}]}}}",
+	 ".linux.seccomp.syscalls[0].args[0].op: unknown seccomp operator "
+	 "`SCMP_CMP_LIKE`"},
+	{"{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+	 "\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\","
+	 "\"args\":[{},{},{},{},{},{},{}]}]}}}",
+	 ".linux.seccomp.syscalls[0].args: more than 6 arguments"},
+	{"{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+	 "\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\","
+	 "\"errnoRet\":4096}]}}}",
+	 ".linux.seccomp.syscalls[0].errnoRet: must be between 0 and 4095"},
+	{"{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+	 "\"flags\":\"x\"}}}",
+	 ".linux.seccomp.flags: expected an array"},
+	{"{\"linux\":{\"resources\":{\"cpu\":{\"cpus\":\"0-\"}}}}",
+	 ".linux.resources.cpu.cpus: invalid CPU list `0-`"},
+	{"{\"linux\":{\"resources\":{\"memory\":{\"limit\":\"1G\"}}}}",
+	 ".linux.resources.memory.limit: expected an integer"},
+	{"{\"mounts\":[{\"destination\":\"/x\",\"source\":\"y\"}]}",
+	 ".mounts[0]: a mount needs a type"},
+	{"{\"mounts\":[{\"type\":\"tmpfs\",\"destination\":\"x\"}]}",
+	 ".mounts[0]: invalid mount point `x`: must be an absolute path "
+	 "without `..`"},
+	{"{\"mounts\":[{\"type\":\"tmpfs\",\"destination\":\"/a/../b\"}]}",
+	 ".mounts[0]: invalid mount point `/a/../b`: must be an absolute path "
+	 "without `..`"},
+	{"{\"mounts\":[{\"type\":\"nfs\",\"destination\":\"/n\"}]}",
+	 ".mounts[0]: unsupported filesystem type `nfs` (expected tmpfs, proc, "
+	 "sysfs, devpts, mqueue or cgroup2)"},
+	{"{\"mounts\":[{\"type\":\"tmpfs\"}]}",
+	 ".mounts[0].destination: missing"},
+	{"{\"annotations\":{\"krun.cpus\":\"0\"}}",
+	 ".annotations.krun.cpus: expected a number from 1 to 64"},
+	{"{\"annotations\":{\"krun.ram_mib\":\"lots\"}}",
+	 ".annotations.krun.ram_mib: expected a number from 1 to 1048576"},
+	{"{\"annotations\":[]}", ".annotations: expected an object"},
+	{"{\"linux\":{\"maskedPaths\":[\"proc/kcore\"]}}",
+	 ".linux.maskedPaths[0]: invalid masked path `proc/kcore`: must be an "
+	 "absolute path without `..`"},
+	{"{\"linux\":{\"readonlyPaths\":[\"/proc/../etc\"]}}",
+	 ".linux.readonlyPaths[0]: invalid read-only path `/proc/../etc`: must "
+	 "be an absolute path without `..`"},
+	{"{\"linux\":{\"readonlyPaths\":\"/proc/sys\"}}",
+	 ".linux.readonlyPaths: expected an array"},
+	{"{\"linux\":{\"resources\":[]}}",
+	 ".linux.resources: expected an object"},
+	{"{\"annotations\":{\"krun.cpus\":2}}",
+	 ".annotations.krun.cpus: expected a string"},
+	{"{\"annotations\":{\"krun.ram_mib\":\"32\"}}",
+	 "VM size hint (RAM): invalid RAM size `32` MiB: must be 64..1048576 "
+	 "MiB"},
 };
 
 static void test_bad_specs(void **state)
@@ -365,6 +483,148 @@ static void test_unknown_oci_keys_ignored(void **state)
 	free(json);
 }
 
+static struct krun_config *load_attrs(const char *text)
+{
+	struct krun_config *cfg = config_new(NULL);
+	struct spec_result res;
+	struct krun_err *err = NULL;
+
+	assert_non_null(cfg);
+	if (spec_load_string(cfg, text, NULL, &res, &err) < 0)
+		fail_msg("%s", krun_err_msg(err));
+	return cfg;
+}
+
+static bool has_ignored(const struct krun_config *cfg, const char *prefix)
+{
+	for (size_t i = 0; cfg->ignored && cfg->ignored[i]; i++)
+		if (strncmp(cfg->ignored[i], prefix, strlen(prefix)) == 0)
+			return true;
+	return false;
+}
+
+/* Every OCI process attribute reaches the typed config. */
+static void test_oci_process_attrs(void **state)
+{
+	struct krun_config *cfg = load_attrs(
+		"{\"process\":{\"terminal\":true,\"noNewPrivileges\":true,"
+		"\"user\":{\"uid\":7,\"gid\":8,\"additionalGids\":[9,10],"
+		"\"umask\":18},\"capabilities\":{\"bounding\":[\"CAP_KILL\","
+		"\"net_raw\"],\"ambient\":[\"CAP_KILL\"]},"
+		"\"apparmorProfile\":\"x\"},\"domainname\":\"d.example\","
+		"\"linux\":{\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"},"
+		"\"devices\":[],\"maskedPaths\":[\"/proc/kcore\"],"
+		"\"readonlyPaths\":[\"/proc/sys\",\"/proc/bus\"],\"seccomp\":{\"defaultAction\":"
+		"\"SCMP_ACT_ERRNO\",\"architectures\":[\"SCMP_ARCH_X86_64\"],"
+		"\"syscalls\":[{\"names\":[\"read\",\"write\"],\"action\":"
+		"\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":1,"
+		"\"valueTwo\":2,\"op\":\"SCMP_CMP_MASKED_EQ\"}]}]}},"
+		"\"mounts\":[{\"destination\":\"/t\",\"type\":\"tmpfs\","
+		"\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"size=1m\"]},"
+		"{\"destination\":\"/dev\",\"type\":\"tmpfs\"}]}");
+
+	(void)state;
+	assert_int_equal(cfg->tty, KRUN_YES);
+	assert_true(cfg->no_new_privs);
+	assert_true(cfg->umask_set);
+	assert_int_equal(cfg->umask, 18);
+	assert_string_equal(cfg->group_add[0], "9");
+	assert_string_equal(cfg->group_add[1], "10");
+	assert_null(cfg->group_add[2]);
+	assert_true(cfg->caps_set);
+	assert_int_equal(cfg->caps[0], (1ull << 5) | (1ull << 13));
+	assert_int_equal(cfg->caps[1], 0);
+	assert_int_equal(cfg->caps[4], 1ull << 5);
+	assert_string_equal(cfg->domainname, "d.example");
+	assert_string_equal(cfg->sysctls[0], "net.ipv4.ip_forward=1");
+	assert_true(cfg->seccomp_set);
+	assert_int_equal(cfg->seccomp_default_errno, 1); /* EPERM */
+	assert_string_equal(cfg->seccomp_arches[0], "x86_64");
+	assert_int_equal(cfg->n_seccomp_rules, 2);
+	assert_string_equal(cfg->seccomp_rules[1].syscall, "write");
+	assert_int_equal(cfg->seccomp_rules[1].n_args, 1);
+	assert_int_equal(cfg->seccomp_rules[1].args[0].value_two, 2);
+	assert_int_equal(cfg->n_fsmounts, 1);
+	assert_string_equal(cfg->fsmounts[0].target, "/t");
+	assert_string_equal(cfg->fsmounts[0].data, "size=1m");
+	assert_string_equal(cfg->masked_paths[0], "/proc/kcore");
+	assert_string_equal(cfg->readonly_paths[1], "/proc/bus");
+	assert_true(has_ignored(cfg, ".mounts[1]: the guest init mounts"));
+	assert_true(has_ignored(cfg, ".linux.devices: host devices"));
+	assert_true(has_ignored(cfg, ".process.apparmorProfile: "));
+	config_free(cfg);
+}
+
+/* krun section > annotations > linux.resources for the VM size. */
+static void test_oci_vm_size(void **state)
+{
+	struct krun_config *cfg = load_attrs(
+		"{\"linux\":{\"resources\":{\"memory\":{\"limit\":268435456},"
+		"\"cpu\":{\"quota\":150000,\"period\":100000}}}}");
+
+	(void)state;
+	assert_int_equal(cfg->vcpus, 2);
+	assert_int_equal(cfg->ram_mib, 256);
+	config_free(cfg);
+	cfg = load_attrs("{\"linux\":{\"resources\":{\"cpu\":{\"cpus\":"
+			 "\"0-2,5\"}}},\"annotations\":{\"krun.ram_mib\":"
+			 "\"384\",\"other\":\"x\"}}");
+	assert_int_equal(cfg->vcpus, 4);
+	assert_int_equal(cfg->ram_mib, 384);
+	assert_true(has_ignored(cfg, ".annotations.other: "));
+	assert_false(has_ignored(cfg, ".linux.resources.cpu.cpus"));
+	config_free(cfg);
+	cfg = load_attrs("{\"linux\":{\"resources\":{\"memory\":{\"limit\":"
+			 "268435456,\"swap\":1},\"cpu\":{\"shares\":2}}},"
+			 "\"mounts\":[{\"type\":\"bind\",\"source\":\"/s\","
+			 "\"destination\":\"/d\",\"options\":[\"rbind\","
+			 "\"nosuid\",\"ro\"]}]}");
+	assert_true(has_ignored(cfg, ".linux.resources.memory.swap: "));
+	assert_false(has_ignored(cfg, ".linux.resources.memory.limit"));
+	assert_true(has_ignored(cfg, ".linux.resources.cpu.shares: "));
+	assert_true(has_ignored(cfg, ".mounts[0].options[1]: bind mount"));
+	assert_false(has_ignored(cfg, ".mounts[0].options[0]"));
+	assert_true(cfg->shares[0].read_only);
+	config_free(cfg);
+	cfg = load_attrs(
+		"{\"annotations\":{\"krun.cpus\":\"3\",\"krun.ram_mib\":"
+		"\"384\"},\"krun\":{\"vcpus\":1,\"memory\":\"1G\"}}");
+	assert_int_equal(cfg->vcpus, 1);
+	assert_int_equal(cfg->ram_mib, 1024);
+	config_free(cfg);
+}
+
+/* crun's /.krun_vm.json in the root: below the annotations. */
+static void test_krun_vm_json(void **state)
+{
+	char dir[] = "/tmp/krun-vmjson-XXXXXX", file[64], spec[256];
+	struct krun_config *cfg;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/.krun_vm.json", dir);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fputs("{\"cpus\": 3, \"ram_mib\": 768, \"flavor\": \"x\"}", f);
+	fclose(f);
+	snprintf(spec, sizeof(spec), "{\"root\":{\"path\":\"%s\"}}", dir);
+	cfg = load_attrs(spec);
+	assert_int_equal(cfg->vcpus, 3);
+	assert_int_equal(cfg->ram_mib, 768);
+	config_free(cfg);
+	snprintf(spec, sizeof(spec),
+		 "{\"root\":{\"path\":\"%s\"},\"annotations\":"
+		 "{\"krun.cpus\":\"2\"}}",
+		 dir);
+	cfg = load_attrs(spec);
+	assert_int_equal(cfg->vcpus, 2);
+	assert_int_equal(cfg->ram_mib, 768);
+	config_free(cfg);
+	unlink(file);
+	rmdir(dir);
+}
+
 static void test_parse_helpers(void **state)
 {
 	uint64_t bytes;
@@ -400,6 +660,9 @@ int main(int argc, char *argv[])
 		cmocka_unit_test(test_key_order_irrelevant),
 		cmocka_unit_test(test_unknown_oci_keys_ignored),
 		cmocka_unit_test(test_parse_helpers),
+		cmocka_unit_test(test_oci_process_attrs),
+		cmocka_unit_test(test_oci_vm_size),
+		cmocka_unit_test(test_krun_vm_json),
 	};
 
 	fixture_dir = argc > 1 ? argv[1] : "tests/unit/lib/fixtures";

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The attrs section of the run configuration (lib/guest_abi.h): process
+ * attributes, guest filesystems, sysctls and the seccomp policy.
+ */
+#ifndef KRUN_LIB_INITRAMFS_ATTRS_H
+#define KRUN_LIB_INITRAMFS_ATTRS_H
+
+#include "lib/config/config.h"
+#include "lib/initramfs/bytebuf.h"
+
+/* Append the section; a failure is recorded in b->error. */
+void initramfs_put_attrs(struct bytebuf *b, const struct krun_config *cfg);
+
+#endif
