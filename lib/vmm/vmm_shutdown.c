@@ -24,10 +24,11 @@
 /* Beyond the guest's grace period: init's own SIGKILL, reaping, sync. */
 #define VMM_SHUTDOWN_MARGIN_MS 5000
 /*
- * A time limit may run out while the guest is still booting: its stop
- * waits this long for the keyboard before the grace period counts.
+ * How long a stop request waits for the guest's keyboard (a guest still
+ * booting, or one whose atkbd binds late under load) before the VM is
+ * stopped at once; the grace period counts from the press.
  */
-#define VMM_TIMEOUT_BOOT_WAIT_MS 60000
+#define VMM_KEYBOARD_WAIT_MS 60000
 /* How often a press the guest's keyboard was not ready for is retried. */
 #define VMM_CAD_RETRY_MS 20
 
@@ -68,9 +69,8 @@ static bool press_ctrl_alt_del(struct vmm_signals *s)
 		return false;
 	}
 	s->cad_pending = false;
-	/* The time limit's grace period starts when the guest is asked. */
-	if (s->timed_out)
-		s->deadline_ms = now_ms() + s->grace_ms + VMM_SHUTDOWN_MARGIN_MS;
+	/* The grace period starts when the guest is asked. */
+	s->deadline_ms = now_ms() + s->grace_ms + VMM_SHUTDOWN_MARGIN_MS;
 	log_debug("asked the guest to stop (signal %d), %u ms grace",
 		  s->stop_signal, s->grace_ms);
 	return true;
@@ -80,14 +80,15 @@ static bool press_ctrl_alt_del(struct vmm_signals *s)
  * The first request presses Ctrl-Alt-Del. A guest that has not enabled its
  * keyboard yet may already run the workload (atkbd binds asynchronously,
  * init does not wait for it): the press is retried until the keyboard
- * takes it, bounded by the same deadline as the shutdown itself.
+ * takes it, for at most VMM_KEYBOARD_WAIT_MS; the grace period counts from
+ * the press.
  */
 static void request_shutdown(struct vmm_signals *s, int sig)
 {
 	if (s->stop_signal || sig == SIGHUP)
 		return hard_stop(s, sig);
 	s->stop_signal = sig;
-	s->deadline_ms = now_ms() + s->grace_ms + VMM_SHUTDOWN_MARGIN_MS;
+	s->deadline_ms = now_ms() + VMM_KEYBOARD_WAIT_MS;
 	s->cad_pending = !press_ctrl_alt_del(s);
 }
 
@@ -123,8 +124,6 @@ static void check_time_limit(struct vmm_signals *s)
 	log_info("time limit reached: stopping the guest");
 	s->timed_out = true;
 	request_shutdown(s, SIGTERM);
-	if (s->cad_pending)
-		s->deadline_ms += VMM_TIMEOUT_BOOT_WAIT_MS;
 }
 
 static int poll_timeout(const struct vmm_signals *s)
@@ -167,9 +166,14 @@ static void *signal_thread(void *opaque)
 			press_ctrl_alt_del(s);
 		if (n == 0 && s->deadline_ms && !s->hard_stopped &&
 		    now_ms() >= s->deadline_ms) {
-			log_warn("the guest did not stop within %u ms of the "
-				 "shutdown request; stopping it",
-				 s->grace_ms + VMM_SHUTDOWN_MARGIN_MS);
+			if (s->cad_pending)
+				log_warn("the guest did not take the shutdown "
+					 "request within %u ms; stopping it",
+					 VMM_KEYBOARD_WAIT_MS);
+			else
+				log_warn("the guest did not stop within %u ms "
+					 "of the shutdown request; stopping it",
+					 s->grace_ms + VMM_SHUTDOWN_MARGIN_MS);
 			hard_stop(s, s->stop_signal);
 			s->deadline_ms = 0;
 		}
