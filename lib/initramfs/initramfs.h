@@ -37,6 +37,8 @@ struct initramfs_params {
 	 * console device's mode, which the VMM picks by isatty(). The
 	 * defaults take cfg->terminal. */
 	bool terminal;
+	/* A network device is attached (KRUN_GUEST_F_NETWORK). */
+	bool network;
 };
 
 /*

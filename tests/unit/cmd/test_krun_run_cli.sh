@@ -39,7 +39,7 @@ expect 125 'krun-run: --cpus: missing argument' --cpus
 expect 125 'krun-run: --cpus: invalid number `x`' --cpus x ls
 expect 125 'krun-run: --memory: invalid RAM size `1` MiB: must be 64..1048576 MiB' \
 	--memory 1 ls
-expect 125 'krun-run: --net: unknown network `tcp` (expected passt, gvproxy:PATH or none)' \
+expect 125 'krun-run: --net: unknown network `tcp` (expected passt, passt-fd=FD, gvproxy=PATH or none)' \
 	--net tcp ls
 expect 125 'krun-run: COMMAND: missing (see krun-run --help)'
 expect 125 'krun-run: COMMAND: missing (see krun-run --help)' --root /

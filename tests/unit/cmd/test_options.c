@@ -165,7 +165,7 @@ static const struct {
 	{A("-p", "8080:80", "--net", "none", "ls"),
 	 "--publish: cannot map ports: networking is disabled"},
 	{A("--net", "tcp", "ls"),
-	 "--net: unknown network `tcp` (expected passt, gvproxy:PATH or none)"},
+	 "--net: unknown network `tcp` (expected passt, passt-fd=FD, gvproxy=PATH or none)"},
 	{A("--net", "gvproxy:", "ls"), "--net: empty gvproxy socket path"},
 	{A("--mac", "zz", "ls"), NULL},
 	{A("--vsock", "x:/s", "ls"), NULL},
@@ -244,7 +244,10 @@ static void test_defaults(void **state)
 	(void)state;
 	assert_non_null(strstr(json, "\"vcpus\": 1,"));
 	assert_non_null(strstr(json, "\"memoryMiB\": 512,"));
-	assert_non_null(strstr(json, "\"mode\": \"none\""));
+	/* Networking is on by default, and may fall back to none. */
+	assert_non_null(strstr(json, "\"mode\": \"passt\""));
+	assert_non_null(strstr(json, "\"required\": false"));
+	assert_non_null(strstr(json, "\"mac\": \"5a:94:ef:e4:0c:ee\""));
 	assert_non_null(strstr(json, "\"HOME=/root\""));
 	assert_null(strstr(json, "TERM="));
 	free(json);
@@ -317,7 +320,8 @@ static void test_publish_implies_passt(void **state)
 
 	(void)state;
 	assert_non_null(strstr(json, "\"mode\": \"passt\""));
-	assert_non_null(strstr(json, "\"8080:80\""));
+	assert_non_null(strstr(json, "\"required\": true"));
+	assert_non_null(strstr(json, "\"8080:80/tcp\""));
 	free(json);
 }
 
@@ -626,7 +630,7 @@ static void test_roundtrip_bundle(void **state)
 		"\"TERM=xterm\"],\"cwd\":\"/\",\"rlimits\":[{\"type\":"
 		"\"RLIMIT_NOFILE\",\"hard\":1024,\"soft\":1024}]},"
 		"\"root\":{\"path\":\"rootfs\",\"readonly\":true},"
-		"\"hostname\":\"crun\",\"krun\":{\"net\":{\"mode\":\"none\"}}}");
+		"\"hostname\":\"crun\"}");
 	a = build_json(flags);
 	b = build_json(bundle_args);
 	assert_string_equal(a, b);

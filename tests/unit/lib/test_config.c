@@ -390,7 +390,7 @@ static void port_map_rules(void **state)
 	assert_int_equal(cfg->ports[1].host, 2222);
 	assert_int_equal(cfg->ports[1].guest, 22);
 	EXPECT_ERR(config_set_port_map(cfg, dup, &err), EEXIST,
-		   "host port 8080 is already mapped");
+		   "host port 8080/tcp is already mapped");
 	EXPECT_ERR(
 		config_set_port_map(cfg, bad, &err), EINVAL,
 		"invalid port map `80:x`: guest port is not a number in 1..65535");
