@@ -12,7 +12,7 @@
 #   untar  tar -x of 10 000 small files, then sync
 # (--files N changes the 10 000, for a quick look; the goals are for 10 000).
 # and prints the median of each and the ratio block time / virtio-fs time
-# (>= 1: virtio-fs as fast as the block device). Goals from issue 5:
+# (>= 1: virtio-fs as fast as the block device). Goals:
 # virtio-fs >= 0.8x block on read, >= 0.5x on untar.
 #
 # Runs inside the emulated test host (the only KVM here): outside it, the

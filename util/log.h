@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Leveled logging to stderr. The level is the one process-wide mutable
- * global outside cmd/ besides the API context table (style rule 4).
+ * global outside cmd/ besides the API context table (docs/STYLE.md, rule 4).
  * Levels follow krun_set_log_level(): 0 off, 1 error .. 5 trace.
  */
 #ifndef KRUN_UTIL_LOG_H

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "virtio/iov.h"
 #include "virtio/worker.h"
 
 #define BLK_QUEUE_SIZE 256
@@ -50,9 +51,7 @@ struct blk_dev {
 	char id[VIRTIO_BLK_ID_BYTES];
 	struct blk_config config;
 	struct virtio_worker worker;
-	struct virtqueue *vq;
-	int notify_fd;
-	bool broken;
+	struct dev_queue queue;
 	struct vq_elem elem;
 	struct iovec data[VQ_MAX_IOV];
 };
@@ -79,30 +78,6 @@ static void blk_config_read(struct virtio_device *dev, uint64_t offset,
 		memcpy(data, (uint8_t *)&d->config + offset, len);
 }
 
-/* dst = the [skip, skip + len) bytes of src; returns the iovec count. */
-static unsigned int iov_slice(const struct iovec *src, unsigned int n,
-			      size_t skip, size_t len, struct iovec *dst)
-{
-	unsigned int out = 0;
-
-	for (unsigned int i = 0; i < n && len; i++) {
-		size_t chunk;
-
-		if (skip >= src[i].iov_len) {
-			skip -= src[i].iov_len;
-			continue;
-		}
-		chunk = src[i].iov_len - skip;
-		if (chunk > len)
-			chunk = len;
-		dst[out++] = (struct iovec){(uint8_t *)src[i].iov_base + skip,
-					    chunk};
-		len -= chunk;
-		skip = 0;
-	}
-	return out;
-}
-
 static bool in_range(const struct blk_dev *d, uint64_t sector, size_t len)
 {
 	uint64_t sectors = d->config.capacity;
@@ -117,13 +92,15 @@ static bool in_range(const struct blk_dev *d, uint64_t sector, size_t len)
 static uint8_t blk_read(struct blk_dev *d, const struct vq_elem *e,
 			uint64_t sector, uint32_t *written)
 {
-	size_t len = e->in_len - 1;
-	unsigned int n;
+	size_t len = e->in_len - 1, got;
+	int n;
 
 	if (!in_range(d, sector, len))
 		return VIRTIO_BLK_S_IOERR;
-	n = iov_slice(e->in, e->n_in, 0, len, d->data);
-	if (len && d->backend->ops->readv(d->backend, d->data, n,
+	n = iov_slice(e->in, e->n_in, 0, len, d->data, VQ_MAX_IOV, &got);
+	if (n < 0 || got != len)
+		return VIRTIO_BLK_S_IOERR;
+	if (len && d->backend->ops->readv(d->backend, d->data, (unsigned int)n,
 					  sector * BLK_SECTOR) < 0)
 		return VIRTIO_BLK_S_IOERR;
 	*written = (uint32_t)len;
@@ -133,14 +110,16 @@ static uint8_t blk_read(struct blk_dev *d, const struct vq_elem *e,
 static uint8_t blk_write(struct blk_dev *d, const struct vq_elem *e,
 			 uint64_t sector)
 {
-	size_t len = e->out_len - sizeof(struct blk_req_hdr);
-	unsigned int n;
+	size_t len = e->out_len - sizeof(struct blk_req_hdr), got;
+	int n;
 
 	if (d->backend->read_only || !in_range(d, sector, len))
 		return VIRTIO_BLK_S_IOERR;
 	n = iov_slice(e->out, e->n_out, sizeof(struct blk_req_hdr), len,
-		      d->data);
-	if (len && d->backend->ops->writev(d->backend, d->data, n,
+		      d->data, VQ_MAX_IOV, &got);
+	if (n < 0 || got != len)
+		return VIRTIO_BLK_S_IOERR;
+	if (len && d->backend->ops->writev(d->backend, d->data, (unsigned int)n,
 					   sector * BLK_SECTOR) < 0)
 		return VIRTIO_BLK_S_IOERR;
 	return VIRTIO_BLK_S_OK;
@@ -160,7 +139,8 @@ static uint8_t blk_request(struct blk_dev *d, const struct vq_elem *e,
 {
 	struct blk_req_hdr hdr;
 
-	if (iov_to_buf(e->out, e->n_out, 0, &hdr, sizeof(hdr)) != sizeof(hdr))
+	if (iov_to_buf(e->out, e->n_out, 0, &hdr, sizeof(hdr)) !=
+	    (ssize_t)sizeof(hdr))
 		return VIRTIO_BLK_S_IOERR;
 	switch (hdr.type) {
 	case VIRTIO_BLK_T_IN:
@@ -180,56 +160,26 @@ static uint8_t blk_request(struct blk_dev *d, const struct vq_elem *e,
 	}
 }
 
-/* Complete one popped chain; the status byte is the last writable byte. */
-static void blk_complete(struct blk_dev *d, struct vq_elem *e)
+/* Handle one chain; the status byte is the last writable byte. */
+static bool blk_handle(void *ctx, struct dev_queue *q, struct vq_elem *e,
+		       uint32_t *written)
 {
-	uint32_t written = 0;
+	struct blk_dev *d = ctx;
 	uint8_t status;
 
 	if (e->in_len == 0) {
 		log_debug("virtio-blk: request without a status byte");
-		vq_push(d->vq, e->head, 0);
-		return;
+		return true;
 	}
-	status = blk_request(d, e, &written);
+	status = blk_request(d, e, written);
 	iov_from_buf(e->in, e->n_in, e->in_len - 1, &status, 1);
-	vq_push(d->vq, e->head, written + 1);
+	*written += 1;
+	return true;
 }
 
-static void blk_process(struct blk_dev *d)
-{
-	struct krun_err *err = NULL;
-	int ret;
-
-	while (!d->broken && (ret = vq_pop(d->vq, &d->elem, &err)) != 0) {
-		if (ret > 0) {
-			blk_complete(d, &d->elem);
-			continue;
-		}
-		log_debug("virtio-blk: %s", krun_err_msg(err));
-		krun_err_free(&err);
-		if (d->elem.head == UINT16_MAX) {
-			d->broken = true;
-			virtio_set_needs_reset(&d->vdev);
-			break;
-		}
-		vq_push(d->vq, d->elem.head, 0);
-	}
-	virtio_notify_used(&d->vdev, 0);
-}
-
-static void *blk_worker(void *arg)
-{
-	struct blk_dev *d = arg;
-	struct pollfd pfd = {.fd = d->notify_fd, .events = POLLIN};
-
-	blk_process(d);
-	while (virtio_worker_poll(&d->worker, &pfd, 1)) {
-		virtio_eventfd_drain(d->notify_fd);
-		blk_process(d);
-	}
-	return NULL;
-}
+static const struct virtio_worker_ops blk_worker_ops = {
+	.handle_chain = blk_handle,
+};
 
 static int blk_activate(struct virtio_device *dev, uint64_t features,
 			struct virtqueue *queues, const int *notify_fds,
@@ -239,18 +189,14 @@ static int blk_activate(struct virtio_device *dev, uint64_t features,
 
 	if (!queues[0].ready)
 		return krun_err_set(err, EINVAL, "virtio-blk: queue not ready");
-	d->vq = &queues[0];
-	d->notify_fd = notify_fds[0];
-	d->broken = false;
-	return virtio_worker_start(&d->worker, blk_worker, d, err);
+	return virtio_worker_activate(&d->worker, queues, notify_fds, err);
 }
 
 static void blk_reset(struct virtio_device *dev)
 {
 	struct blk_dev *d = dev->priv;
 
-	virtio_worker_stop(&d->worker);
-	d->vq = NULL;
+	virtio_worker_reset(&d->worker);
 }
 
 static void blk_destroy(struct virtio_device *dev)
@@ -295,8 +241,9 @@ struct virtio_device *virtio_blk_create(struct blk_backend *backend,
 	d->vdev.ops = &blk_ops;
 	d->vdev.priv = d;
 	d->backend = backend;
-	d->notify_fd = -1;
-	d->worker.stop_fd = -1;
+	devq_init(&d->queue, &d->vdev, 0);
+	virtio_worker_init(&d->worker, &blk_worker_ops, d, &d->queue, 1,
+			   &d->elem);
 	if (block_id)
 		memcpy(d->id, block_id, strlen(block_id));
 	d->config.capacity = backend->size / BLK_SECTOR;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "virtio/iov.h"
 #include "virtio/worker.h"
 
 #define CON_MAX_PORTS 4
@@ -37,6 +38,10 @@
 #define CTRL_RESIZE 5
 #define CTRL_PORT_OPEN 6
 #define CTRL_PORT_NAME 7
+
+/* Host fd slots of the worker. */
+#define CON_FD_RESIZE 0
+#define CON_FD_STDIN 1
 
 struct con_config {
 	uint16_t cols;
@@ -70,8 +75,7 @@ struct con_dev {
 	struct con_config config;
 	pthread_mutex_t lock; /* everything below */
 	struct virtio_worker worker;
-	struct virtqueue *queues;
-	const int *notify_fds;
+	struct dev_queue queues[CON_NUM_QUEUES];
 	bool active;
 	bool multiport;
 	bool terminal;
@@ -175,39 +179,17 @@ static void port_output(struct con_port *p, const struct vq_elem *e)
 
 /* ---- queues ---- */
 
-/* Pop the next good chain of queue q. Returns false when empty or broken
- * (a malformed chain is completed with 0 bytes and skipped). */
-static bool con_pop(struct con_dev *c, unsigned int q)
+static bool tx_handle(void *ctx, struct dev_queue *q, struct vq_elem *e,
+		      uint32_t *written)
 {
-	struct virtqueue *vq = &c->queues[q];
-	struct krun_err *err = NULL;
-	int ret;
-
-	while ((ret = vq_pop(vq, &c->elem, &err)) < 0) {
-		log_debug("virtio-console: queue %u: %s", q, krun_err_msg(err));
-		krun_err_free(&err);
-		if (c->elem.head == UINT16_MAX) {
-			vq->ready = false; /* stop touching a corrupt ring */
-			virtio_set_needs_reset(&c->vdev);
-			return false;
-		}
-		vq_push(vq, c->elem.head, 0);
-	}
-	return ret > 0;
+	port_output(ctx, e);
+	return true;
 }
 
 static void process_tx(struct con_dev *c, unsigned int port)
 {
-	unsigned int q = tx_queue(port);
-	bool any = false;
-
-	while (c->queues[q].ready && con_pop(c, q)) {
-		port_output(&c->ports[port], &c->elem);
-		vq_push(&c->queues[q], c->elem.head, 0);
-		any = true;
-	}
-	if (any)
-		virtio_notify_used(&c->vdev, q);
+	devq_serve(&c->queues[tx_queue(port)], &c->elem, tx_handle,
+		   &c->ports[port]);
 }
 
 static void queue_ctrl(struct con_dev *c, uint32_t id, uint16_t event,
@@ -230,29 +212,29 @@ static void queue_ctrl(struct con_dev *c, uint32_t id, uint16_t event,
 
 static void flush_ctrl(struct con_dev *c)
 {
-	struct virtqueue *vq = &c->queues[Q_CTRL_RX];
+	struct dev_queue *q = &c->queues[Q_CTRL_RX];
 	unsigned int sent = 0;
 
-	while (sent < c->n_pending && vq->ready && con_pop(c, Q_CTRL_RX)) {
+	while (sent < c->n_pending && devq_pop(q, &c->elem)) {
 		const struct ctrl_msg *m = &c->pending[sent];
 		uint32_t len = 8 + m->extra_len;
 
 		if (c->elem.in_len < len) {
-			vq_push(vq, c->elem.head, 0);
+			devq_complete(q, c->elem.head, 0);
 			continue;
 		}
 		iov_from_buf(c->elem.in, c->elem.n_in, 0, m, 8);
 		iov_from_buf(c->elem.in, c->elem.n_in, 8, m->extra,
 			     m->extra_len);
-		vq_push(vq, c->elem.head, len);
+		devq_complete(q, c->elem.head, len);
 		sent++;
 	}
+	devq_signal(q);
 	if (!sent)
 		return;
 	memmove(c->pending, c->pending + sent,
 		(c->n_pending - sent) * sizeof(c->pending[0]));
 	c->n_pending -= sent;
-	virtio_notify_used(&c->vdev, Q_CTRL_RX);
 }
 
 static void queue_resize(struct con_dev *c)
@@ -312,19 +294,14 @@ static void handle_ctrl(struct con_dev *c, uint32_t id, uint16_t event,
 		c->ports[id].guest_open = value;
 }
 
-static void process_ctrl_tx(struct con_dev *c)
+static bool ctrl_tx_handle(void *ctx, struct dev_queue *q, struct vq_elem *e,
+			   uint32_t *written)
 {
 	struct ctrl_msg m;
-	bool any = false;
 
-	while (c->queues[Q_CTRL_TX].ready && con_pop(c, Q_CTRL_TX)) {
-		if (iov_to_buf(c->elem.out, c->elem.n_out, 0, &m, 8) == 8)
-			handle_ctrl(c, m.id, m.event, m.value);
-		vq_push(&c->queues[Q_CTRL_TX], c->elem.head, 0);
-		any = true;
-	}
-	if (any)
-		virtio_notify_used(&c->vdev, Q_CTRL_TX);
+	if (iov_to_buf(e->out, e->n_out, 0, &m, 8) == 8)
+		handle_ctrl(ctx, m.id, m.event, m.value);
+	return true;
 }
 
 /* ---- host input ---- */
@@ -358,21 +335,19 @@ static void read_input(struct con_dev *c)
 static void deliver_input(struct con_dev *c)
 {
 	struct con_port *p = &c->ports[c->in_port];
-	unsigned int q = rx_queue(c->in_port);
-	bool any = false;
+	struct dev_queue *q = &c->queues[rx_queue(c->in_port)];
 
-	while (p->guest_open && c->in_off < c->in_len && c->queues[q].ready &&
-	       con_pop(c, q)) {
-		size_t n = iov_from_buf(c->elem.in, c->elem.n_in, 0,
-					c->inbuf + c->in_off,
-					c->in_len - c->in_off);
+	while (p->guest_open && c->in_off < c->in_len &&
+	       devq_pop(q, &c->elem)) {
+		ssize_t n = iov_from_buf(c->elem.in, c->elem.n_in, 0,
+					 c->inbuf + c->in_off,
+					 c->in_len - c->in_off);
 
-		c->in_off += n;
-		vq_push(&c->queues[q], c->elem.head, (uint32_t)n);
-		any = true;
+		n = n < 0 ? 0 : n;
+		c->in_off += (size_t)n;
+		devq_complete(q, c->elem.head, (uint32_t)n);
 	}
-	if (any)
-		virtio_notify_used(&c->vdev, q);
+	devq_signal(q);
 	if (c->in_eof && c->in_off == c->in_len && p->ready && !c->eof_sent &&
 	    c->multiport) {
 		queue_ctrl(c, c->in_port, CTRL_PORT_OPEN, 0, NULL, 0);
@@ -383,7 +358,7 @@ static void deliver_input(struct con_dev *c)
 /* One round of work; c->lock held. */
 static void con_process(struct con_dev *c, bool input_ready)
 {
-	process_ctrl_tx(c);
+	devq_serve(&c->queues[Q_CTRL_TX], &c->elem, ctrl_tx_handle, c);
 	for (unsigned int i = 0; i < c->n_ports; i++)
 		process_tx(c, i);
 	if (input_ready && want_input(c))
@@ -397,40 +372,22 @@ static void con_process(struct con_dev *c, bool input_ready)
 
 /* ---- worker ---- */
 
-static unsigned int build_pollfds(struct con_dev *c, struct pollfd *pfds)
+static int con_round(void *ctx, struct virtio_worker *w)
 {
-	unsigned int n = 0;
+	struct con_dev *c = ctx;
 
-	for (unsigned int q = 0; q < CON_NUM_QUEUES; q++)
-		if (c->queues[q].ready)
-			pfds[n++] =
-				(struct pollfd){c->notify_fds[q], POLLIN, 0};
-	pfds[n++] = (struct pollfd){c->resize_fd, POLLIN, 0};
-	pfds[n++] = (struct pollfd){want_input(c) ? c->fds[0] : -1, POLLIN, 0};
-	return n;
+	pthread_mutex_lock(&c->lock);
+	if (virtio_worker_ready(w, CON_FD_RESIZE))
+		virtio_eventfd_drain(c->resize_fd);
+	con_process(c, virtio_worker_ready(w, CON_FD_STDIN));
+	virtio_worker_watch(w, CON_FD_STDIN, want_input(c) ? c->fds[0] : -1);
+	pthread_mutex_unlock(&c->lock);
+	return -1;
 }
 
-static void *con_worker(void *arg)
-{
-	struct con_dev *c = arg;
-	struct pollfd pfds[CON_NUM_QUEUES + 2];
-	unsigned int n;
-	bool input_ready = false;
-
-	for (;;) {
-		pthread_mutex_lock(&c->lock);
-		con_process(c, input_ready);
-		n = build_pollfds(c, pfds);
-		pthread_mutex_unlock(&c->lock);
-		if (!virtio_worker_poll(&c->worker, pfds, n))
-			break;
-		for (unsigned int i = 0; i + 1 < n; i++)
-			if (pfds[i].revents)
-				virtio_eventfd_drain(pfds[i].fd);
-		input_ready = pfds[n - 1].fd >= 0 && pfds[n - 1].revents;
-	}
-	return NULL;
-}
+static const struct virtio_worker_ops con_worker_ops = {
+	.process = con_round,
+};
 
 /* ---- device ops ---- */
 
@@ -466,6 +423,7 @@ static int con_activate(struct virtio_device *dev, uint64_t features,
 {
 	struct con_dev *c = to_con(dev);
 	bool multiport = features & (1ull << VIRTIO_CONSOLE_F_MULTIPORT);
+	int ret;
 
 	if (!queues[0].ready || !queues[1].ready ||
 	    (multiport &&
@@ -475,8 +433,7 @@ static int con_activate(struct virtio_device *dev, uint64_t features,
 			"virtio-console: required queues not ready");
 	pthread_mutex_lock(&c->lock);
 	reset_port_state(c);
-	c->queues = queues;
-	c->notify_fds = notify_fds;
+	virtio_worker_watch(&c->worker, CON_FD_STDIN, -1);
 	c->multiport = multiport;
 	if (!c->multiport) {
 		/* Without control queues port 0 is a console, open at once. */
@@ -484,8 +441,10 @@ static int con_activate(struct virtio_device *dev, uint64_t features,
 		c->ports[0].guest_open = true;
 	}
 	c->active = true;
+	/* The worker's first round waits for the lock. */
+	ret = virtio_worker_activate(&c->worker, queues, notify_fds, err);
 	pthread_mutex_unlock(&c->lock);
-	return virtio_worker_start(&c->worker, con_worker, c, err);
+	return ret;
 }
 
 static void con_reset(struct virtio_device *dev)
@@ -495,7 +454,7 @@ static void con_reset(struct virtio_device *dev)
 	virtio_worker_stop(&c->worker);
 	pthread_mutex_lock(&c->lock);
 	c->active = false;
-	c->queues = NULL;
+	virtio_worker_reset(&c->worker); /* stopped: detaches the queues */
 	reset_port_state(c);
 	pthread_mutex_unlock(&c->lock);
 }
@@ -680,13 +639,17 @@ struct virtio_device *virtio_console_create(const struct virtio_console_opts *o,
 	pthread_mutex_init(&c->cfg_lock, NULL);
 	c->vdev.ops = &con_ops;
 	c->vdev.priv = c;
-	c->worker.stop_fd = -1;
+	for (unsigned int q = 0; q < CON_NUM_QUEUES; q++)
+		devq_init(&c->queues[q], &c->vdev, q);
+	virtio_worker_init(&c->worker, &con_worker_ops, c, c->queues,
+			   CON_NUM_QUEUES, &c->elem);
 	c->fds[0] = c->fds[1] = c->fds[2] = -1;
 	c->resize_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (c->resize_fd < 0) {
 		krun_err_set_errno(err, errno, "virtio-console: eventfd");
 		goto fail;
 	}
+	virtio_worker_watch(&c->worker, CON_FD_RESIZE, c->resize_fd);
 	if (open_fds(c, o, err) < 0)
 		goto fail;
 	if (terminal && enter_raw_mode(c, err) < 0)

@@ -11,7 +11,6 @@
 #include "virtio/fs.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,10 +33,7 @@ struct fs_dev;
 
 struct fs_queue {
 	struct fs_dev *fs;
-	unsigned int index;
-	struct virtqueue *vq;
-	int notify_fd;
-	bool broken;
+	struct dev_queue queue;
 	struct virtio_worker worker;
 	struct vq_elem *elem; /* scratch for pops */
 	struct vq_elem *parked[FS_MAX_PARKED];
@@ -74,95 +70,43 @@ static void fs_config_write(struct virtio_device *dev, uint64_t offset,
 }
 
 /* Handle one chain; false when it would block (leave it parked). */
-static bool serve(struct fs_queue *q, struct vq_elem *e)
+static bool try_serve(struct fs_queue *q, const struct vq_elem *e,
+		      uint32_t *written)
 {
 	ssize_t n = fuse_server_try_handle(q->fs->srv, e->out, e->n_out, e->in,
 					   e->n_in);
 
 	if (n == -EWOULDBLOCK)
 		return false;
-	if (n < 0)
-		n = 0; /* not even an error header fits: hand it back empty */
-	vq_push(q->vq, e->head, (uint32_t)n);
+	/* Not even an error header fits: hand it back empty. */
+	*written = n < 0 ? 0 : (uint32_t)n;
 	return true;
 }
 
-/* Park a would-block chain; a copy, since the scratch elem is reused. */
-static void park(struct fs_queue *q, const struct vq_elem *e)
+/* Park a would-block chain; a copy, since the scratch elem is reused.
+ * Returns false when parked, true when it was handled at once. */
+static bool park(struct fs_queue *q, const struct vq_elem *e, uint32_t *written)
 {
 	struct vq_elem *copy;
+	ssize_t n;
 
-	if (q->nparked == FS_MAX_PARKED || !(copy = malloc(sizeof(*copy)))) {
-		/* Too many waiters: let this one block the queue. */
-		ssize_t n = fuse_server_handle(q->fs->srv, e->out, e->n_out,
-					       e->in, e->n_in);
-
-		vq_push(q->vq, e->head, n < 0 ? 0 : (uint32_t)n);
-		return;
+	if (q->nparked < FS_MAX_PARKED && (copy = malloc(sizeof(*copy)))) {
+		memcpy(copy, e, sizeof(*copy));
+		q->parked[q->nparked++] = copy;
+		return false;
 	}
-	memcpy(copy, e, sizeof(*copy));
-	q->parked[q->nparked++] = copy;
+	/* Too many waiters: let this one block the queue. */
+	n = fuse_server_handle(q->fs->srv, e->out, e->n_out, e->in, e->n_in);
+	*written = n < 0 ? 0 : (uint32_t)n;
+	return true;
 }
 
-static void retry_parked(struct fs_queue *q)
+static bool fs_handle(void *ctx, struct dev_queue *dq, struct vq_elem *e,
+		      uint32_t *written)
 {
-	unsigned int kept = 0;
+	struct fs_queue *q = ctx;
 
-	for (unsigned int i = 0; i < q->nparked; i++) {
-		if (serve(q, q->parked[i]))
-			free(q->parked[i]);
-		else
-			q->parked[kept++] = q->parked[i];
-	}
-	q->nparked = kept;
-}
-
-static void process(struct fs_queue *q)
-{
-	struct krun_err *err = NULL;
-	int ret;
-
-	retry_parked(q);
-	while (!q->broken && (ret = vq_pop(q->vq, q->elem, &err)) != 0) {
-		if (ret < 0) {
-			log_debug("virtio-fs: queue %u: %s", q->index,
-				  krun_err_msg(err));
-			krun_err_free(&err);
-			if (q->elem->head == UINT16_MAX) {
-				q->broken = true;
-				virtio_set_needs_reset(&q->fs->vdev);
-				break;
-			}
-			vq_push(q->vq, q->elem->head, 0);
-			continue;
-		}
-		if (!serve(q, q->elem))
-			park(q, q->elem);
-	}
-	virtio_notify_used(&q->fs->vdev, q->index);
-}
-
-static void *fs_worker(void *arg)
-{
-	struct fs_queue *q = arg;
-
-	process(q);
-	for (;;) {
-		struct pollfd pfd[2] = {
-			{.fd = q->notify_fd, .events = POLLIN},
-			{.fd = q->worker.stop_fd, .events = POLLIN},
-		};
-		int ret = poll(pfd, 2, q->nparked ? FS_RETRY_MS : -1);
-
-		if (ret < 0 && errno != EINTR)
-			break;
-		if (pfd[1].revents)
-			break;
-		if (pfd[0].revents)
-			virtio_eventfd_drain(q->notify_fd);
-		process(q);
-	}
-	return NULL;
+	return try_serve(q, e, written) || park(q, e, written);
 }
 
 static void drop_parked(struct fs_queue *q)
@@ -172,6 +116,43 @@ static void drop_parked(struct fs_queue *q)
 	q->nparked = 0;
 }
 
+/* A parked request of a queue that broke is dropped with its ring. */
+static void retry_parked(struct fs_queue *q)
+{
+	unsigned int kept = 0;
+	uint32_t written;
+
+	if (!devq_live(&q->queue)) {
+		drop_parked(q);
+		return;
+	}
+	for (unsigned int i = 0; i < q->nparked; i++) {
+		struct vq_elem *e = q->parked[i];
+
+		if (try_serve(q, e, &written)) {
+			devq_complete(&q->queue, e->head, written);
+			free(e);
+		} else {
+			q->parked[kept++] = e;
+		}
+	}
+	q->nparked = kept;
+}
+
+/* Parked chains first (their completions are signalled with the pass). */
+static int fs_process(void *ctx, struct virtio_worker *w)
+{
+	struct fs_queue *q = ctx;
+
+	retry_parked(q);
+	devq_serve(&q->queue, q->elem, fs_handle, q);
+	return q->nparked ? FS_RETRY_MS : -1;
+}
+
+static const struct virtio_worker_ops fs_worker_ops = {
+	.process = fs_process,
+};
+
 static void fs_reset(struct virtio_device *dev)
 {
 	struct fs_dev *fs = dev->priv;
@@ -179,10 +160,8 @@ static void fs_reset(struct virtio_device *dev)
 	for (unsigned int i = 0; i < FS_NUM_QUEUES; i++) {
 		struct fs_queue *q = &fs->queues[i];
 
-		virtio_worker_stop(&q->worker);
+		virtio_worker_reset(&q->worker);
 		drop_parked(q);
-		q->vq = NULL;
-		q->notify_fd = -1;
 	}
 }
 
@@ -198,10 +177,8 @@ static int fs_activate(struct virtio_device *dev, uint64_t features,
 
 		if (!queues[i].ready)
 			continue; /* the driver may leave hiprio unused */
-		q->vq = &queues[i];
-		q->notify_fd = notify_fds[i];
-		q->broken = false;
-		ret = virtio_worker_start(&q->worker, fs_worker, q, err);
+		ret = virtio_worker_activate(&q->worker, queues, notify_fds,
+					     err);
 		if (ret < 0) {
 			fs_reset(dev);
 			return krun_err_wrap(err, "virtio-fs: queue %u", i);
@@ -240,10 +217,10 @@ static int init_queues(struct fs_dev *fs, struct krun_err **err)
 		struct fs_queue *q = &fs->queues[i];
 
 		q->fs = fs;
-		q->index = i;
-		q->notify_fd = -1;
-		q->worker.stop_fd = -1;
+		devq_init(&q->queue, &fs->vdev, i);
 		q->elem = malloc(sizeof(*q->elem));
+		virtio_worker_init(&q->worker, &fs_worker_ops, q, &q->queue, 1,
+				   q->elem);
 		if (!q->elem)
 			return krun_err_set(err, ENOMEM,
 					    "virtio-fs: out of memory");

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * virtio-net: queue 0 receives (host -> guest), queue 1 transmits. One
- * worker thread polls both notify eventfds and the backend's fd.
- *
- * The work is split as pop loops (net_rx_process, net_tx_process) that take
- * chains off the rings and handlers (rx_deliver, tx_handle) that act on
- * one frame or chain, so the loops can move onto shared queue plumbing.
+ * shared worker (virtio/worker.h) serves both queues and watches the
+ * backend's fd; a round (net_process) runs the RX and TX passes over the
+ * dev_queue seam (pop, complete, one signal per pass), bounded by a budget
+ * and by the backend: TX pops nothing while the backend holds a frame, RX
+ * reads nothing while a frame waits for guest buffers.
  *
  * Every guest frame carries the 12-byte virtio_net_hdr_v1 first. TX: the
  * header is skipped (no offloads were offered, so it carries nothing) and
@@ -20,6 +20,8 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "virtio/dev_queue.h"
+#include "virtio/iov.h"
 #include "virtio/worker.h"
 
 #define NET_QUEUE_SIZE 256
@@ -27,7 +29,8 @@
 #define NET_TXQ 1
 #define NET_HDR_LEN 12
 #define NET_HDR_NUM_BUFFERS 10 /* offset of num_buffers in the header */
-#define NET_BUDGET 64	       /* frames per direction per round */
+#define NET_BUDGET 64	       /* frames per direction per pass */
+#define NET_SLOT_BACKEND 0     /* the worker's host fd slot */
 
 #define VIRTIO_NET_F_MAC 5
 #define VIRTIO_NET_F_MRG_RXBUF 15
@@ -41,12 +44,10 @@
 struct net_dev {
 	struct virtio_device vdev;
 	struct virtio_worker worker;
+	struct dev_queue queues[2]; /* NET_RXQ, NET_TXQ */
 	struct net_backend *be;
 	bool be_gone; /* the peer closed or broke the framing */
-	struct virtqueue *rxq, *txq;
-	int rx_kick, tx_kick;
 	bool mrg_rxbuf;
-	bool broken;
 	uint8_t mac[6];
 	uint16_t status; /* atomic: the vCPU thread reads it */
 
@@ -97,21 +98,6 @@ static void backend_gone(struct net_dev *n, int why)
 	virtio_notify_config(&n->vdev);
 }
 
-/* A chain the ring handed us is unusable; false when the queue is. */
-static bool bad_chain(struct net_dev *n, struct virtqueue *vq,
-		      struct krun_err **err)
-{
-	log_debug("virtio-net: %s", krun_err_msg(*err));
-	krun_err_free(err);
-	if (n->elem.head == UINT16_MAX) {
-		n->broken = true;
-		virtio_set_needs_reset(&n->vdev);
-		return false;
-	}
-	vq_push(vq, n->elem.head, 0);
-	return true;
-}
-
 /* iov minus its first `skip` bytes, into out; returns the entry count. */
 static unsigned int iov_skip(const struct iovec *iov, unsigned int n,
 			     size_t skip, struct iovec *out)
@@ -148,15 +134,13 @@ static int tx_handle(struct net_dev *n, const struct vq_elem *e)
 	return n->be->ops->send(n->be, n->frame_iov, nv, len);
 }
 
-/* Pop and send up to NET_BUDGET frames; true when any chain was used. */
+/* Send up to NET_BUDGET frames; true when the budget ran out. */
 static bool net_tx_process(struct net_dev *n)
 {
-	struct krun_err *err = NULL;
-	bool progress = false;
+	struct dev_queue *q = &n->queues[NET_TXQ];
+	int i, ret;
 
-	for (int i = 0; i < NET_BUDGET && !n->broken; i++) {
-		int ret;
-
+	for (i = 0; i < NET_BUDGET; i++) {
 		/* One frame buffered in the backend at most. */
 		if (!n->be_gone && n->be->tx_pending) {
 			ret = n->be->ops->flush(n->be);
@@ -165,21 +149,15 @@ static bool net_tx_process(struct net_dev *n)
 			if (ret < 0)
 				backend_gone(n, ret);
 		}
-		ret = vq_pop(n->txq, &n->elem, &err);
-		if (ret == 0)
+		if (!devq_pop(q, &n->elem))
 			break;
-		progress = true;
-		if (ret < 0) {
-			if (!bad_chain(n, n->txq, &err))
-				break;
-			continue;
-		}
 		ret = tx_handle(n, &n->elem);
 		if (ret < 0)
 			backend_gone(n, ret);
-		vq_push(n->txq, n->elem.head, 0);
+		devq_complete(q, n->elem.head, 0);
 	}
-	return progress;
+	devq_signal(q);
+	return i == NET_BUDGET;
 }
 
 /* Remember where the first chain's header lives, to fill it in last. */
@@ -198,23 +176,14 @@ static bool keep_header(struct net_dev *n, const struct vq_elem *e)
 	return need == 0;
 }
 
-/* Give up on the frame: chains already filled go back to the ring. */
+/* Too few buffers: chains already filled go back to the ring, and the
+ * frame waits (or is dropped: no guest buffers can ever hold it). */
 static int rx_give_back(struct net_dev *n, uint16_t used, bool drop)
 {
-	vq_unpop(n->rxq, used);
+	devq_unpop(&n->queues[NET_RXQ], used);
 	if (drop)
 		n->rx_frame = NULL;
 	return drop ? 1 : 0;
-}
-
-/* A malformed chain mid-frame: drop the frame, complete what we hold as
- * empty (the guest discards short packets). */
-static int rx_abort(struct net_dev *n, uint16_t used, struct krun_err **err)
-{
-	for (uint16_t i = 0; i < used; i++)
-		vq_push(n->rxq, n->rx_heads[i], 0);
-	n->rx_frame = NULL;
-	return bad_chain(n, n->rxq, err) ? 1 : -1;
 }
 
 /* Copy the next part of the frame into the popped chain. */
@@ -237,35 +206,36 @@ static void rx_complete(struct net_dev *n, uint16_t used)
 	hdr[NET_HDR_NUM_BUFFERS + 1] = (uint8_t)(used >> 8);
 	iov_from_buf(n->hdr_iov, n->hdr_n, 0, hdr, sizeof(hdr));
 	for (uint16_t i = 0; i < used; i++)
-		vq_push(n->rxq, n->rx_heads[i], n->rx_lens[i]);
+		devq_complete(&n->queues[NET_RXQ], n->rx_heads[i],
+			      n->rx_lens[i]);
 	n->rx_frame = NULL;
 }
 
 /*
  * Put the pending frame into guest buffers: 1 when delivered or dropped
  * (too large for what the guest can ever offer), 0 when the guest must
- * first add buffers, -1 when the queue is broken.
+ * first add buffers, -1 when the queue broke (a malformed chain: the
+ * device now needs a reset, the frame is dropped).
  */
 static int rx_deliver(struct net_dev *n)
 {
-	struct krun_err *err = NULL;
+	struct dev_queue *q = &n->queues[NET_RXQ];
 	uint16_t used = 0;
 	size_t done = 0;
 
 	while (done < n->rx_len || used == 0) {
-		int ret;
-
-		if (used > 0 && (!n->mrg_rxbuf || used >= n->rxq->size))
+		if (used > 0 && (!n->mrg_rxbuf || used >= q->vq->size))
 			return rx_give_back(n, used, true);
-		ret = vq_pop(n->rxq, &n->elem, &err);
-		if (ret == 0)
-			return rx_give_back(n, used, false);
-		if (ret < 0)
-			return rx_abort(n, used, &err);
+		if (!devq_pop(q, &n->elem)) {
+			if (devq_live(q))
+				return rx_give_back(n, used, false);
+			n->rx_frame = NULL;
+			return -1;
+		}
 		if (used == 0 && !keep_header(n, &n->elem)) {
 			/* No room for even the header: useless to the guest
 			 * and to us. */
-			vq_push(n->rxq, n->elem.head, 0);
+			devq_complete(q, n->elem.head, 0);
 			n->rx_frame = NULL;
 			return 1;
 		}
@@ -277,15 +247,16 @@ static int rx_deliver(struct net_dev *n)
 	return 1;
 }
 
-/* Receive and deliver up to NET_BUDGET frames; true on progress. */
+/* Receive and deliver up to NET_BUDGET frames; true when the budget ran
+ * out. */
 static bool net_rx_process(struct net_dev *n)
 {
-	bool progress = false;
+	struct dev_queue *q = &n->queues[NET_RXQ];
+	int i;
 
-	for (int i = 0; i < NET_BUDGET && !n->broken && !n->be_gone; i++) {
+	for (i = 0; i < NET_BUDGET && devq_live(q) && !n->be_gone; i++) {
 		const void *frame;
 		ssize_t got;
-		int ret;
 
 		if (!n->rx_frame) {
 			got = n->be->ops->recv(n->be, &frame);
@@ -296,50 +267,44 @@ static bool net_rx_process(struct net_dev *n)
 			n->rx_frame = frame;
 			n->rx_len = (size_t)got;
 		}
-		ret = rx_deliver(n);
-		if (ret <= 0)
+		if (rx_deliver(n) <= 0)
 			break;
-		progress = true;
 	}
-	return progress;
+	devq_signal(q);
+	return i == NET_BUDGET;
 }
 
-static void net_process(struct net_dev *n)
+/* Which backend events the next wait is for. */
+static void watch_backend(struct net_dev *n, struct virtio_worker *w)
 {
-	bool rx, tx;
+	short events = 0;
+
+	/* A frame waiting for guest buffers: read no more. */
+	if (!n->rx_frame && devq_live(&n->queues[NET_RXQ]))
+		events |= POLLIN;
+	if (n->be->tx_pending)
+		events |= POLLOUT;
+	virtio_worker_watch_events(w, NET_SLOT_BACKEND,
+				   n->be_gone ? -1 : n->be->fd, events);
+}
+
+/* One worker round: both directions until neither has work left. */
+static int net_process(void *ctx, struct virtio_worker *w)
+{
+	struct net_dev *n = ctx;
+	bool more;
 
 	do {
-		rx = net_rx_process(n);
-		tx = net_tx_process(n);
-		if (rx)
-			virtio_notify_used(&n->vdev, NET_RXQ);
-		if (tx)
-			virtio_notify_used(&n->vdev, NET_TXQ);
-	} while ((rx || tx) && !n->broken);
+		more = net_rx_process(n);
+		more |= net_tx_process(n);
+	} while (more);
+	watch_backend(n, w);
+	return -1;
 }
 
-static void *net_worker(void *arg)
-{
-	struct net_dev *n = arg;
-	struct pollfd pfd[3];
-
-	do {
-		virtio_eventfd_drain(n->rx_kick);
-		virtio_eventfd_drain(n->tx_kick);
-		net_process(n);
-		pfd[0] = (struct pollfd){.fd = n->rx_kick, .events = POLLIN};
-		pfd[1] = (struct pollfd){.fd = n->tx_kick, .events = POLLIN};
-		pfd[2] = (struct pollfd){.fd = n->be_gone ? -1 : n->be->fd};
-		/* A frame waiting for guest buffers: read no more. */
-		if (!n->rx_frame)
-			pfd[2].events |= POLLIN;
-		if (n->be->tx_pending)
-			pfd[2].events |= POLLOUT;
-		if (n->broken)
-			pfd[0].fd = pfd[1].fd = pfd[2].fd = -1;
-	} while (virtio_worker_poll(&n->worker, pfd, 3));
-	return NULL;
-}
+static const struct virtio_worker_ops net_worker_ops = {
+	.process = net_process,
+};
 
 static int net_activate(struct virtio_device *dev, uint64_t features,
 			struct virtqueue *queues, const int *notify_fds,
@@ -350,22 +315,17 @@ static int net_activate(struct virtio_device *dev, uint64_t features,
 	if (!queues[NET_RXQ].ready || !queues[NET_TXQ].ready)
 		return krun_err_set(err, EINVAL,
 				    "virtio-net: queues not ready");
-	n->rxq = &queues[NET_RXQ];
-	n->txq = &queues[NET_TXQ];
-	n->rx_kick = notify_fds[NET_RXQ];
-	n->tx_kick = notify_fds[NET_TXQ];
 	n->mrg_rxbuf = features & (1ull << VIRTIO_NET_F_MRG_RXBUF);
-	n->broken = false;
 	n->rx_frame = NULL;
-	return virtio_worker_start(&n->worker, net_worker, n, err);
+	watch_backend(n, &n->worker);
+	return virtio_worker_activate(&n->worker, queues, notify_fds, err);
 }
 
 static void net_reset(struct virtio_device *dev)
 {
 	struct net_dev *n = dev->priv;
 
-	virtio_worker_stop(&n->worker);
-	n->rxq = n->txq = NULL;
+	virtio_worker_reset(&n->worker);
 	/* A frame held for the old rings is lost, as on real hardware. */
 	n->rx_frame = NULL;
 }
@@ -408,8 +368,10 @@ struct virtio_device *virtio_net_create(const uint8_t mac[6],
 	n->vdev.ops = &net_ops;
 	n->vdev.priv = n;
 	n->be = backend;
-	n->worker.stop_fd = -1;
-	n->rx_kick = n->tx_kick = -1;
+	devq_init(&n->queues[NET_RXQ], &n->vdev, NET_RXQ);
+	devq_init(&n->queues[NET_TXQ], &n->vdev, NET_TXQ);
+	virtio_worker_init(&n->worker, &net_worker_ops, n, n->queues, 2,
+			   &n->elem);
 	memcpy(n->mac, mac, 6);
 	n->status = VIRTIO_NET_S_LINK_UP;
 	return &n->vdev;

@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "virtio/queue.h"
+#include "virtio/iov.h"
 
 int net_txbuf_init(struct net_txbuf *t, size_t cap)
 {

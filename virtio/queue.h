@@ -5,8 +5,10 @@
  * is checked: indices < queue size, buffers wholly inside guest RAM (via
  * gm_slice), chain length capped at the queue size (catches loops), device-
  * readable buffers before device-writable ones, and a total length that
- * fits in 32 bits. A bad chain is reported to the caller, who completes it
- * with zero bytes written so the guest sees an error, never a VMM crash.
+ * fits in 32 bits. A bad chain is reported to the caller, never a VMM
+ * crash; devices do not call vq_pop() themselves but go through
+ * virtio/dev_queue.h, which applies the one malformed-chain policy.
+ * The element's iovecs are read and written with virtio/iov.h.
  */
 #ifndef KRUN_VIRTIO_QUEUE_H
 #define KRUN_VIRTIO_QUEUE_H
@@ -30,7 +32,7 @@ struct virtqueue {
 	uint64_t avail_gpa;
 	uint64_t used_gpa;
 	uint16_t last_avail_idx; /* next avail entry to pop */
-	uint16_t used_idx; /* next used entry to fill */
+	uint16_t used_idx;	 /* next used entry to fill */
 	uint16_t signalled_used; /* used_idx at the last interrupt */
 	bool signalled_used_valid;
 	bool notify_off; /* device suppressed driver notifications */
@@ -43,7 +45,7 @@ struct vq_elem {
 	unsigned int n_out;
 	unsigned int n_in;
 	uint32_t out_len; /* total bytes readable */
-	uint32_t in_len; /* total bytes writable */
+	uint32_t in_len;  /* total bytes writable */
 	struct iovec out[VQ_MAX_IOV];
 	struct iovec in[VQ_MAX_IOV];
 };
@@ -57,12 +59,12 @@ int vq_activate(struct virtqueue *vq, struct krun_err **err);
 
 /*
  * Pop the next available chain into elem. Returns 1 when a chain was
- * popped, 0 when the ring is empty, and a negative errno when the chain is
- * malformed: elem->head is then valid, and the caller must vq_push(elem, 0)
- * to hand it back. A corrupt avail index (more than size entries ahead), or
- * an avail entry naming a descriptor >= size, returns -EIO with
- * elem->head == UINT16_MAX: the queue is broken and the
- * device should stop using it (set DEVICE_NEEDS_RESET).
+ * popped, 0 when the ring is empty, and a negative errno with err set when
+ * the chain or the avail ring is malformed. elem->head is the rejected
+ * chain's head, or UINT16_MAX when no head could be read (a corrupt avail
+ * index more than size entries ahead, an avail entry naming a descriptor
+ * >= size). Either way the ring can no longer be trusted: dev_queue.c
+ * then stops using the queue and sets DEVICE_NEEDS_RESET.
  */
 int vq_pop(struct virtqueue *vq, struct vq_elem *elem, struct krun_err **err);
 
@@ -85,11 +87,5 @@ void vq_set_notification(struct virtqueue *vq, bool enable);
 
 /* Whether more chains are available right now. */
 bool vq_has_avail(struct virtqueue *vq);
-
-/* Scatter/gather helpers over an element's iovecs (bounds-checked). */
-size_t iov_to_buf(const struct iovec *iov, unsigned int n, size_t offset,
-		  void *buf, size_t len);
-size_t iov_from_buf(const struct iovec *iov, unsigned int n, size_t offset,
-		    const void *buf, size_t len);
 
 #endif

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <sys/random.h>
 
-#include "util/log.h"
 #include "virtio/worker.h"
 
 #define RNG_QUEUE_SIZE 256
@@ -18,9 +17,7 @@
 struct rng_dev {
 	struct virtio_device vdev;
 	struct virtio_worker worker;
-	struct virtqueue *vq;
-	int notify_fd;
-	bool broken;
+	struct dev_queue queue;
 	struct vq_elem elem;
 };
 
@@ -29,10 +26,10 @@ static uint64_t rng_features(struct virtio_device *dev)
 	return 0;
 }
 
-static uint32_t fill_random(const struct vq_elem *e)
+/* Fill the chain's device-writable buffers. */
+static bool rng_handle(void *ctx, struct dev_queue *q, struct vq_elem *e,
+		       uint32_t *written)
 {
-	uint32_t written = 0;
-
 	for (unsigned int i = 0; i < e->n_in; i++) {
 		uint8_t *p = e->in[i].iov_base;
 		size_t left = e->in[i].iov_len;
@@ -43,49 +40,18 @@ static uint32_t fill_random(const struct vq_elem *e)
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0)
-				return written;
+				return true;
 			p += n;
 			left -= (size_t)n;
-			written += (uint32_t)n;
+			*written += (uint32_t)n;
 		}
 	}
-	return written;
+	return true;
 }
 
-static void rng_process(struct rng_dev *r)
-{
-	struct krun_err *err = NULL;
-	int ret;
-
-	while (!r->broken && (ret = vq_pop(r->vq, &r->elem, &err)) != 0) {
-		if (ret < 0) {
-			log_debug("virtio-rng: %s", krun_err_msg(err));
-			krun_err_free(&err);
-			if (r->elem.head == UINT16_MAX) {
-				r->broken = true;
-				virtio_set_needs_reset(&r->vdev);
-				return;
-			}
-			vq_push(r->vq, r->elem.head, 0);
-			continue;
-		}
-		vq_push(r->vq, r->elem.head, fill_random(&r->elem));
-	}
-	virtio_notify_used(&r->vdev, 0);
-}
-
-static void *rng_worker(void *arg)
-{
-	struct rng_dev *r = arg;
-	struct pollfd pfd = {.fd = r->notify_fd, .events = POLLIN};
-
-	rng_process(r);
-	while (virtio_worker_poll(&r->worker, &pfd, 1)) {
-		virtio_eventfd_drain(r->notify_fd);
-		rng_process(r);
-	}
-	return NULL;
-}
+static const struct virtio_worker_ops rng_worker_ops = {
+	.handle_chain = rng_handle,
+};
 
 static int rng_activate(struct virtio_device *dev, uint64_t features,
 			struct virtqueue *queues, const int *notify_fds,
@@ -95,18 +61,14 @@ static int rng_activate(struct virtio_device *dev, uint64_t features,
 
 	if (!queues[0].ready)
 		return krun_err_set(err, EINVAL, "virtio-rng: queue not ready");
-	r->vq = &queues[0];
-	r->notify_fd = notify_fds[0];
-	r->broken = false;
-	return virtio_worker_start(&r->worker, rng_worker, r, err);
+	return virtio_worker_activate(&r->worker, queues, notify_fds, err);
 }
 
 static void rng_reset(struct virtio_device *dev)
 {
 	struct rng_dev *r = dev->priv;
 
-	virtio_worker_stop(&r->worker);
-	r->vq = NULL;
+	virtio_worker_reset(&r->worker);
 }
 
 static void rng_destroy(struct virtio_device *dev)
@@ -138,7 +100,8 @@ struct virtio_device *virtio_rng_create(struct krun_err **err)
 	}
 	r->vdev.ops = &rng_ops;
 	r->vdev.priv = r;
-	r->notify_fd = -1;
-	r->worker.stop_fd = -1;
+	devq_init(&r->queue, &r->vdev, 0);
+	virtio_worker_init(&r->worker, &rng_worker_ops, r, &r->queue, 1,
+			   &r->elem);
 	return &r->vdev;
 }

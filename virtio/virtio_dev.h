@@ -9,9 +9,18 @@
  *
  * Threads: the device owns its worker thread(s). On activate() it gets the
  * queues and one notify eventfd per queue (readable when the driver kicked
- * that queue; KVM ioeventfd writes it directly); it must poll them from its
- * own thread(s), never from the vCPU thread that called activate(). reset()
- * stops the workers and returns only when they are gone.
+ * that queue; KVM ioeventfd writes it directly); it must serve them from
+ * its own thread(s), never from the vCPU thread that called activate().
+ * reset() stops the workers and returns only when they are gone.
+ *
+ * Plumbing shared by every device: a device wraps each queue it serves in
+ * a struct dev_queue (virtio/dev_queue.h: pop, the malformed-chain policy,
+ * completing chains, one signal per pass) and runs a struct virtio_worker
+ * (virtio/worker.h: the thread, the wait on notify eventfds, the device's
+ * host fds and the stop eventfd, and the round of work). activate() and
+ * reset() map to virtio_worker_activate() and virtio_worker_reset(). A
+ * device supplies only callbacks: handle one chain, or its own round.
+ * Buffers of a chain are read and written through virtio/iov.h.
  */
 #ifndef KRUN_VIRTIO_VIRTIO_DEV_H
 #define KRUN_VIRTIO_VIRTIO_DEV_H
@@ -68,11 +77,19 @@ struct virtio_dev_ops {
 	void (*destroy)(struct virtio_device *dev);
 };
 
+/* Rate limit of the log lines a guest can provoke on one device (used by
+ * virtio/dev_queue.c; zero-initialised: the first line passes). */
+struct virtio_log_limit {
+	uint64_t next_ns; /* atomic: no line before this CLOCK_MONOTONIC time */
+	uint32_t suppressed; /* atomic: lines dropped since the last one */
+};
+
 struct virtio_device {
 	const struct virtio_dev_ops *ops;
-	void *priv; /* the device's own state */
+	void *priv;			    /* the device's own state */
 	struct virtio_transport *transport; /* set by the transport */
 	const struct guest_mem *gm;
+	struct virtio_log_limit guest_log; /* kept across resets */
 };
 
 /* Raise the used-buffer interrupt for queue q if vq_needs_interrupt() says
@@ -80,7 +97,8 @@ struct virtio_device {
 void virtio_notify_used(struct virtio_device *dev, unsigned int q);
 /* Raise a configuration-change interrupt. */
 void virtio_notify_config(struct virtio_device *dev);
-/* Mark the device broken (DEVICE_NEEDS_RESET) after a fatal queue error. */
+/* Mark the device broken (DEVICE_NEEDS_RESET) after a fatal queue error;
+ * devices reach it through dev_queue.c's malformed-chain policy. */
 void virtio_set_needs_reset(struct virtio_device *dev);
 
 #endif

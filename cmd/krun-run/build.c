@@ -343,7 +343,7 @@ static int apply_net_mode(const char *text, struct krun_config *cfg,
 }
 
 /* Default: passt when it can start (none otherwise, with a warning);
- * published ports make passt required. */
+ * published ports make it required (lib/vmm/vmm_net.c). */
 static int apply_net(const struct run_options *o, struct krun_config *cfg,
 		     struct krun_err **err)
 {
@@ -364,8 +364,6 @@ static int apply_net(const struct run_options *o, struct krun_config *cfg,
 			ret = config_set_mac(cfg, mac, err);
 		ret = wrap(ret, "--mac", err);
 	}
-	if (ret == 0 && cfg->net_mode == KRUN_NET_DEFAULT && o->ports.n > 0)
-		ret = config_set_net_passt(cfg, err);
 	for (size_t i = 0; ret == 0 && i < o->ports.n; i++)
 		ret = wrap(config_add_port(cfg, o->ports.items[i], err),
 			   "--publish", err);

@@ -126,7 +126,7 @@ struct krun_config {
 	struct krun_vsock_port *vsock_ports;
 	size_t n_vsock_ports;
 
-	/* Devices landing in later issues; validated and stored now. */
+	/* Not built yet: stored, then refused at start (config_check.c). */
 	bool gpu_enabled;
 	uint32_t virgl_flags;
 	uint64_t gpu_shm_size;

@@ -101,10 +101,9 @@ static void describe_status(int status, char *out, size_t size)
 		snprintf(out, size, "status 0x%x", status);
 }
 
-/* Only async-signal-safe calls between fork() and exec. */
-__attribute__((noreturn)) static void child(int sock, int log_w, int st_w,
-					    pid_t parent, const char *path,
-					    char *const argv[])
+/* Only async-signal-safe calls between fork() and exec; never returns. */
+static void child(int sock, int log_w, int st_w, pid_t parent,
+		  const char *path, char *const argv[])
 {
 	sigset_t none;
 	int null, s, l, e;

@@ -2,7 +2,7 @@
 /*
  * VMM orchestration: turns a validated krun_config into a running VM.
  * One function calls the setup steps in order and unwinds them in reverse
- * on failure (style rule 5).
+ * on failure (docs/STYLE.md, rule 5).
  */
 #ifndef KRUN_LIB_VMM_H
 #define KRUN_LIB_VMM_H

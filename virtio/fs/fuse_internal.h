@@ -108,16 +108,6 @@ int fuse_reply2(struct fuse_req *r, const void *a, size_t alen, const void *b,
 int fuse_reply_none(struct fuse_req *r);
 /* Write the out header for a body the handler placed itself. */
 int fuse_reply_header(struct fuse_req *r, int error, size_t body_len);
-/* Scatter len bytes of data into the reply at offset (bounds-checked). */
-size_t fuse_iov_write(const struct iovec *iov, unsigned int n, size_t offset,
-		      const void *buf, size_t len);
-size_t fuse_iov_read(const struct iovec *iov, unsigned int n, size_t offset,
-		     void *buf, size_t len);
-/* Build an iovec array covering [offset, offset + len) of iov. Returns the
- * count (<= max) and the covered length in *got. */
-unsigned int fuse_iov_slice(const struct iovec *iov, unsigned int n,
-			    size_t offset, size_t len, struct iovec *out,
-			    unsigned int max, size_t *got);
 
 /* --- inode table (fuse_inode.c) --- */
 int fuse_itable_init(struct fuse_inode_table *t, int root_fd,

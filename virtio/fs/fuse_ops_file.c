@@ -15,6 +15,7 @@
 
 #include "util/cleanup.h"
 #include "virtio/fs/fuse_internal.h"
+#include "virtio/iov.h"
 
 /* preadv/pwritev take at most IOV_MAX (1024) vectors. */
 #define FUSE_MAX_DATA_IOV 1024
@@ -201,7 +202,7 @@ int fuse_op_read(struct fuse_req *r)
 	cleanup_free struct iovec *iov = NULL;
 	size_t hdr = sizeof(struct fuse_out_header), want, got;
 	struct fuse_read_in in;
-	unsigned int cnt;
+	int cnt;
 	ssize_t n;
 
 	if (fuse_req_copy(r, &in, sizeof(in)) < 0)
@@ -219,10 +220,12 @@ int fuse_op_read(struct fuse_req *r)
 	iov = calloc(FUSE_MAX_DATA_IOV, sizeof(*iov));
 	if (!iov)
 		return -ENOMEM;
-	cnt = fuse_iov_slice(r->reply, r->nreply, hdr, want, iov,
-			     FUSE_MAX_DATA_IOV, &got);
+	cnt = iov_slice(r->reply, r->nreply, hdr, want, iov, FUSE_MAX_DATA_IOV,
+			&got);
+	if (cnt < 0)
+		return cnt;
 	do {
-		n = got ? preadv(h->fd, iov, (int)cnt, (off_t)in.offset) : 0;
+		n = got ? preadv(h->fd, iov, cnt, (off_t)in.offset) : 0;
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
@@ -235,7 +238,7 @@ int fuse_op_write(struct fuse_req *r)
 	cleanup_free struct iovec *iov = NULL;
 	struct fuse_write_in in;
 	struct fuse_write_out out = {0};
-	unsigned int cnt;
+	int cnt;
 	size_t got;
 	ssize_t n;
 
@@ -249,10 +252,12 @@ int fuse_op_write(struct fuse_req *r)
 	iov = calloc(FUSE_MAX_DATA_IOV, sizeof(*iov));
 	if (!iov)
 		return -ENOMEM;
-	cnt = fuse_iov_slice(r->req_iov, r->nreq, r->data_off, in.size, iov,
-			     FUSE_MAX_DATA_IOV, &got);
+	cnt = iov_slice(r->req_iov, r->nreq, r->data_off, in.size, iov,
+			FUSE_MAX_DATA_IOV, &got);
+	if (cnt < 0)
+		return cnt;
 	do {
-		n = got ? pwritev(h->fd, iov, (int)cnt, (off_t)in.offset) : 0;
+		n = got ? pwritev(h->fd, iov, cnt, (off_t)in.offset) : 0;
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;

@@ -17,6 +17,7 @@
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "virtio/fs/fuse_internal.h"
+#include "virtio/iov.h"
 
 /* The oldest protocol whose reply layouts we produce (Linux 5.4's
  * virtio-fs speaks 7.31). */
@@ -82,89 +83,6 @@ static const struct fuse_op_entry fuse_opcodes[] = {
 
 #define FUSE_NUM_OPCODES (sizeof(fuse_opcodes) / sizeof(fuse_opcodes[0]))
 
-/* ---- iovec helpers (bounds-checked; never touch past iov_len) ---- */
-
-size_t fuse_iov_write(const struct iovec *iov, unsigned int n, size_t offset,
-		      const void *buf, size_t len)
-{
-	size_t done = 0;
-
-	for (unsigned int i = 0; i < n && done < len; i++) {
-		if (offset >= iov[i].iov_len) {
-			offset -= iov[i].iov_len;
-			continue;
-		}
-		size_t chunk = iov[i].iov_len - offset;
-
-		if (chunk > len - done)
-			chunk = len - done;
-		memcpy((uint8_t *)iov[i].iov_base + offset,
-		       (const uint8_t *)buf + done, chunk);
-		done += chunk;
-		offset = 0;
-	}
-	return done;
-}
-
-size_t fuse_iov_read(const struct iovec *iov, unsigned int n, size_t offset,
-		     void *buf, size_t len)
-{
-	size_t done = 0;
-
-	for (unsigned int i = 0; i < n && done < len; i++) {
-		if (offset >= iov[i].iov_len) {
-			offset -= iov[i].iov_len;
-			continue;
-		}
-		size_t chunk = iov[i].iov_len - offset;
-
-		if (chunk > len - done)
-			chunk = len - done;
-		memcpy((uint8_t *)buf + done,
-		       (const uint8_t *)iov[i].iov_base + offset, chunk);
-		done += chunk;
-		offset = 0;
-	}
-	return done;
-}
-
-unsigned int fuse_iov_slice(const struct iovec *iov, unsigned int n,
-			    size_t offset, size_t len, struct iovec *out,
-			    unsigned int max, size_t *got)
-{
-	unsigned int cnt = 0;
-
-	*got = 0;
-	for (unsigned int i = 0; i < n && cnt < max && *got < len; i++) {
-		if (offset >= iov[i].iov_len) {
-			offset -= iov[i].iov_len;
-			continue;
-		}
-		size_t chunk = iov[i].iov_len - offset;
-
-		if (chunk > len - *got)
-			chunk = len - *got;
-		out[cnt].iov_base = (uint8_t *)iov[i].iov_base + offset;
-		out[cnt].iov_len = chunk;
-		cnt++;
-		*got += chunk;
-		offset = 0;
-	}
-	return cnt;
-}
-
-static size_t iov_total(const struct iovec *iov, unsigned int n)
-{
-	size_t total = 0;
-
-	for (unsigned int i = 0; i < n; i++) {
-		if (iov[i].iov_len > SIZE_MAX - total)
-			return SIZE_MAX;
-		total += iov[i].iov_len;
-	}
-	return total;
-}
-
 /* ---- argument parsing ---- */
 
 int fuse_req_copy(struct fuse_req *r, void *dst, size_t len)
@@ -200,7 +118,7 @@ int fuse_reply_header(struct fuse_req *r, int error, size_t body_len)
 
 	if (sizeof(out) > r->reply_cap)
 		return -ENOBUFS;
-	fuse_iov_write(r->reply, r->nreply, 0, &out, sizeof(out));
+	iov_from_buf(r->reply, r->nreply, 0, &out, sizeof(out));
 	r->written = sizeof(out) + body_len;
 	return 0;
 }
@@ -213,8 +131,8 @@ int fuse_reply2(struct fuse_req *r, const void *a, size_t alen, const void *b,
 	if (alen > r->reply_cap || blen > r->reply_cap - alen ||
 	    hdr > r->reply_cap - alen - blen)
 		return -ERANGE;
-	fuse_iov_write(r->reply, r->nreply, hdr, a, alen);
-	fuse_iov_write(r->reply, r->nreply, hdr + alen, b, blen);
+	iov_from_buf(r->reply, r->nreply, hdr, a, alen);
+	iov_from_buf(r->reply, r->nreply, hdr + alen, b, blen);
 	return fuse_reply_header(r, 0, alen + blen);
 }
 
@@ -340,22 +258,24 @@ static ssize_t handle(struct fuse_server *srv, const struct iovec *req,
 		      unsigned int nreq, const struct iovec *reply,
 		      unsigned int nreply, bool nowait)
 {
+	ssize_t reply_len = iov_length(reply, nreply);
+	ssize_t total = iov_length(req, nreq);
 	struct fuse_req r = {
 		.srv = srv,
 		.req_iov = req,
 		.nreq = nreq,
 		.reply = reply,
 		.nreply = nreply,
-		.reply_cap = iov_total(reply, nreply),
+		.reply_cap = reply_len < 0 ? 0 : (size_t)reply_len,
 		.nowait = nowait,
 	};
-	size_t total = iov_total(req, nreq);
 	cleanup_free uint8_t *args = NULL;
 	int ret;
 
-	if (fuse_iov_read(req, nreq, 0, &r.in, sizeof(r.in)) < sizeof(r.in))
+	if (total < 0 || iov_to_buf(req, nreq, 0, &r.in, sizeof(r.in)) !=
+				 (ssize_t)sizeof(r.in))
 		return finish(&r, -EINVAL);
-	if (r.in.len < sizeof(r.in) || r.in.len > total)
+	if (r.in.len < sizeof(r.in) || r.in.len > (size_t)total)
 		return finish(&r, -EINVAL);
 	ret = frame_args(&r, r.in.len - sizeof(r.in));
 	if (ret < 0)
@@ -363,7 +283,7 @@ static ssize_t handle(struct fuse_server *srv, const struct iovec *req,
 	args = malloc(r.args_len ? r.args_len : 1);
 	if (!args)
 		return finish(&r, -ENOMEM);
-	fuse_iov_read(req, nreq, sizeof(r.in), args, r.args_len);
+	iov_to_buf(req, nreq, sizeof(r.in), args, r.args_len);
 	r.args = args;
 	ret = dispatch(&r);
 	if (ret < 0 &&

@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # End-to-end checks of the krun-run binary that need no VM: exit codes,
 # exactly one line of stderr for every usage error, and no files written.
+# A failed check prints the full command, its exit status and its whole
+# stdout and stderr.
 # Usage: test_krun_run_cli.sh KRUN_RUN FIXTURE_DIR MAN_PAGE
 set -u
 
@@ -11,26 +13,56 @@ MAN_PAGE=$3
 TMP=$(mktemp -d /tmp/krun-cli-XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 failures=0
+checks=0
 
+# Shell-quote each argument, so the printed command can be pasted.
+quote() {
+	for a in "$@"; do
+		printf "'%s' " "$(printf '%s' "$a" | sed "s/'/'\\\\''/g")"
+	done
+}
+
+# fail WHY: the last command (from expect), its status and whole output
 fail() {
-	echo "FAIL: $*" >&2
 	failures=$((failures + 1))
+	{
+		echo "FAIL: $*"
+		echo "  command: $last_cmd"
+		echo "  exit status: $last_code"
+		echo "  --- stdout ---"
+		cat "$TMP/out"
+		echo "  --- stderr ---"
+		cat "$TMP/err"
+		echo "  --- end ---"
+	} >&2
+}
+
+# check WHY COMMAND...: COMMAND must succeed, else fail WHY
+check() {
+	why=$1
+	shift
+	checks=$((checks + 1))
+	"$@" || fail "$why"
 }
 
 # expect CODE STDERR_LINE ARGS...: exit CODE, stderr exactly STDERR_LINE
+# (empty: no stderr at all)
 expect() {
 	want_code=$1
 	want_err=$2
 	shift 2
+	last_cmd="$(quote "$KRUN_RUN" "$@")</dev/null"
 	"$KRUN_RUN" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
-	code=$?
-	[ "$code" = "$want_code" ] || fail "$*: exit $code, want $want_code"
-	printf '%s\n' "$want_err" >"$TMP/want"
+	last_code=$?
+	checks=$((checks + 2)) # the status and stderr
+	[ "$last_code" = "$want_code" ] ||
+		fail "exit status $last_code, want $want_code"
 	if [ -n "$want_err" ]; then
+		printf '%s\n' "$want_err" >"$TMP/want"
 		cmp -s "$TMP/err" "$TMP/want" ||
-			fail "$*: stderr '$(cat "$TMP/err")', want '$want_err'"
-	else
-		[ -s "$TMP/err" ] && fail "$*: unexpected stderr '$(cat "$TMP/err")'"
+			fail "stderr is not exactly the line: $want_err"
+	elif [ -s "$TMP/err" ]; then
+		fail "unexpected stderr"
 	fi
 }
 
@@ -54,32 +86,39 @@ expect 125 "krun-run: --spec: $TMP/bad.json: .process.args[1]: expected a string
 # Nothing is written when the configuration is rejected.
 expect 125 'krun-run: --cpus: invalid vCPU count `0`: must be 1..64' \
 	--console-output "$TMP/console.log" --cpus 0 --root / true
-[ -e "$TMP/console.log" ] && fail "console file created on a usage error"
+check "console file created on a usage error" test ! -e "$TMP/console.log"
 
 expect 0 '' --help
-grep -q '^Usage: krun-run \[OPTIONS\] \[--\] COMMAND \[ARG...\]$' "$TMP/out" ||
-	fail "--help: no usage line"
+check "--help: no usage line" \
+	grep -q '^Usage: krun-run \[OPTIONS\] \[--\] COMMAND \[ARG...\]$' "$TMP/out"
 expect 0 '' --version
-grep -q '^krun-run [0-9]' "$TMP/out" || fail "--version: '$(cat "$TMP/out")'"
+check "--version: no version line" grep -q '^krun-run [0-9]' "$TMP/out"
 
 expect 0 '' --print-config --root /r --cpus 2 -- /bin/echo hi
-grep -q '"exec": "/bin/echo"' "$TMP/out" || fail "--print-config: no exec"
-grep -q '"vcpus": 2,' "$TMP/out" || fail "--print-config: no vcpus"
+check "--print-config: no exec" grep -q '"exec": "/bin/echo"' "$TMP/out"
+check "--print-config: no vcpus" grep -q '"vcpus": 2,' "$TMP/out"
 
 # A crun bundle loads unmodified.
 mkdir "$TMP/bundle"
 cp "$FIXTURES/crun-spec-rootless.json" "$TMP/bundle/config.json"
 expect 0 '' --bundle "$TMP/bundle" --print-config
-grep -q "\"path\": \"$TMP/bundle/rootfs\"" "$TMP/out" ||
-	fail "--bundle: root.path not relative to the bundle"
+check "--bundle: root.path not relative to the bundle" \
+	grep -q "\"path\": \"$TMP/bundle/rootfs\"" "$TMP/out"
 
 # A spec can come through a pipe (`--spec <(crun spec ...)`), but not a
 # directory.
 mkfifo "$TMP/spec.fifo"
-cat "$FIXTURES/crun-spec.json" >"$TMP/spec.fifo" &
+# A krun-run that never reads the FIFO leaves the writer blocked: it gives
+# up after 10 s (status 124).
+timeout 10 sh -c 'cat "$1" >"$2"' sh "$FIXTURES/crun-spec.json" \
+	"$TMP/spec.fifo" &
+writer=$!
 expect 0 '' --spec "$TMP/spec.fifo" --print-config
-wait
-grep -q '"exec": "sh"' "$TMP/out" || fail "--spec FIFO: process.args not loaded"
+wait "$writer"
+writer_status=$?
+check "--spec FIFO: not read to the end (writer status $writer_status)" \
+	test "$writer_status" = 0
+check "--spec FIFO: process.args not loaded" grep -q '"exec": "sh"' "$TMP/out"
 expect 125 "krun-run: --spec: cannot read \`$TMP\`: is a directory" \
 	--spec "$TMP" -- /bin/true
 
@@ -87,10 +126,15 @@ expect 125 "krun-run: --spec: cannot read \`$TMP\`: is a directory" \
 mkdir "$TMP/example"
 sed -n '/^\.SS Example/,/^\.EE/p' "$MAN_PAGE" | sed -n '/^{/,/^}/p' |
 	sed 's/\\-/-/g' >"$TMP/example/config.json"
+check "man page example: no JSON object found in $MAN_PAGE" \
+	grep -q '^{' "$TMP/example/config.json"
 expect 0 '' --bundle "$TMP/example" --print-config
-grep -q "\"path\": \"$TMP/example/rootfs\"" "$TMP/out" ||
-	fail "man page example: root not loaded"
-grep -q '"tag": "mount0"' "$TMP/out" || fail "man page example: no bind mount"
+check "man page example: root not loaded" \
+	grep -q "\"path\": \"$TMP/example/rootfs\"" "$TMP/out"
+check "man page example: no bind mount" grep -q '"tag": "mount0"' "$TMP/out"
 
-[ "$failures" = 0 ] || exit 1
-echo "all krun-run CLI checks passed"
+if [ "$failures" != 0 ]; then
+	echo "$failures of $checks krun-run CLI checks failed" >&2
+	exit 1
+fi
+echo "all $checks krun-run CLI checks passed"

@@ -3,7 +3,8 @@
  * krun-run's parser and config builder: flag parsing, malformed flags with
  * their exact messages (and no files written), CLI defaults, flags over a
  * spec, and round trips: the same configuration through flags, a spec file
- * and the krun_* API prints byte-identical JSON.
+ * and the krun_* API gives equal structs, member by member
+ * (config_assert_equal), and prints byte-identical JSON.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@
 #include "lib/config/config.h"
 #include "lib/spec/config_print.h"
 #include "lib/api/libkrun.h"
+#include "tests/unit/lib/config_assert.h"
 
 #define MAX_ARGS 48
 
@@ -68,6 +70,23 @@ static int build(const char *const args[], char **json, char **msg)
 	assert_int_equal(config_to_json(cfg, json, NULL), 0);
 	config_free(cfg);
 	return 0;
+}
+
+/* Parse and build; the configuration (free it) or a failed test. */
+static struct krun_config *build_cfg(const char *const args[])
+{
+	struct krun_config *cfg = NULL;
+	struct krun_err *err = NULL;
+	struct run_options o;
+	int ret;
+
+	ret = parse(&o, args, &err);
+	if (ret == 0)
+		ret = run_options_build(&o, &cfg, &err);
+	run_options_free(&o);
+	if (ret < 0)
+		fail_msg("build failed: %s", krun_err_msg(err));
+	return cfg;
 }
 
 static char *build_json(const char *const args[])
@@ -383,36 +402,49 @@ static void test_flags_override_spec(void **state)
 
 /* ---- round trips ---- */
 
-static char *spec_json(const char *spec_text, const char *const extra[])
+static struct krun_config *spec_cfg(const char *spec_text)
 {
 	char spec[512];
-	const char *args[MAX_ARGS] = {"--spec", spec};
-	size_t n = 2;
+	const char *args[] = {"--spec", spec, NULL};
 
 	snprintf(spec, sizeof(spec), "%s/roundtrip.json", tmpdir);
 	write_file(spec, spec_text);
-	for (size_t i = 0; extra && extra[i]; i++)
-		args[n++] = extra[i];
-	args[n] = NULL;
-	return build_json(args);
+	return build_cfg(args);
 }
 
-static char *api_json(uint32_t ctx)
+static char *json_of(const struct krun_config *cfg)
 {
-	struct krun_config *cfg;
 	char *json = NULL;
 
-	assert_int_equal(krun_ctx_borrow(ctx, &cfg), 0);
 	assert_int_equal(config_to_json(cfg, &json, NULL), 0);
-	assert_int_equal(krun_free_ctx(ctx), 0);
 	return json;
 }
 
-static void assert_same3(const char *flags, const char *spec, const char *api)
+/*
+ * The doors agree: equal structs member by member, and equal
+ * --print-config text. `flags` and `spec` are freed; the API context
+ * `ctx` (if >= 0) is compared through its config, then freed.
+ */
+static void assert_same3(struct krun_config *flags, struct krun_config *spec,
+			 int32_t ctx)
 {
-	assert_string_equal(flags, spec);
-	if (api)
-		assert_string_equal(flags, api);
+	struct krun_config *api = NULL;
+	char *a = json_of(flags), *b = json_of(spec), *c = NULL;
+
+	config_assert_equal(flags, spec);
+	assert_string_equal(a, b);
+	if (ctx >= 0) {
+		assert_int_equal(krun_ctx_borrow((uint32_t)ctx, &api), 0);
+		c = json_of(api);
+		config_assert_equal(flags, api);
+		assert_string_equal(a, c);
+		assert_int_equal(krun_free_ctx((uint32_t)ctx), 0);
+	}
+	free(a);
+	free(b);
+	free(c);
+	config_free(flags);
+	config_free(spec);
 }
 
 static void test_roundtrip_process(void **state)
@@ -434,21 +466,19 @@ static void test_roundtrip_process(void **state)
 			     NULL};
 	const char *argv[] = {"hi", "there", NULL};
 	const char *rlimits[] = {"RLIMIT_NOFILE=10:20", "6=5:unlimited", NULL};
-	char *a = build_json(flags), *b, *c;
-	struct krun_config *cfg;
+	struct krun_config *a = build_cfg(flags), *b, *cfg;
 	int32_t ctx;
 
 	(void)state;
-	b = spec_json("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"/r\"},"
-		      "\"process\":{\"args\":[\"/bin/echo\",\"hi\",\"there\"],"
-		      "\"env\":[\"PATH=" KRUN_RUN_DEFAULT_PATH "\",\"HOME=/\","
-		      "\"A=1\"],\"cwd\":\"/tmp\",\"user\":{\"uid\":1000,"
-		      "\"gid\":100},\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\","
-		      "\"soft\":10,\"hard\":20},{\"type\":\"RLIMIT_NPROC\","
-		      "\"soft\":5,\"hard\":18446744073709551615}]},"
-		      "\"hostname\":\"h\",\"krun\":{\"vcpus\":2,"
-		      "\"memory\":\"1G\",\"net\":{\"mode\":\"none\"}}}",
-		      NULL);
+	b = spec_cfg("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"/r\"},"
+		     "\"process\":{\"args\":[\"/bin/echo\",\"hi\",\"there\"],"
+		     "\"env\":[\"PATH=" KRUN_RUN_DEFAULT_PATH "\",\"HOME=/\","
+		     "\"A=1\"],\"cwd\":\"/tmp\",\"user\":{\"uid\":1000,"
+		     "\"gid\":100},\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\","
+		     "\"soft\":10,\"hard\":20},{\"type\":\"RLIMIT_NPROC\","
+		     "\"soft\":5,\"hard\":18446744073709551615}]},"
+		     "\"hostname\":\"h\",\"krun\":{\"vcpus\":2,"
+		     "\"memory\":\"1G\",\"net\":{\"mode\":\"none\"}}}");
 	ctx = krun_create_ctx();
 	assert_true(ctx >= 0);
 	assert_int_equal(krun_set_vm_config(ctx, 2, 1024), 0);
@@ -461,11 +491,7 @@ static void test_roundtrip_process(void **state)
 	assert_int_equal(config_set_hostname(cfg, "h", NULL), 0);
 	assert_int_equal(config_set_user(cfg, 1000, 100, NULL), 0);
 	assert_int_equal(config_set_net_none(cfg, NULL), 0);
-	c = api_json(ctx);
-	assert_same3(a, b, c);
-	free(a);
-	free(b);
-	free(c);
+	assert_same3(a, b, ctx);
 }
 
 static void test_roundtrip_devices(void **state)
@@ -509,12 +535,11 @@ static void test_roundtrip_devices(void **state)
 	const char *oem[] = {"a", "b", NULL};
 	const char *none[] = {NULL};
 	uint8_t mac[6] = {2, 0, 0, 0, 0, 1};
-	char *a = build_json(flags), *b, *c;
-	struct krun_config *cfg;
+	struct krun_config *a = build_cfg(flags), *b, *cfg;
 	int32_t ctx;
 
 	(void)state;
-	b = spec_json(
+	b = spec_cfg(
 		"{\"process\":{\"args\":[\"/bin/true\"],\"env\":[\"PATH=" KRUN_RUN_DEFAULT_PATH
 		"\",\"HOME=/root\",\"X=y\"]},"
 		"\"krun\":{\"disks\":[{\"id\":\"data\",\"path\":"
@@ -529,8 +554,7 @@ static void test_roundtrip_devices(void **state)
 		"\"consoleOutput\":\"/tmp/console.log\",\"logLevel\":4,"
 		"\"smbiosOemStrings\":[\"a\",\"b\"],"
 		"\"gpu\":{\"virglFlags\":3,\"shmSize\":67108864},"
-		"\"sound\":true,\"teeConfig\":\"/tee.json\"}}",
-		NULL);
+		"\"sound\":true,\"teeConfig\":\"/tee.json\"}}");
 	ctx = krun_create_ctx();
 	assert_true(ctx >= 0);
 	assert_int_equal(krun_add_disk2(ctx, "data", "/img/data.raw",
@@ -556,11 +580,7 @@ static void test_roundtrip_devices(void **state)
 	assert_int_equal(config_set_kernel(cfg, "/k/vmlinux", NULL), 0);
 	assert_int_equal(config_set_kernel_log(cfg, true, NULL), 0);
 	assert_int_equal(config_set_log_level(cfg, 4, NULL), 0);
-	c = api_json(ctx);
-	assert_same3(a, b, c);
-	free(a);
-	free(b);
-	free(c);
+	assert_same3(a, b, ctx);
 }
 
 static void test_roundtrip_ports(void **state)
@@ -570,28 +590,20 @@ static void test_roundtrip_ports(void **state)
 	const char *map[] = {"8080:80", "2222:22", NULL};
 	const char *env[] = {"PATH=" KRUN_RUN_DEFAULT_PATH, "HOME=/root", NULL};
 	const char *none[] = {NULL};
-	char *a = build_json(flags), *b, *c;
-	struct krun_config *cfg;
+	struct krun_config *a = build_cfg(flags), *b;
 	int32_t ctx;
 
 	(void)state;
 	/* no env in the spec: the CLI's default environment applies */
-	b = spec_json("{\"root\":{\"path\":\"/r\"},\"process\":{\"args\":"
-		      "[\"sh\"]},\"krun\":{\"ports\":[\"8080:80\","
-		      "\"2222:22\"]}}",
-		      NULL);
+	b = spec_cfg("{\"root\":{\"path\":\"/r\"},\"process\":{\"args\":"
+		     "[\"sh\"]},\"krun\":{\"ports\":[\"8080:80\","
+		     "\"2222:22\"]}}");
 	ctx = krun_create_ctx();
 	assert_true(ctx >= 0);
 	assert_int_equal(krun_set_root(ctx, "/r"), 0);
 	assert_int_equal(krun_set_exec(ctx, "sh", none, env), 0);
-	assert_int_equal(krun_ctx_borrow(ctx, &cfg), 0);
-	assert_int_equal(config_set_net_passt(cfg, NULL), 0);
 	assert_int_equal(krun_set_port_map(ctx, map), 0);
-	c = api_json(ctx);
-	assert_same3(a, b, c);
-	free(a);
-	free(b);
-	free(c);
+	assert_same3(a, b, ctx);
 }
 
 /* --bundle DIR resolves root.path against DIR, like --root DIR/rootfs. */
@@ -615,7 +627,7 @@ static void test_roundtrip_bundle(void **state)
 			       "--",
 			       "sh",
 			       NULL};
-	char *a, *b;
+	struct krun_config *a, *b;
 
 	(void)state;
 	snprintf(bundle, sizeof(bundle), "%s/bundle", tmpdir);
@@ -631,11 +643,9 @@ static void test_roundtrip_bundle(void **state)
 		"\"RLIMIT_NOFILE\",\"hard\":1024,\"soft\":1024}]},"
 		"\"root\":{\"path\":\"rootfs\",\"readonly\":true},"
 		"\"hostname\":\"crun\"}");
-	a = build_json(flags);
-	b = build_json(bundle_args);
-	assert_string_equal(a, b);
-	free(a);
-	free(b);
+	a = build_cfg(flags);
+	b = build_cfg(bundle_args);
+	assert_same3(a, b, -1);
 	unlink(spec);
 	rmdir(bundle);
 }

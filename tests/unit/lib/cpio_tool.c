@@ -7,11 +7,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-bool cpio_tool_available(void)
-{
-	return system("cpio --version >/dev/null 2>&1") == 0;
-}
-
 char *cpio_tool_write_temp(const void *buf, size_t len)
 {
 	char *path = strdup("/tmp/krun-test-cpio.XXXXXX");

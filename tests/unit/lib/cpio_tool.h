@@ -1,16 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Test helpers: check archives with GNU cpio, an implementation independent
- * of ours. Tests skip when cpio is not installed.
+ * of ours. The unit suite requires cpio: a test without it fails
+ * (REQUIRE_TOOL in tests/unit/test_skip.h).
  */
 #ifndef KRUN_TEST_CPIO_TOOL_H
 #define KRUN_TEST_CPIO_TOOL_H
 
-#include <stdbool.h>
 #include <stddef.h>
-
-/* Whether /usr/bin/cpio (or cpio on PATH) can run. */
-bool cpio_tool_available(void);
 
 /* Write `len` bytes to a fresh temp file; returns its path (free it). */
 char *cpio_tool_write_temp(const void *buf, size_t len);

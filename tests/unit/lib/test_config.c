@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config_test_util.h"
+#include "tests/unit/lib/config_assert.h"
 
 static void defaults(void **state)
 {
@@ -506,6 +507,55 @@ static void devices_and_vmm(void **state)
 	assert_int_equal(cfg->log_level, 5);
 }
 
+/*
+ * config_assert_equal notices a change of any member: the comparison the
+ * round-trip tests rely on can fail for each one.
+ */
+static void config_compare_sees_every_member(void **state)
+{
+	struct krun_disk disks[] = {{"d", "/d.img", KRUN_FORMAT_RAW, true}};
+	struct krun_share shares[] = {{"t", "/h", "/g", true, 4096}};
+	struct krun_rlimit rlimits[] = {{RLIMIT_NOFILE, 10, 20}};
+	struct krun_port ports[] = {{8080, 80, KRUN_PORT_UDP, "127.0.0.1"}};
+	struct krun_vsock_port vsock[] = {{1024, "/v.sock"}};
+	char *argv[] = {"a", NULL}, *envp[] = {"A=1", NULL};
+	char *oem[] = {"o", NULL};
+	const struct krun_config full = {
+		.vcpus = 2,
+		.ram_mib = 1024,
+		.root_dir = "/r",
+		.disk_api = KRUN_DISK_API_MODERN,
+		.disks = disks,
+		.n_disks = 1,
+		.root_disk_id = "d",
+		.shares = shares,
+		.n_shares = 1,
+		.exec_path = "/bin/sh",
+		.argv = argv,
+		.envp = envp,
+		.rlimits = rlimits,
+		.n_rlimits = 1,
+		.net_mode = KRUN_NET_PASST,
+		.passt_fd = -1,
+		.mac = {2, 0, 0, 0, 0, 1},
+		.port_map_set = true,
+		.ports = ports,
+		.n_ports = 1,
+		.vsock_ports = vsock,
+		.n_vsock_ports = 1,
+		.oem_strings = oem,
+		.shutdown_eventfd = -1,
+	};
+	struct krun_config copy = full;
+
+	(void)state;
+	assert_int_equal(config_diff(&full, &copy, "itself"), 0);
+	config_assert_equal(&full, &copy);
+	assert_int_equal(config_diff_misses(&full), 0);
+	copy.shares = (struct krun_share[]){{"t", "/h", "/g", false, 4096}};
+	assert_int_equal(config_diff(&full, &copy, NULL), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -530,6 +580,7 @@ int main(void)
 		CFG_TEST(mac_rules),
 		CFG_TEST(vsock_rules),
 		CFG_TEST(devices_and_vmm),
+		cmocka_unit_test(config_compare_sees_every_member),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "cpio_tool.h"
+#include "tests/unit/test_skip.h"
 #include "lib/initramfs/cpio.h"
 
 static const unsigned char odd_data[] = {'a', 0, 'b', 0xff, 'c'}; /* 5 */
@@ -66,8 +67,7 @@ static void gnu_cpio_reads_it_back(void **state)
 	char *path;
 	const char *line;
 
-	if (!cpio_tool_available())
-		skip();
+	REQUIRE_TOOL("cpio --version", "GNU cpio");
 	build(&buf, &len);
 	path = cpio_tool_write_temp(buf, len);
 	assert_non_null(path);

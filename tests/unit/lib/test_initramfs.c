@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "cpio_tool.h"
+#include "tests/unit/test_skip.h"
 #include "lib/initramfs/initramfs.h"
 
 static char *test_argv[] = {"-c", "echo hi", NULL};
@@ -134,8 +135,7 @@ static void archive_holds_init_and_config(void **state)
 	size_t len = 0, config_len = 0;
 	char *path;
 
-	if (!cpio_tool_available())
-		skip();
+	REQUIRE_TOOL("cpio --version", "GNU cpio");
 	base_config(&cfg);
 	assert_int_equal(initramfs_default_params(&cfg, &p, &err), 0);
 	assert_int_equal(initramfs_build_with_init(&cfg, &p, fake_init,

@@ -215,3 +215,118 @@ void fdev_stop(struct fake_dev *d)
 	close(d->irq_fd);
 	fg_fini(&d->g);
 }
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <cmocka.h>
+
+#include "util/log.h"
+
+#define STATUS_NEEDS_RESET 0x40
+
+void fg_log_capture_start(struct fg_log_capture *c)
+{
+	FILE *tmp = tmpfile();
+
+	assert_non_null(tmp);
+	c->file_fd = dup(fileno(tmp));
+	fclose(tmp);
+	fflush(stderr);
+	c->saved_fd = dup(STDERR_FILENO);
+	assert_true(c->saved_fd >= 0 &&
+		    dup2(c->file_fd, STDERR_FILENO) == STDERR_FILENO);
+	c->saved_level = krun_log_get_level();
+	krun_log_set_level(KRUN_LOG_WARN);
+}
+
+unsigned int fg_log_capture_stop(struct fg_log_capture *c, const char *needle)
+{
+	unsigned int hits = 0;
+	char line[1024];
+	FILE *f;
+
+	fflush(stderr);
+	krun_log_set_level(c->saved_level);
+	dup2(c->saved_fd, STDERR_FILENO);
+	close(c->saved_fd);
+	lseek(c->file_fd, 0, SEEK_SET);
+	f = fdopen(c->file_fd, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		printf("captured: %s", line);
+		hits += strstr(line, needle) != NULL;
+	}
+	fclose(f);
+	return hits;
+}
+
+bool fdev_wait_status(struct fake_dev *d, uint32_t bits, int ms)
+{
+	struct timespec ts = {0, 1000000};
+
+	for (int i = 0; i < ms; i++) {
+		if ((fdev_rd(d, 0x070) & bits) == bits)
+			return true;
+		nanosleep(&ts, NULL);
+	}
+	return (fdev_rd(d, 0x070) & bits) == bits;
+}
+
+/* Put good on the ring with its writable buffers set to 0xaa; kick. */
+static void add_good(struct fake_dev *d, unsigned int q,
+		     const struct fake_buf *good, unsigned int ngood)
+{
+	for (unsigned int i = 0; i < ngood; i++)
+		if (good[i].writable)
+			memset(fg_ptr(&d->g, good[i].gpa), 0xaa, good[i].len);
+	fvq_add(&d->vqs[q], good, ngood);
+	fdev_kick(d, q);
+}
+
+static bool untouched(struct fake_dev *d, const struct fake_buf *good,
+		      unsigned int ngood)
+{
+	for (unsigned int i = 0; i < ngood; i++) {
+		const uint8_t *p = fg_ptr(&d->g, good[i].gpa);
+
+		for (uint32_t j = 0; good[i].writable && j < good[i].len; j++)
+			if (p[j] != 0xaa)
+				return false;
+	}
+	return true;
+}
+
+void fdev_check_malformed_policy(struct fake_dev *d, unsigned int q,
+				 const char *name, const struct fake_buf *good,
+				 unsigned int ngood)
+{
+	struct fake_vq *vq = &d->vqs[q];
+	uint16_t a = vq->size - 1, b = vq->size - 2;
+	size_t used_len = 6 + 8ull * vq->size;
+	struct timespec settle = {0, 100 * 1000000};
+	struct fg_log_capture cap;
+	uint8_t *used_copy = malloc(used_len);
+	char needle[64];
+	uint32_t id, len;
+
+	snprintf(needle, sizeof(needle), "virtio-%s: queue %u:", name, q);
+	memcpy(used_copy, fg_ptr(&d->g, vq->used), used_len);
+	fg_log_capture_start(&cap);
+	fvq_set_desc(vq, a, good[0].gpa, 1, FD_NEXT, b);
+	fvq_set_desc(vq, b, good[0].gpa, 1, FD_NEXT, a);
+	fvq_publish(vq, a);
+	add_good(d, q, good, ngood);
+	assert_true(fdev_wait_status(d, STATUS_NEEDS_RESET, 2000));
+	nanosleep(&settle, NULL);
+	add_good(d, q, good, ngood);
+	nanosleep(&settle, NULL);
+	assert_int_equal(fg_log_capture_stop(&cap, needle), 1);
+	assert_false(fvq_get_used(vq, &id, &len));
+	assert_memory_equal(fg_ptr(&d->g, vq->used), used_copy, used_len);
+	assert_true(untouched(d, good, ngood));
+	assert_true(fdev_rd(d, 0x070) & STATUS_NEEDS_RESET);
+	free(used_copy);
+}

@@ -85,3 +85,30 @@ void fdev_kick(struct fake_dev *d, unsigned int q);
 /* Consume the irq eventfd; true when it had fired. */
 bool fdev_irq_fired(struct fake_dev *d);
 void fdev_stop(struct fake_dev *d);
+
+/* Capture what the VMM logs (stderr) at warning level and above. */
+struct fg_log_capture {
+	int saved_fd;
+	int file_fd;
+	uint32_t saved_level;
+};
+
+void fg_log_capture_start(struct fg_log_capture *c);
+/* Stop capturing; returns the number of captured lines holding needle
+ * (all lines are echoed to stdout for the test log). */
+unsigned int fg_log_capture_stop(struct fg_log_capture *c, const char *needle);
+
+/* Wait (up to ms) until the status register has all of bits. */
+bool fdev_wait_status(struct fake_dev *d, uint32_t bits, int ms);
+
+/*
+ * The malformed-chain policy seen from the driver, for a started device:
+ * publish a looping chain, then good (a chain the device would serve) on
+ * queue q, and kick. The device must set DEVICE_NEEDS_RESET, log exactly
+ * one line naming "virtio-<name>: queue <q>", and consume nothing: no
+ * used entry, the used ring unchanged, good's writable buffers (filled
+ * with 0xaa here) untouched, also after more chains and kicks.
+ */
+void fdev_check_malformed_policy(struct fake_dev *d, unsigned int q,
+				 const char *name, const struct fake_buf *good,
+				 unsigned int ngood);

@@ -179,6 +179,20 @@ static void test_partial_sector_and_missing(void **state)
 	krun_err_free(&err);
 }
 
+/* A malformed chain: NEEDS_RESET, and no read is done after it. */
+static void test_malformed_chain_needs_reset(void **state)
+{
+	struct fixture *f = *state;
+	struct fake_buf b[3];
+
+	start(f, false, NULL);
+	memset(fg_ptr(&f->d.g, f->hdr), 0, 16); /* VIRTIO_BLK_T_IN, sector 0 */
+	b[0] = (struct fake_buf){f->hdr, 16, false};
+	b[1] = (struct fake_buf){f->data, 512, true};
+	b[2] = (struct fake_buf){f->status, 1, true};
+	fdev_check_malformed_policy(&f->d, 0, "blk", b, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +206,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_partial_sector_and_missing,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_malformed_chain_needs_reset, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -378,6 +378,27 @@ static void test_output_file(void **state)
 	assert_string_equal(buf, "old\nout,err");
 }
 
+/* A malformed chain on krun-stdout's transmit queue: NEEDS_RESET, and
+ * neither the worker nor a drain writes what follows it. */
+static void test_malformed_chain_needs_reset(void **state)
+{
+	struct fixture *f = *state;
+	struct virtio_device *dev = pipe_console(f);
+	struct fake_buf b = {0, 4, false};
+	struct pollfd p = {.fd = f->out[0], .events = POLLIN};
+
+	handshake(f, dev, 4);
+	ports_ready(f);
+	b.gpa = fg_alloc(&f->d.g, 4, 8);
+	memcpy(fg_ptr(&f->d.g, b.gpa), "lost", 4);
+	fdev_check_malformed_policy(&f->d, tx_q(2), "console", &b, 1);
+	virtio_console_drain(dev);
+	assert_int_equal(poll(&p, 1, 100), 0);
+	/* The other ports still work. */
+	send_tx(f, tx_q(3), "to stderr", 9, true);
+	read_exact(f->err[0], "to stderr");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -391,6 +412,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bad_options, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_malformed_chain_needs_reset, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -193,6 +193,24 @@ static void test_setlkw_does_not_block_queue(void **state)
 	assert_int_equal(len, 16);
 }
 
+/* A malformed chain on the request queue: NEEDS_RESET, and the request
+ * behind it gets no reply. */
+static void test_malformed_chain_needs_reset(void **state)
+{
+	struct fx *f = *state;
+	struct fuse_in_header h = {.len = sizeof(h),
+				   .opcode = FUSE_GETATTR,
+				   .unique = 1,
+				   .nodeid = FUSE_ROOT_ID};
+	struct fake_buf b[2] = {
+		{fg_alloc(&f->d.g, sizeof(h), 8), sizeof(h), false},
+		{fg_alloc(&f->d.g, 256, 8), 256, true},
+	};
+
+	memcpy(fg_ptr(&f->d.g, b[0].gpa), &h, sizeof(h));
+	fdev_check_malformed_policy(&f->d, 1, "fs", b, 2);
+}
+
 static void test_bad_tags(void **state)
 {
 	struct krun_err *err = NULL;
@@ -215,6 +233,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_setlkw_does_not_block_queue, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_malformed_chain_needs_reset, setup, teardown),
 		cmocka_unit_test(test_bad_tags),
 	};
 

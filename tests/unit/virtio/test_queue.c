@@ -401,20 +401,6 @@ static void test_activate_checks(void **state)
 	assert_int_equal(vq_activate(&vq, NULL), -EFAULT);
 }
 
-static void test_iov_helpers(void **state)
-{
-	char a[3], b[5], out[8] = {0};
-	struct iovec iov[] = {{a, sizeof(a)}, {b, sizeof(b)}};
-
-	assert_int_equal(iov_from_buf(iov, 2, 2, "xyzw", 4), 4);
-	assert_memory_equal(&a[2], "x", 1);
-	assert_memory_equal(b, "yzw", 3);
-	assert_int_equal(iov_to_buf(iov, 2, 2, out, sizeof(out)), 6);
-	assert_memory_equal(out, "xyzw", 4);
-	assert_int_equal(iov_from_buf(iov, 2, 7, "12", 2), 1);
-	assert_int_equal(iov_to_buf(iov, 2, 100, out, 1), 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,7 +441,6 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_activate_checks, setup,
 						teardown),
-		cmocka_unit_test(test_iov_helpers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
