@@ -171,6 +171,7 @@ static int eth_index(uint8_t mac[6])
 {
 	struct ifreq ifr = {0};
 	cleanup_close int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int idx;
 
 	if (fd < 0)
 		return -errno;
@@ -181,10 +182,11 @@ static int eth_index(uint8_t mac[6])
 			return -errno;
 		sleep_ms(POLL_MS);
 	}
+	idx = ifr.ifr_ifindex; /* the next request reuses the union */
 	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
 		return -errno;
 	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	return ifr.ifr_ifindex;
+	return idx;
 }
 
 static int write_resolv(const struct dhcp_lease *l)
