@@ -268,7 +268,7 @@ static int start_relay(struct passt_proc *p, struct krun_err **err)
 	return 0;
 }
 
-/* argv for passt: fixed options, the log level, the port maps. */
+/* argv for passt: fixed options, then the port maps. */
 static const char **build_argv(const struct krun_config *cfg,
 			       const char *path, char (**bufs)[64])
 {
@@ -285,10 +285,9 @@ static const char **build_argv(const struct krun_config *cfg,
 	argv[n++] = "--foreground";
 	argv[n++] = "--fd";
 	argv[n++] = "3";
-	if (krun_log_get_level() >= KRUN_LOG_TRACE)
-		argv[n++] = "--trace";
-	else if (krun_log_get_level() >= KRUN_LOG_DEBUG)
-		argv[n++] = "--debug";
+	/* passt logs at its info level, relayed at ours. Its --debug is not
+	 * used: Debian's 2023-03 passt crashes in a debug print of the TCP
+	 * path. */
 	passt_port_args(cfg, argv + n, *bufs);
 	return argv;
 }
