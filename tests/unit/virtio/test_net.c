@@ -9,7 +9,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -425,6 +427,46 @@ static void malformed_chain_needs_reset(void **state)
 	assert_true(fdev_rd(&f->d, 0x070) & 0x40);
 }
 
+/* gvproxy's vfkit handshake: bind beside the proxy, greet with VFKT. */
+static void gvproxy_handshake(void **state)
+{
+	char dir[] = "/tmp/krun-net-test-XXXXXX", path[64], local[80];
+	struct sockaddr_un from = {0};
+	socklen_t from_len = sizeof(from);
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	struct net_backend *be;
+	uint8_t frame[60], got[64];
+	struct iovec iov = {frame, sizeof(frame)};
+	int gv;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/gv.sock", dir);
+	snprintf(local, sizeof(local), "%s-krun.sock", path);
+	strcpy(a.sun_path, path);
+	gv = socket(AF_UNIX, SOCK_DGRAM, 0);
+	assert_int_equal(bind(gv, (struct sockaddr *)&a, sizeof(a)), 0);
+	be = net_gvproxy_connect(path, local, NULL);
+	assert_non_null(be);
+	assert_int_equal(recvfrom(gv, got, sizeof(got), 0,
+				  (struct sockaddr *)&from, &from_len),
+			 4);
+	assert_memory_equal(got, "VFKT", 4);
+	assert_string_equal(from.sun_path, local);
+	fill(frame, sizeof(frame), 9);
+	assert_int_equal(be->ops->send(be, &iov, 1, sizeof(frame)), 0);
+	assert_int_equal(recv(gv, got, sizeof(got), 0), sizeof(frame));
+	assert_memory_equal(got, frame, sizeof(frame));
+	be->ops->destroy(be);
+	assert_int_equal(access(local, F_OK), -1);
+	/* No proxy listening: a clear error, nothing left behind. */
+	close(gv);
+	unlink(path);
+	assert_null(net_gvproxy_connect(path, local, NULL));
+	assert_int_equal(access(local, F_OK), -1);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -452,6 +494,7 @@ int main(void)
 						setup_stream, teardown),
 		cmocka_unit_test_setup_teardown(malformed_chain_needs_reset,
 						setup_stream, teardown),
+		cmocka_unit_test(gvproxy_handshake),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
