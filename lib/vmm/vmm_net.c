@@ -25,9 +25,13 @@ static int passt_backend(struct vmm *vmm, bool explicit,
 	if (ret < 0 && explicit)
 		return ret;
 	if (ret < 0) {
-		log_warn("warning: running without a network: %s (use --net "
-			 "none to choose that)",
-			 krun_err_msg(*err));
+		/* One line even at the default level (errors only): the run
+		 * goes on, but the user should know why it has no network. */
+		if (krun_log_get_level() >= KRUN_LOG_ERROR)
+			krun_log_write(KRUN_LOG_WARN, NULL,
+				       "running without a network: %s (--net "
+				       "none chooses that quietly)",
+				       krun_err_msg(*err));
 		krun_err_free(err);
 		return 0;
 	}
