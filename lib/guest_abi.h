@@ -63,7 +63,7 @@
  */
 #define KRUN_GUEST_CONFIG_MAGIC "KRUNCFG\0"
 #define KRUN_GUEST_CONFIG_MAGIC_LEN 8
-#define KRUN_GUEST_CONFIG_VERSION 1
+#define KRUN_GUEST_CONFIG_VERSION 2
 #define KRUN_GUEST_CONFIG_HEADER_LEN 16
 #define KRUN_GUEST_CONFIG_MAX_LEN (16u << 20) /* 16 MiB */
 #define KRUN_GUEST_CONFIG_MAX_COUNT 65536u    /* any one list */
@@ -71,7 +71,10 @@
 #define KRUN_GUEST_F_TERMINAL 0x1u   /* stdio is /dev/hvc0 as a tty */
 #define KRUN_GUEST_F_KERNEL_LOG 0x2u /* init logs its steps to /dev/kmsg */
 #define KRUN_GUEST_F_SET_USER 0x4u   /* switch to uid/gid */
-#define KRUN_GUEST_F_ALL 0x7u
+/* A virtio-net device is attached: configure eth0 by DHCP (lo comes up
+ * either way). */
+#define KRUN_GUEST_F_NETWORK 0x8u
+#define KRUN_GUEST_F_ALL 0xfu
 
 enum krun_guest_mount_kind {
 	KRUN_GUEST_MOUNT_VIRTIOFS = 1,	 /* source: virtio-fs tag */

@@ -13,7 +13,7 @@ PACKAGES=(
 	libjson-c-dev libfdt-dev libseccomp-dev libcmocka-dev zlib1g-dev
 	linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio xz-utils
 	qemu-system-x86 qemu-utils busybox-static passt e2fsprogs debootstrap
-	crun python3 linux-libc-dev time clang libclang-rt-14-dev socat
+	crun python3 linux-libc-dev time clang libclang-rt-14-dev socat dnsmasq-base
 )
 
 stage() { printf '==> %s\n' "$*"; }

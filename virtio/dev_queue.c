@@ -98,6 +98,12 @@ bool devq_pop(struct dev_queue *q, struct vq_elem *e)
 	return false;
 }
 
+void devq_unpop(struct dev_queue *q, uint16_t n)
+{
+	if (devq_live(q))
+		vq_unpop(q->vq, n);
+}
+
 void devq_complete(struct dev_queue *q, uint16_t head, uint32_t written)
 {
 	if (devq_live(q) && vq_push(q->vq, head, written) == 0)

@@ -74,6 +74,11 @@ bool devq_live(const struct dev_queue *q);
  * the chain is malformed (the policy above is then applied). */
 bool devq_pop(struct dev_queue *q, struct vq_elem *e);
 
+/* Hand back the last n chains popped and not completed: the next pops
+ * return them again (a device that found too few buffers for one request
+ * waits for more instead of failing it). */
+void devq_unpop(struct dev_queue *q, uint16_t n);
+
 /* Put head on the used ring with written bytes; nothing when the queue is
  * no longer live (the chain is dropped with its ring). */
 void devq_complete(struct dev_queue *q, uint16_t head, uint32_t written);

@@ -259,6 +259,13 @@ int vq_pop(struct virtqueue *vq, struct vq_elem *elem, struct krun_err **err)
 	return ret < 0 ? ret : 1;
 }
 
+void vq_unpop(struct virtqueue *vq, uint16_t n)
+{
+	/* avail_event stays where vq_pop() put it: the driver has passed
+	 * it already and kicks on its next addition. */
+	vq->last_avail_idx = (uint16_t)(vq->last_avail_idx - n);
+}
+
 int vq_push(struct virtqueue *vq, uint16_t head, uint32_t written)
 {
 	uint32_t ent[2] = {head, written};

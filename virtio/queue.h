@@ -68,6 +68,11 @@ int vq_activate(struct virtqueue *vq, struct krun_err **err);
  */
 int vq_pop(struct virtqueue *vq, struct vq_elem *elem, struct krun_err **err);
 
+/* Hand back the last n chains popped and not pushed: the next vq_pop()
+ * returns them again (a device that found too few buffers for a request
+ * waits for more instead of failing it). */
+void vq_unpop(struct virtqueue *vq, uint16_t n);
+
 /* Put a chain on the used ring with the number of bytes written. One
  * thread at a time per queue (the device serialises its own queues). */
 int vq_push(struct virtqueue *vq, uint16_t head, uint32_t written);

@@ -33,6 +33,13 @@ void virtio_worker_watch(struct virtio_worker *w, unsigned int slot, int fd)
 		w->fds[slot] = (struct pollfd){.fd = fd, .events = POLLIN};
 }
 
+void virtio_worker_watch_events(struct virtio_worker *w, unsigned int slot,
+				int fd, short events)
+{
+	if (slot < VIRTIO_WORKER_MAX_FDS)
+		w->fds[slot] = (struct pollfd){.fd = fd, .events = events};
+}
+
 bool virtio_worker_ready(const struct virtio_worker *w, unsigned int slot)
 {
 	return slot < VIRTIO_WORKER_MAX_FDS && w->fds[slot].fd >= 0 &&
@@ -64,7 +71,7 @@ static unsigned int build_poll(const struct virtio_worker *w,
 						   POLLIN, 0};
 	*nq = n;
 	for (unsigned int i = 0; i < VIRTIO_WORKER_MAX_FDS; i++)
-		all[n++] = (struct pollfd){w->fds[i].fd, POLLIN, 0};
+		all[n++] = (struct pollfd){w->fds[i].fd, w->fds[i].events, 0};
 	all[n++] = (struct pollfd){w->stop_fd, POLLIN, 0};
 	return n;
 }

@@ -78,6 +78,11 @@ void virtio_worker_reset(struct virtio_worker *w);
  * Before start or from the worker thread. */
 void virtio_worker_watch(struct virtio_worker *w, unsigned int slot, int fd);
 
+/* The same for the poll events given (POLLIN, POLLOUT or both; 0 keeps
+ * the fd but waits for neither). */
+void virtio_worker_watch_events(struct virtio_worker *w, unsigned int slot,
+				int fd, short events);
+
 /* Whether slot's fd was readable when the worker last woke. */
 bool virtio_worker_ready(const struct virtio_worker *w, unsigned int slot);
 

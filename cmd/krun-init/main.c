@@ -19,6 +19,7 @@
 #include "cmd/krun-init/guest_config.h"
 #include "cmd/krun-init/init_log.h"
 #include "cmd/krun-init/mounts.h"
+#include "cmd/krun-init/net.h"
 #include "cmd/krun-init/oci_mounts.h"
 #include "cmd/krun-init/process_attrs.h"
 #include "cmd/krun-init/workload.h"
@@ -78,6 +79,7 @@ static int read_config(struct guest_config **cfg, struct krun_err **err)
 static int setup(struct guest_config **cfg, struct init_stdio *io,
 		 struct krun_err **err)
 {
+	bool resolv = false;
 	int ret = mounts_early(err);
 
 	ensure_std_fds();
@@ -91,7 +93,10 @@ static int setup(struct guest_config **cfg, struct init_stdio *io,
 	if (ret < 0)
 		return ret;
 	ilog_set_err_fd(io->fd[2]);
-	ret = mounts_switch_root(*cfg, err);
+	ret = net_setup((*cfg)->flags & KRUN_GUEST_F_NETWORK, &resolv, err);
+	if (ret < 0)
+		return ret;
+	ret = mounts_switch_root(*cfg, resolv ? INIT_RESOLV_PATH : NULL, err);
 	if (ret == 0)
 		ret = oci_mounts_apply(&(*cfg)->attrs, err);
 	if (ret == 0)

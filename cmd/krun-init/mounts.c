@@ -2,6 +2,9 @@
 #include "cmd/krun-init/mounts.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -399,7 +402,37 @@ static int enter_root(struct krun_err **err)
 	return 0;
 }
 
-int mounts_switch_root(const struct guest_config *cfg, struct krun_err **err)
+/*
+ * Bind the resolver file over the root's /etc/resolv.conf, which must be a
+ * regular file: the root is never written to (a symlink is not followed,
+ * it would resolve against the initramfs).
+ */
+static void mount_resolv(const char *resolv)
+{
+	struct open_how how = {.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+			       .resolve = RESOLVE_IN_ROOT};
+	cleanup_close int root = open(INIT_NEWROOT, O_PATH | O_CLOEXEC);
+	cleanup_close int fd = -1;
+	char target[64];
+	struct stat st;
+
+	if (root >= 0)
+		fd = (int)syscall(SYS_openat2, root, "etc/resolv.conf", &how,
+				  sizeof(how));
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		ilog_err("warning: the root has no /etc/resolv.conf file to "
+			 "mount the network's resolvers over: DNS is not "
+			 "configured");
+		return;
+	}
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+	if (mount(resolv, target, NULL, MS_BIND, NULL) < 0)
+		ilog_err("warning: cannot mount `%s` on /etc/resolv.conf: %m",
+			 resolv);
+}
+
+int mounts_switch_root(const struct guest_config *cfg, const char *resolv,
+		       struct krun_err **err)
 {
 	int ret = mount_one(&cfg->root, INIT_NEWROOT, err);
 
@@ -410,6 +443,8 @@ int mounts_switch_root(const struct guest_config *cfg, struct krun_err **err)
 		return ret;
 	mount_scratch(cfg);
 	disk_id_links();
+	if (resolv)
+		mount_resolv(resolv);
 	move_api_fs();
 	return enter_root(err);
 }

@@ -17,10 +17,13 @@
 int mounts_early(struct krun_err **err) __attribute__((warn_unused_result));
 
 /*
- * Mount the root and the volumes under INIT_NEWROOT, move /proc, /sys and
- * /dev into it, and make it the root (MS_MOVE + chroot, as switch_root).
+ * Mount the root and the volumes under INIT_NEWROOT, bind resolv (a file
+ * in the initramfs, or NULL) over its /etc/resolv.conf, move /proc, /sys
+ * and /dev into it, and make it the root (MS_MOVE + chroot, as
+ * switch_root).
  */
-int mounts_switch_root(const struct guest_config *cfg, struct krun_err **err)
+int mounts_switch_root(const struct guest_config *cfg, const char *resolv,
+		       struct krun_err **err)
 	__attribute__((warn_unused_result));
 
 /* Poll for `path` to exist, up to timeout_ms; 0 when it does. */

@@ -329,6 +329,21 @@ static int apply_env(const struct run_options *o, struct krun_config *cfg,
 	return ret;
 }
 
+static int apply_passt_fd(const char *text, struct krun_config *cfg,
+			  struct krun_err **err)
+{
+	char *end = NULL;
+	long fd;
+
+	errno = 0;
+	fd = strtol(text, &end, 10);
+	if (!*text || *end || errno || fd < 0 || fd > INT32_MAX)
+		return krun_err_set(err, EINVAL,
+				    "invalid passt fd `%s`: not a number",
+				    text);
+	return config_set_passt_fd(cfg, (int)fd, err);
+}
+
 static int apply_net_mode(const char *text, struct krun_config *cfg,
 			  struct krun_err **err)
 {
@@ -338,17 +353,21 @@ static int apply_net_mode(const char *text, struct krun_config *cfg,
 		ret = config_set_net_none(cfg, err);
 	else if (strcmp(text, "passt") == 0)
 		ret = config_set_net_passt(cfg, err);
-	else if (strncmp(text, "gvproxy:", 8) == 0)
+	else if (strncmp(text, "passt-fd=", 9) == 0)
+		ret = apply_passt_fd(text + 9, cfg, err);
+	else if (strncmp(text, "gvproxy=", 8) == 0 ||
+		 strncmp(text, "gvproxy:", 8) == 0)
 		ret = config_set_gvproxy_path(cfg, text + 8, err);
 	else
 		ret = krun_err_set(err, EINVAL,
 				   "unknown network `%s` (expected passt, "
-				   "gvproxy:PATH or none)",
+				   "passt-fd=FD, gvproxy=PATH or none)",
 				   text);
 	return wrap(ret, "--net", err);
 }
 
-/* Default: no network; passt when ports are published. */
+/* Default: passt when it can start (none otherwise, with a warning);
+ * published ports make it required (lib/vmm/vmm_net.c). */
 static int apply_net(const struct run_options *o, struct krun_config *cfg,
 		     struct krun_err **err)
 {
@@ -369,10 +388,6 @@ static int apply_net(const struct run_options *o, struct krun_config *cfg,
 			ret = config_set_mac(cfg, mac, err);
 		ret = wrap(ret, "--mac", err);
 	}
-	if (ret == 0 && cfg->net_mode == KRUN_NET_DEFAULT)
-		ret = (o->ports.n > 0 || cfg->n_ports > 0)
-			      ? config_set_net_passt(cfg, err)
-			      : config_set_net_none(cfg, err);
 	for (size_t i = 0; ret == 0 && i < o->ports.n; i++)
 		ret = wrap(config_add_port(cfg, o->ports.items[i], err),
 			   "--publish", err);

@@ -122,9 +122,17 @@ int32_t krun_set_gvproxy_path(uint32_t ctx_id, char *c_path);
 int32_t krun_set_net_mac(uint32_t ctx_id, uint8_t *const c_mac);
 
 /*
- * Host-to-guest TCP port map, entries "HOST:GUEST" (1..65535). NULL means
- * "expose every listening guest port" (the default); an empty array means
- * "expose none". -ENOTSUP with passt-fd or gvproxy networking.
+ * Host-to-guest port map, entries "[IP:]HOST:GUEST[/tcp|/udp]" (ports
+ * 1..65535, IPv6 in brackets, TCP by default), realised by the passt the
+ * library starts. NULL or an empty array map no port (unlike libkrun's
+ * TSI, passt does not expose guest ports by itself). A map makes the
+ * network required: krun_start_enter() fails when passt cannot start.
+ * -ENOTSUP with passt-fd or gvproxy networking; duplicate host ports
+ * (per protocol) -EEXIST.
+ *
+ * Without any network call the library starts passt when it can and runs
+ * without a network (one warning) when passt is missing or cannot
+ * configure itself.
  */
 int32_t krun_set_port_map(uint32_t ctx_id, const char *const port_map[]);
 

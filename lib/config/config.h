@@ -33,7 +33,8 @@ enum krun_disk_api {
 };
 
 enum krun_net_mode {
-	KRUN_NET_DEFAULT = 0, /* never configured: libkrun's TSI; refused */
+	KRUN_NET_DEFAULT = 0, /* never configured: passt when it can start,
+			       * otherwise no network (with a warning) */
 	KRUN_NET_NONE, /* explicitly no network */
 	KRUN_NET_PASST_FD, /* krun_set_passt_fd: caller-provided socket */
 	KRUN_NET_PASST, /* krun-run starts passt itself */
@@ -61,9 +62,19 @@ struct krun_rlimit {
 	uint64_t max;
 };
 
+/* The guest's MAC unless one is set: locally administered, unicast (the
+ * address libkrun uses). */
+#define KRUN_DEFAULT_MAC {0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xee}
+
+#define KRUN_PORT_TCP 0
+#define KRUN_PORT_UDP 1
+#define KRUN_PORT_ADDR_MAX 46 /* INET6_ADDRSTRLEN */
+
 struct krun_port {
 	uint16_t host;
 	uint16_t guest;
+	uint8_t proto;			 /* KRUN_PORT_TCP or KRUN_PORT_UDP */
+	char addr[KRUN_PORT_ADDR_MAX]; /* host address to bind; "": all */
 };
 
 struct krun_vsock_port {
@@ -289,7 +300,8 @@ int config_set_mac(struct krun_config *cfg, const uint8_t mac[6],
 		   struct krun_err **err);
 /* Parse "aa:bb:cc:dd:ee:ff". */
 int config_parse_mac(const char *text, uint8_t mac[6], struct krun_err **err);
-/* NULL: expose all (default); empty array: expose none. "HOST:GUEST". */
+/* Entries "[IP:]HOST:GUEST[/tcp|/udp]" (IPv6 in brackets); NULL or an
+ * empty array: no port is mapped. */
 int config_set_port_map(struct krun_config *cfg, const char *const map[],
 			struct krun_err **err);
 int config_add_port(struct krun_config *cfg, const char *text,

@@ -10,26 +10,6 @@
 
 #include "lib/config/config_internal.h"
 
-static bool uses_passt_fd(const struct krun_config *cfg)
-{
-	return cfg->net_mode == KRUN_NET_PASST_FD;
-}
-
-static bool uses_passt(const struct krun_config *cfg)
-{
-	return cfg->net_mode == KRUN_NET_PASST;
-}
-
-static bool uses_gvproxy(const struct krun_config *cfg)
-{
-	return cfg->net_mode == KRUN_NET_GVPROXY;
-}
-
-static bool uses_port_map(const struct krun_config *cfg)
-{
-	return cfg->port_map_set && cfg->n_ports > 0;
-}
-
 static bool uses_gpu(const struct krun_config *cfg)
 {
 	return cfg->gpu_enabled;
@@ -62,10 +42,6 @@ static const struct {
 	const char *feature;
 	bool (*used)(const struct krun_config *cfg);
 } not_built_yet[] = {
-	{"passt networking (caller's socket)", uses_passt_fd},
-	{"passt networking", uses_passt},
-	{"gvproxy networking", uses_gvproxy},
-	{"port mapping", uses_port_map},
 	{"GPU", uses_gpu},
 	{"sound", uses_snd},
 	{"TEE config", uses_tee},

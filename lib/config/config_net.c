@@ -150,11 +150,12 @@ static int check_ports_allowed(const struct krun_config *cfg,
 	return 0;
 }
 
+/* One host port per protocol: passt binds it on every address given. */
 static ssize_t find_host_port(const struct krun_port *ports, size_t n,
-			      uint16_t host)
+			      const struct krun_port *p)
 {
 	for (size_t i = 0; i < n; i++)
-		if (ports[i].host == host)
+		if (ports[i].host == p->host && ports[i].proto == p->proto)
 			return (ssize_t)i;
 	return -1;
 }
@@ -167,11 +168,12 @@ static int parse_port_list(const char *const map[], struct krun_port *list,
 
 		if (ret < 0)
 			return ret;
-		if (find_host_port(list, i, list[i].host) >= 0)
+		if (find_host_port(list, i, &list[i]) >= 0)
 			return krun_err_set(
 				err, EEXIST,
-				"duplicate host port in port map `%s`: host port %u is already mapped",
-				map[i], list[i].host);
+				"duplicate host port in port map `%s`: host port %u/%s is already mapped",
+				map[i], list[i].host,
+				list[i].proto ? "udp" : "tcp");
 	}
 	return 0;
 }
@@ -216,11 +218,11 @@ int config_add_port(struct krun_config *cfg, const char *text,
 	ret = cfg_parse_port(text, &port, err);
 	if (ret < 0)
 		return ret;
-	if (find_host_port(cfg->ports, cfg->n_ports, port.host) >= 0)
+	if (find_host_port(cfg->ports, cfg->n_ports, &port) >= 0)
 		return krun_err_set(
 			err, EEXIST,
-			"duplicate host port in port map `%s`: host port %u is already mapped",
-			text, port.host);
+			"duplicate host port in port map `%s`: host port %u/%s is already mapped",
+			text, port.host, port.proto ? "udp" : "tcp");
 	ret = cfg_grow((void **)&cfg->ports, cfg->n_ports, sizeof(*cfg->ports),
 		       err);
 	if (ret < 0)

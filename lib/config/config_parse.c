@@ -7,6 +7,7 @@
  */
 #include "lib/config/config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,32 +182,93 @@ malformed:
 		text);
 }
 
+static int port_err(const char *text, const char *why, struct krun_err **err)
+{
+	return krun_err_set(err, EINVAL, "invalid port map `%s`: %s", text,
+			    why);
+}
+
+/* Strip "/tcp" or "/udp" from the end of s (length *len). */
+static int parse_proto(const char *text, size_t *len, uint8_t *proto,
+		       struct krun_err **err)
+{
+	const char *slash = memchr(text, '/', *len);
+
+	*proto = KRUN_PORT_TCP;
+	if (!slash)
+		return 0;
+	if (!strcmp(slash, "/udp"))
+		*proto = KRUN_PORT_UDP;
+	else if (strcmp(slash, "/tcp"))
+		return port_err(text, "the protocol must be `tcp` or `udp`",
+				err);
+	*len = (size_t)(slash - text);
+	return 0;
+}
+
+/* The host address before the last two fields: "IP" or "[IPv6]". */
+static int parse_addr(const char *text, size_t len, struct krun_port *port)
+{
+	unsigned char bin[16];
+	char buf[KRUN_PORT_ADDR_MAX];
+	bool v6 = len >= 2 && text[0] == '[' && text[len - 1] == ']';
+
+	if (v6) {
+		text++;
+		len -= 2;
+	}
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, buf, bin) != 1)
+		return -1;
+	memcpy(port->addr, buf, len + 1);
+	return 0;
+}
+
+static int parse_number(const char *s, size_t len, uint16_t *out)
+{
+	uint64_t v;
+
+	if (!cfg_parse_u64(s, len, 65535, &v) || v == 0)
+		return -1;
+	*out = (uint16_t)v;
+	return 0;
+}
+
 int cfg_parse_port(const char *text, struct krun_port *port,
 		   struct krun_err **err)
 {
-	const char *colon;
-	uint64_t host, guest;
+	const char *guest, *host;
+	size_t len;
+	int ret;
 
 	if (!text)
 		return krun_err_set(err, EINVAL, "port map: no entry given");
-	colon = strchr(text, ':');
-	if (!colon)
-		return krun_err_set(
-			err, EINVAL,
-			"invalid port map `%s`: expected HOST:GUEST", text);
-	if (!cfg_parse_u64(text, (size_t)(colon - text), 65535, &host) ||
-	    host == 0)
-		return krun_err_set(
-			err, EINVAL,
-			"invalid port map `%s`: host port is not a number in 1..65535",
-			text);
-	if (!cfg_parse_u64(colon + 1, SIZE_MAX, 65535, &guest) || guest == 0)
-		return krun_err_set(
-			err, EINVAL,
-			"invalid port map `%s`: guest port is not a number in 1..65535",
-			text);
-	port->host = (uint16_t)host;
-	port->guest = (uint16_t)guest;
+	*port = (struct krun_port){0};
+	len = strlen(text);
+	ret = parse_proto(text, &len, &port->proto, err);
+	if (ret < 0)
+		return ret;
+	guest = memrchr(text, ':', len);
+	if (!guest)
+		return port_err(text, "expected [IP:]HOST:GUEST[/tcp|/udp]",
+				err);
+	host = guest > text ? memrchr(text, ':', (size_t)(guest - text)) : NULL;
+	host = host ? host + 1 : text;
+	if (parse_number(host, (size_t)(guest - host), &port->host) < 0)
+		return port_err(text,
+				"host port is not a number in 1..65535", err);
+	if (parse_number(guest + 1, len - (size_t)(guest + 1 - text),
+			 &port->guest) < 0)
+		return port_err(text,
+				"guest port is not a number in 1..65535", err);
+	if (host > text && parse_addr(text, (size_t)(host - 1 - text), port) < 0)
+		return port_err(text,
+				"the host address is not an IPv4 address or "
+				"a bracketed IPv6 address",
+				err);
 	return 0;
 }
 

@@ -163,7 +163,8 @@ static uint32_t config_flags(const struct krun_config *cfg,
 {
 	return (params->terminal ? KRUN_GUEST_F_TERMINAL : 0) |
 	       (cfg->kernel_log ? KRUN_GUEST_F_KERNEL_LOG : 0) |
-	       (cfg->has_user ? KRUN_GUEST_F_SET_USER : 0);
+	       (cfg->has_user ? KRUN_GUEST_F_SET_USER : 0) |
+	       (params->network ? KRUN_GUEST_F_NETWORK : 0);
 }
 
 int initramfs_encode_config(const struct krun_config *cfg,

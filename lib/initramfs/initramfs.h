@@ -39,6 +39,8 @@ struct initramfs_params {
 	bool terminal;
 	/* Storage for root.source when the root is a partition. */
 	char root_dev[24];
+	/* A network device is attached (KRUN_GUEST_F_NETWORK). */
+	bool network;
 };
 
 /*

@@ -102,14 +102,13 @@ static const char *disk_api_name(enum krun_disk_api api)
 static const char *net_mode_name(enum krun_net_mode mode)
 {
 	switch (mode) {
-	case KRUN_NET_DEFAULT:
-		return "default";
+	case KRUN_NET_DEFAULT: /* passt, or none when it cannot start */
+	case KRUN_NET_PASST:
+		return "passt";
 	case KRUN_NET_NONE:
 		return "none";
 	case KRUN_NET_PASST_FD:
 		return "passt-fd";
-	case KRUN_NET_PASST:
-		return "passt";
 	case KRUN_NET_GVPROXY:
 		return "gvproxy";
 	}
@@ -237,10 +236,14 @@ static struct json_object *ports_json(struct jbuild *b,
 	if (!arr)
 		b->failed = true;
 	for (size_t i = 0; arr && i < cfg->n_ports; i++) {
-		char text[16];
+		const struct krun_port *p = &cfg->ports[i];
+		bool v6 = strchr(p->addr, ':') != NULL;
+		char text[KRUN_PORT_ADDR_MAX + 24];
 
-		snprintf(text, sizeof(text), "%u:%u", cfg->ports[i].host,
-			 cfg->ports[i].guest);
+		snprintf(text, sizeof(text), "%s%s%s%s%u:%u/%s", v6 ? "[" : "",
+			 p->addr, v6 ? "]" : "", p->addr[0] ? ":" : "",
+			 p->host, p->guest,
+			 p->proto == KRUN_PORT_UDP ? "udp" : "tcp");
 		append(b, arr, json_object_new_string(text));
 	}
 	return arr;
@@ -252,13 +255,22 @@ static void add_net(struct jbuild *b, struct json_object *top,
 	struct json_object *net = json_object_new_object();
 	char mac[18];
 
+	static const uint8_t default_mac[6] = KRUN_DEFAULT_MAC;
+	const uint8_t *m = cfg->mac_set ? cfg->mac : default_mac;
+	bool ports = cfg->port_map_set && cfg->n_ports > 0;
+
 	put_str(b, net, "mode", net_mode_name(cfg->net_mode));
-	put_i64(b, net, "passtFd", cfg->passt_fd);
+	/* The default falls back to no network when passt cannot start;
+	 * a chosen backend or a port map must work or the run fails. */
+	if (cfg->net_mode != KRUN_NET_NONE)
+		put_bool(b, net, "required",
+			 cfg->net_mode != KRUN_NET_DEFAULT || ports);
+	if (cfg->net_mode == KRUN_NET_PASST_FD)
+		put_i64(b, net, "passtFd", cfg->passt_fd);
 	put_str(b, net, "gvproxyPath", cfg->gvproxy_path);
-	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", cfg->mac[0],
-		 cfg->mac[1], cfg->mac[2], cfg->mac[3], cfg->mac[4],
-		 cfg->mac[5]);
-	put_str(b, net, "mac", cfg->mac_set ? mac : NULL);
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
+		 m[2], m[3], m[4], m[5]);
+	put_str(b, net, "mac", cfg->net_mode != KRUN_NET_NONE ? mac : NULL);
 	put(b, net, "ports", ports_json(b, cfg));
 	put_new(b, top, "net", net);
 }

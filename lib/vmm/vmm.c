@@ -90,6 +90,7 @@ static int load_guest(struct vmm *vmm, const char *kernel,
 	/* Init's stdio must match the console device vmm_add_devices()
 	 * made: one raw tty port, or the three named ports. */
 	vmm->init_params.terminal = vmm->terminal;
+	vmm->init_params.network = vmm->has_net;
 	ret = initramfs_build(vmm->cfg, &vmm->init_params, &initrd, &initrd_len,
 			      err);
 	if (ret < 0)
@@ -193,7 +194,7 @@ static void raise_nofile_limit(void)
 
 int vmm_run(struct krun_config *cfg, struct krun_err **err)
 {
-	struct vmm vmm = {.cfg = cfg};
+	struct vmm vmm = {.cfg = cfg, .passt = {.pidfd = -1, .log_fd = -1}};
 	const char *kernel = NULL;
 	sigset_t old_mask;
 	int ret;
@@ -225,6 +226,8 @@ int vmm_run(struct krun_config *cfg, struct krun_err **err)
 	if (ret == 0)
 		ret = run_guest(&vmm, err);
 	vmm_remove_devices(&vmm);
+	/* After the device closed its socket: passt is ending already. */
+	passt_stop(&vmm.passt);
 	vm_destroy(vmm.vm);
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	return ret;

@@ -19,6 +19,7 @@
 #include "virtio/blk_backend.h"
 #include "virtio/console.h"
 #include "virtio/fs.h"
+#include "virtio/net.h"
 #include "virtio/rng.h"
 #include "virtio/vsock.h"
 
@@ -204,6 +205,23 @@ static int add_vsock(struct vmm *vmm, struct krun_err **err)
 	return ret;
 }
 
+static int add_net(struct vmm *vmm, struct krun_err **err)
+{
+	static const uint8_t default_mac[6] = KRUN_DEFAULT_MAC;
+	const struct krun_config *cfg = vmm->cfg;
+	struct net_backend *be = NULL;
+	int ret = vmm_net_backend(vmm, &be, err);
+
+	if (ret < 0 || !be)
+		return ret;
+	ret = attach(vmm,
+		     virtio_net_create(cfg->mac_set ? cfg->mac : default_mac,
+				       be, err),
+		     err);
+	vmm->has_net = ret == 0;
+	return ret;
+}
+
 int vmm_add_devices(struct vmm *vmm, struct krun_err **err)
 {
 	int ret;
@@ -215,6 +233,8 @@ int vmm_add_devices(struct vmm *vmm, struct krun_err **err)
 		ret = add_disks(vmm, err);
 	if (ret == 0)
 		ret = add_shares(vmm, err);
+	if (ret == 0)
+		ret = add_net(vmm, err);
 	if (ret == 0)
 		ret = add_vsock(vmm, err);
 	return ret;

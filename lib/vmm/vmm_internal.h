@@ -13,8 +13,10 @@
 #include "hw/kvm/vm.h"
 #include "lib/config/config.h"
 #include "lib/initramfs/initramfs.h"
+#include "lib/vmm/net_passt.h"
 #include "util/err.h"
 #include "virtio/mmio.h"
+#include "virtio/net_backend.h"
 
 #define VMM_CMDLINE_MAX 2048
 
@@ -34,6 +36,9 @@ struct vmm {
 	bool terminal;
 	char cmdline[VMM_CMDLINE_MAX];
 	size_t cmdline_len;
+	/* The passt krun-run started, if any (pid 0: none). */
+	struct passt_proc passt;
+	bool has_net; /* a virtio-net device is attached */
 	/* How init finds the root and the volumes. */
 	struct initramfs_params init_params;
 };
@@ -47,6 +52,11 @@ int vmm_add_devices(struct vmm *vmm, struct krun_err **err);
 
 /* Tear every device down (resets stop their worker threads first). */
 void vmm_remove_devices(struct vmm *vmm);
+
+/* lib/vmm/vmm_net.c: the network backend the config asks for, or NULL
+ * (with 0) when the guest gets no network device. */
+int vmm_net_backend(struct vmm *vmm, struct net_backend **be,
+		    struct krun_err **err);
 
 /* lib/vmm/vmm_shutdown.c: the thread that takes signals and the shutdown
  * eventfd while the guest runs. */

@@ -344,9 +344,11 @@ static void header_checks(void **state)
 	buf[0] = 'X';
 	assert_true(parse_fails(buf, len, "no header"));
 	buf[0] = 'K';
-	put32(buf + 8, 2);
-	assert_true(parse_fails(buf, len, "version 2"));
 	put32(buf + 8, 1);
+	assert_true(parse_fails(buf, len, "version 1, expected 2"));
+	put32(buf + 8, 3);
+	assert_true(parse_fails(buf, len, "version 3"));
+	put32(buf + 8, KRUN_GUEST_CONFIG_VERSION);
 	put32(buf + 12, (uint32_t)len); /* claims more than there is */
 	assert_true(parse_fails(buf, len, "header says"));
 	put32(buf + 12, (uint32_t)(len - 16));

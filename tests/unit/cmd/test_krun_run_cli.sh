@@ -74,7 +74,7 @@ expect 125 'krun-run: --cpus: invalid number `x` (expected 1 to 64 vCPUs; a frac
 	--cpus x ls
 expect 125 'krun-run: --memory: memory `1` out of range (64 MiB to 1048576 MiB; a number without unit is bytes)' \
 	--memory 1 ls
-expect 125 'krun-run: --net: unknown network `tcp` (expected passt, gvproxy:PATH or none)' \
+expect 125 'krun-run: --net: unknown network `tcp` (expected passt, passt-fd=FD, gvproxy=PATH or none)' \
 	--net tcp ls
 expect 125 'krun-run: COMMAND: missing (see krun-run --help)'
 expect 125 'krun-run: COMMAND: missing (see krun-run --help)' --root /

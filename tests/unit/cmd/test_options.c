@@ -191,7 +191,7 @@ static const struct {
 	{A("-p", "8080:80", "--net", "none", "ls"),
 	 "--publish: cannot map ports: networking is disabled"},
 	{A("--net", "tcp", "ls"),
-	 "--net: unknown network `tcp` (expected passt, gvproxy:PATH or none)"},
+	 "--net: unknown network `tcp` (expected passt, passt-fd=FD, gvproxy=PATH or none)"},
 	{A("--net", "gvproxy:", "ls"), "--net: empty gvproxy socket path"},
 	{A("--mac", "zz", "ls"), NULL},
 	{A("--vsock", "x:/s", "ls"), NULL},
@@ -502,7 +502,10 @@ static void test_defaults(void **state)
 	(void)state;
 	assert_non_null(strstr(json, "\"vcpus\": 1,"));
 	assert_non_null(strstr(json, "\"memoryMiB\": 512,"));
-	assert_non_null(strstr(json, "\"mode\": \"none\""));
+	/* Networking is on by default, and may fall back to none. */
+	assert_non_null(strstr(json, "\"mode\": \"passt\""));
+	assert_non_null(strstr(json, "\"required\": false"));
+	assert_non_null(strstr(json, "\"mac\": \"5a:94:ef:e4:0c:ee\""));
 	assert_non_null(strstr(json, "\"HOME=/root\""));
 	assert_null(strstr(json, "TERM="));
 	free(json);
@@ -575,7 +578,8 @@ static void test_publish_implies_passt(void **state)
 
 	(void)state;
 	assert_non_null(strstr(json, "\"mode\": \"passt\""));
-	assert_non_null(strstr(json, "\"8080:80\""));
+	assert_non_null(strstr(json, "\"required\": true"));
+	assert_non_null(strstr(json, "\"8080:80/tcp\""));
 	free(json);
 }
 
@@ -842,7 +846,7 @@ static void test_roundtrip_ports(void **state)
 	const char *map[] = {"8080:80", "2222:22", NULL};
 	const char *env[] = {"PATH=" KRUN_RUN_DEFAULT_PATH, "HOME=/root", NULL};
 	const char *none[] = {NULL};
-	struct krun_config *a = build_cfg(flags), *b, *cfg;
+	struct krun_config *a = build_cfg(flags), *b;
 	int32_t ctx;
 
 	(void)state;
@@ -854,8 +858,6 @@ static void test_roundtrip_ports(void **state)
 	assert_true(ctx >= 0);
 	assert_int_equal(krun_set_root(ctx, "/r"), 0);
 	assert_int_equal(krun_set_exec(ctx, "sh", none, env), 0);
-	assert_int_equal(krun_ctx_borrow(ctx, &cfg), 0);
-	assert_int_equal(config_set_net_passt(cfg, NULL), 0);
 	assert_int_equal(krun_set_port_map(ctx, map), 0);
 	assert_same3(a, b, ctx);
 }
@@ -887,7 +889,7 @@ static void test_roundtrip_bundle(void **state)
 		"\"TERM=xterm\"],\"cwd\":\"/\",\"rlimits\":[{\"type\":"
 		"\"RLIMIT_NOFILE\",\"hard\":1024,\"soft\":1024}]},"
 		"\"root\":{\"path\":\"rootfs\",\"readonly\":true},"
-		"\"hostname\":\"crun\",\"krun\":{\"net\":{\"mode\":\"none\"}}}");
+		"\"hostname\":\"crun\"}");
 	a = build_cfg(flags);
 	b = build_cfg(bundle_args);
 	assert_same3(a, b, -1);

@@ -47,7 +47,9 @@
 
 #define PORT_FIELDS(X) \
 	X(UINT, host)  \
-	X(UINT, guest)
+	X(UINT, guest) \
+	X(UINT, proto) \
+	X(BYTES, addr)
 
 #define VSOCK_FIELDS(X) \
 	X(UINT, port)   \
@@ -192,7 +194,7 @@ __attribute__((unused)) static const struct krun_config config_listed = {
 _Static_assert(sizeof(struct krun_disk) == 24, SIZE_MSG("krun_disk"));
 _Static_assert(sizeof(struct krun_share) == 40, SIZE_MSG("krun_share"));
 _Static_assert(sizeof(struct krun_rlimit) == 24, SIZE_MSG("krun_rlimit"));
-_Static_assert(sizeof(struct krun_port) == 4, SIZE_MSG("krun_port"));
+_Static_assert(sizeof(struct krun_port) == 52, SIZE_MSG("krun_port"));
 _Static_assert(sizeof(struct krun_vsock_port) == 24,
 	       SIZE_MSG("krun_vsock_port"));
 _Static_assert(sizeof(struct krun_fsmount) == 40, SIZE_MSG("krun_fsmount"));

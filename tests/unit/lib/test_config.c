@@ -396,7 +396,7 @@ static void port_map_rules(void **state)
 	assert_int_equal(cfg->ports[1].host, 2222);
 	assert_int_equal(cfg->ports[1].guest, 22);
 	EXPECT_ERR(config_set_port_map(cfg, dup, &err), EEXIST,
-		   "host port 8080 is already mapped");
+		   "host port 8080/tcp is already mapped");
 	EXPECT_ERR(
 		config_set_port_map(cfg, bad, &err), EINVAL,
 		"invalid port map `80:x`: guest port is not a number in 1..65535");
@@ -539,7 +539,7 @@ static void config_compare_sees_every_member(void **state)
 	struct krun_disk disks[] = {{"d", "/d.img", KRUN_FORMAT_RAW, true}};
 	struct krun_share shares[] = {{"t", "/h", "/g", true, 4096}};
 	struct krun_rlimit rlimits[] = {{RLIMIT_NOFILE, 10, 20}};
-	struct krun_port ports[] = {{8080, 80}};
+	struct krun_port ports[] = {{8080, 80, KRUN_PORT_UDP, "127.0.0.1"}};
 	struct krun_vsock_port vsock[] = {{1024, "/v.sock", true}};
 	char *argv[] = {"a", NULL}, *envp[] = {"A=1", NULL};
 	char *oem[] = {"o", NULL};

@@ -198,15 +198,24 @@ static void rlimit_errors(void **state)
 
 static void port_entries(void **state)
 {
-	static const char *const bad_host[] = {"0:80",	 "65536:80", ":80",
-					       "+80:80", "x:80",     " 80:80"};
-	static const char *const bad_guest[] = {
-		"80:0", "80:65536", "80:", "80:80:80", "80:x", "80: 1"};
+	static const char *const bad_host[] = {
+		"0:80", "65536:80", ":80", "+80:80", "x:80", " 80:80",
+		"1.2.3.4::80", "99999999999999999999:80"};
+	static const char *const bad_guest[] = {"80:0", "80:65536", "80:",
+						"80:x", "80: 1", "80:-1"};
+	static const char *const bad_addr[] = {
+		"80:80:80", "1.2.3:80:80", "::1:80:80", "[1.2.3.4]:80:80",
+		"[::1:80:80", "[]:80:80", "localhost:80:80", ":80:80"};
+	static const char *const bad_proto[] = {"80:80/sctp", "80:80/",
+						"80:80/TCP", "80:80/tcp/udp"};
 	struct krun_config *cfg = *state;
-	char text[128];
+	char text[160];
 
 	EXPECT_ERR(config_add_port(cfg, "80", &err), EINVAL,
-		   "invalid port map `80`: expected HOST:GUEST");
+		   "invalid port map `80`: expected [IP:]HOST:GUEST[/tcp|/udp]");
+	EXPECT_ERR(config_add_port(cfg, "80/udp", &err), EINVAL,
+		   "expected [IP:]HOST:GUEST");
+	EXPECT_ERR(config_add_port(cfg, "", &err), EINVAL, "expected");
 	for (size_t i = 0; i < sizeof(bad_host) / sizeof(bad_host[0]); i++) {
 		snprintf(
 			text, sizeof(text),
@@ -223,10 +232,38 @@ static void port_entries(void **state)
 		EXPECT_ERR(config_add_port(cfg, bad_guest[i], &err), EINVAL,
 			   text);
 	}
+	for (size_t i = 0; i < sizeof(bad_addr) / sizeof(bad_addr[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "invalid port map `%s`: the host address is not",
+			 bad_addr[i]);
+		EXPECT_ERR(config_add_port(cfg, bad_addr[i], &err), EINVAL,
+			   text);
+	}
+	for (size_t i = 0; i < sizeof(bad_proto) / sizeof(bad_proto[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "invalid port map `%s`: the protocol must be",
+			 bad_proto[i]);
+		EXPECT_ERR(config_add_port(cfg, bad_proto[i], &err), EINVAL,
+			   text);
+	}
 	assert_false(cfg->port_map_set);
 	EXPECT_OK(config_add_port(cfg, "65535:1", &err));
 	assert_int_equal(cfg->ports[0].host, 65535);
 	assert_int_equal(cfg->ports[0].guest, 1);
+	assert_int_equal(cfg->ports[0].proto, KRUN_PORT_TCP);
+	assert_string_equal(cfg->ports[0].addr, "");
+	EXPECT_OK(config_add_port(cfg, "127.0.0.1:53:5353/udp", &err));
+	assert_int_equal(cfg->ports[1].proto, KRUN_PORT_UDP);
+	assert_string_equal(cfg->ports[1].addr, "127.0.0.1");
+	assert_int_equal(cfg->ports[1].host, 53);
+	assert_int_equal(cfg->ports[1].guest, 5353);
+	/* The same host port over the other protocol is another port. */
+	EXPECT_OK(config_add_port(cfg, "[::1]:65535:2/udp", &err));
+	assert_string_equal(cfg->ports[2].addr, "::1");
+	EXPECT_ERR(config_add_port(cfg, "10.0.0.1:53:1/udp", &err), EEXIST,
+		   "host port 53/udp is already mapped");
+	EXPECT_OK(config_add_port(cfg, "53:53/tcp", &err));
+	assert_int_equal(cfg->n_ports, 4);
 }
 
 static void disk_specs(void **state)
