@@ -53,8 +53,7 @@ int mounts_wait_path(const char *path, unsigned timeout_ms)
 	}
 }
 
-/* mkdir -p; existing directories are fine. */
-static int make_dirs(const char *path, mode_t mode)
+int mounts_make_dirs(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX];
 	size_t len = strlen(path);
@@ -79,7 +78,7 @@ static int mount_at(const char *src, const char *target, const char *fstype,
 		    unsigned long flags, const char *data,
 		    struct krun_err **err)
 {
-	int ret = make_dirs(target, 0755);
+	int ret = mounts_make_dirs(target, 0755);
 
 	if (ret < 0)
 		return krun_err_set_errno(
@@ -284,7 +283,7 @@ static int mount_one(const struct guest_mount *m, const char *target,
 		return ret;
 	if (*m->fstype)
 		return mount_at(dev, target, m->fstype, flags, data, err);
-	ret = make_dirs(target, 0755);
+	ret = mounts_make_dirs(target, 0755);
 	if (ret < 0)
 		return krun_err_set_errno(
 			err, -ret, "cannot create mount point `%s`", target);
@@ -322,7 +321,7 @@ static void move_api_fs(void)
 		char target[64];
 
 		snprintf(target, sizeof(target), INIT_NEWROOT "%s", moved[i]);
-		if (make_dirs(target, 0755) < 0 ||
+		if (mounts_make_dirs(target, 0755) < 0 ||
 		    mount(moved[i], target, NULL, MS_MOVE, NULL) < 0)
 			ilog_err("warning: the root has no usable `%s`: %m",
 				 moved[i]);

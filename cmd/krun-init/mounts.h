@@ -7,6 +7,8 @@
 #ifndef KRUN_INIT_MOUNTS_H
 #define KRUN_INIT_MOUNTS_H
 
+#include <sys/types.h>
+
 #include "cmd/krun-init/guest_config.h"
 #include "util/err.h"
 
@@ -28,5 +30,8 @@ int mounts_switch_root(const struct guest_config *cfg, const char *resolv,
 
 /* Poll for `path` to exist, up to timeout_ms; 0 when it does. */
 int mounts_wait_path(const char *path, unsigned timeout_ms);
+
+/* mkdir -p: 0 or -errno; existing directories are fine. */
+int mounts_make_dirs(const char *path, mode_t mode);
 
 #endif

@@ -12,34 +12,14 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "cmd/krun-init/mounts.h"
 #include "util/cleanup.h"
-
-static int make_dirs(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
 
 int oci_mounts_apply(const struct guest_attrs *a, struct krun_err **err)
 {
 	for (size_t i = 0; i < a->n_fsmounts; i++) {
 		const struct guest_fsmount *m = &a->fsmounts[i];
-		int ret = make_dirs(m->target);
+		int ret = mounts_make_dirs(m->target, 0755);
 
 		if (ret < 0)
 			return krun_err_set_errno(err, -ret,

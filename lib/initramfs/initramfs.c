@@ -18,7 +18,7 @@ extern const size_t krun_init_blob_size;
 #define CONSOLE_MAJOR 5
 #define CONSOLE_MINOR 1
 
-static void put_str(struct bytebuf *b, const char *s)
+void initramfs_put_str(struct bytebuf *b, const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
 
@@ -41,10 +41,10 @@ static void put_mount(struct bytebuf *b, const struct initramfs_mount *m,
 		fstype = m->kind == KRUN_GUEST_MOUNT_VIRTIOFS ? "virtiofs" : "";
 	bytebuf_put_u32le(b, m->kind);
 	bytebuf_put_u32le(b, m->read_only ? KRUN_GUEST_MOUNT_F_RO : 0);
-	put_str(b, m->source);
-	put_str(b, target);
-	put_str(b, fstype);
-	put_str(b, m->options);
+	initramfs_put_str(b, m->source);
+	initramfs_put_str(b, target);
+	initramfs_put_str(b, fstype);
+	initramfs_put_str(b, m->options);
 }
 
 static size_t strv_len(char *const *v)
@@ -120,15 +120,15 @@ static void put_process(struct bytebuf *b, const struct krun_config *cfg)
 	size_t argc = strv_len(cfg->argv);
 	size_t envc = strv_len(cfg->envp);
 
-	put_str(b, cfg->hostname);
-	put_str(b, cfg->workdir);
+	initramfs_put_str(b, cfg->hostname);
+	initramfs_put_str(b, cfg->workdir);
 	bytebuf_put_u32le(b, (uint32_t)(argc + 1));
-	put_str(b, cfg->exec_path);
+	initramfs_put_str(b, cfg->exec_path);
 	for (size_t i = 0; i < argc; i++)
-		put_str(b, cfg->argv[i]);
+		initramfs_put_str(b, cfg->argv[i]);
 	bytebuf_put_u32le(b, (uint32_t)envc);
 	for (size_t i = 0; i < envc; i++)
-		put_str(b, cfg->envp[i]);
+		initramfs_put_str(b, cfg->envp[i]);
 	bytebuf_put_u32le(b, (uint32_t)cfg->n_rlimits);
 	for (size_t i = 0; i < cfg->n_rlimits; i++) {
 		bytebuf_put_u32le(b, (uint32_t)cfg->rlimits[i].resource);

@@ -6,20 +6,6 @@
 
 #include "lib/guest_abi.h"
 
-static void put_str(struct bytebuf *b, const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n >= KRUN_GUEST_CONFIG_MAX_LEN) {
-		if (!b->error)
-			b->error = E2BIG;
-		return;
-	}
-	bytebuf_put_u32le(b, (uint32_t)n);
-	bytebuf_put(b, s, n);
-	bytebuf_put_zeros(b, 1);
-}
-
 static void put_count(struct bytebuf *b, size_t n)
 {
 	if (n > KRUN_GUEST_CONFIG_MAX_COUNT && !b->error)
@@ -35,7 +21,7 @@ static void put_strv(struct bytebuf *b, char *const *v)
 		n++;
 	put_count(b, n);
 	for (size_t i = 0; i < n; i++)
-		put_str(b, v[i]);
+		initramfs_put_str(b, v[i]);
 }
 
 static uint32_t attr_flags(const struct krun_config *cfg)
@@ -53,10 +39,10 @@ static void put_fsmounts(struct bytebuf *b, const struct krun_config *cfg)
 		const struct krun_fsmount *m = &cfg->fsmounts[i];
 
 		bytebuf_put_u32le(b, m->ms_flags);
-		put_str(b, m->fstype);
-		put_str(b, m->source);
-		put_str(b, m->target);
-		put_str(b, m->data);
+		initramfs_put_str(b, m->fstype);
+		initramfs_put_str(b, m->source);
+		initramfs_put_str(b, m->target);
+		initramfs_put_str(b, m->data);
 	}
 }
 
@@ -69,7 +55,7 @@ static void put_seccomp(struct bytebuf *b, const struct krun_config *cfg)
 	for (size_t i = 0; i < cfg->n_seccomp_rules; i++) {
 		const struct krun_seccomp_rule *r = &cfg->seccomp_rules[i];
 
-		put_str(b, r->syscall);
+		initramfs_put_str(b, r->syscall);
 		bytebuf_put_u32le(b, r->action);
 		bytebuf_put_u32le(b, r->errno_ret);
 		bytebuf_put_u32le(b, r->n_args);
@@ -86,9 +72,9 @@ void initramfs_put_attrs(struct bytebuf *b, const struct krun_config *cfg)
 {
 	bytebuf_put_u32le(b, attr_flags(cfg));
 	bytebuf_put_u32le(b, cfg->umask_set ? cfg->umask : 0);
-	put_str(b, cfg->user_spec);
+	initramfs_put_str(b, cfg->user_spec);
 	put_strv(b, cfg->group_add);
-	put_str(b, cfg->domainname);
+	initramfs_put_str(b, cfg->domainname);
 	for (int i = 0; i < KRUN_GUEST_CAP_SETS; i++)
 		bytebuf_put_u64le(b, cfg->caps_set ? cfg->caps[i] : 0);
 	put_strv(b, cfg->sysctls);
