@@ -367,6 +367,11 @@ int passt_start(const struct krun_config *cfg, struct passt_proc *p,
 	return 0;
 }
 
+void passt_expect_exit(struct passt_proc *p)
+{
+	__atomic_store_n(&p->stopping, true, __ATOMIC_RELEASE);
+}
+
 /* Wait up to ms for passt to end (its pidfd turns readable). */
 static bool wait_exit(const struct passt_proc *p, int ms)
 {

@@ -37,6 +37,10 @@ int passt_start(const struct krun_config *cfg, struct passt_proc *p,
 		int *sock, struct krun_err **err)
 	__attribute__((warn_unused_result));
 
+/* The VM is ending: passt's exit from now on is expected (the device
+ * closing its socket ends it), not an error to report. */
+void passt_expect_exit(struct passt_proc *p);
+
 /* SIGTERM (SIGKILL after a grace period), reap, join. Safe when never
  * started. */
 void passt_stop(struct passt_proc *p);
