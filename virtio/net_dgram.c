@@ -155,16 +155,14 @@ static int vfkit_handshake(int fd, const char *path, const char *local,
 	if (lstat(local, &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(local);
 	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
-		return krun_err_set_errno(err, errno,
-					  "cannot bind a socket at `%s`",
-					  local);
+		return krun_err_set_errno(
+			err, errno, "cannot bind a socket at `%s`", local);
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 	ret = fill_addr(&a, path, err);
 	if (ret == 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
-		ret = krun_err_set_errno(err, errno,
-					 "cannot connect to gvproxy at `%s`",
-					 path);
+		ret = krun_err_set_errno(
+			err, errno, "cannot connect to gvproxy at `%s`", path);
 	if (ret == 0 && send(fd, VFKIT_MAGIC, 4, MSG_NOSIGNAL) != 4)
 		ret = krun_err_set_errno(err, errno,
 					 "cannot greet gvproxy at `%s`", path);
@@ -177,8 +175,7 @@ struct net_backend *net_gvproxy_connect(const char *path,
 					const char *local_path,
 					struct krun_err **err)
 {
-	cleanup_close int fd =
-		socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	cleanup_close int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	cleanup_free char *local = strdup(local_path);
 	struct net_backend *be;
 

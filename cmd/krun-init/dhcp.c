@@ -77,8 +77,7 @@ static uint16_t ip_checksum(const uint8_t *p, size_t len)
 }
 
 /* Over the pseudo header (source, destination, protocol, length). */
-static uint16_t udp_checksum(const uint8_t *ip, const uint8_t *udp,
-			     size_t len)
+static uint16_t udp_checksum(const uint8_t *ip, const uint8_t *udp, size_t len)
 {
 	uint32_t sum = 17 + (uint32_t)len;
 	uint16_t c;
@@ -93,8 +92,7 @@ static uint16_t udp_checksum(const uint8_t *ip, const uint8_t *udp,
 	return c ? c : 0xffff;
 }
 
-static bool search_append(struct dhcp_lease *l, const char *name,
-			  size_t len)
+static bool search_append(struct dhcp_lease *l, const char *name, size_t len)
 {
 	size_t have = strlen(l->search);
 
@@ -454,8 +452,8 @@ static int exchange(const struct dhcp_xchg *x, uint8_t type, int want,
 int dhcp_run(int ifindex, const uint8_t mac[6], struct dhcp_lease *lease,
 	     struct krun_err **err)
 {
-	cleanup_close int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC,
-				      htons(ETH_P_IP));
+	cleanup_close int fd =
+		socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_IP));
 	struct sockaddr_ll ll = {.sll_family = AF_PACKET,
 				 .sll_protocol = htons(ETH_P_IP),
 				 .sll_ifindex = ifindex};

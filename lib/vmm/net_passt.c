@@ -61,7 +61,8 @@ size_t passt_port_args(const struct krun_config *cfg, const char **argv,
 static int find_passt(char *out, size_t size, struct krun_err **err)
 {
 	const char *path = getenv("PATH");
-	cleanup_free char *copy = strdup(path && *path ? path : "/usr/bin:/bin");
+	cleanup_free char *copy =
+		strdup(path && *path ? path : "/usr/bin:/bin");
 	char *save = NULL;
 
 	if (!copy)
@@ -102,8 +103,8 @@ static void describe_status(int status, char *out, size_t size)
 }
 
 /* Only async-signal-safe calls between fork() and exec; never returns. */
-static void child(int sock, int log_w, int st_w, pid_t parent,
-		  const char *path, char *const argv[])
+static void child(int sock, int log_w, int st_w, pid_t parent, const char *path,
+		  char *const argv[])
 {
 	sigset_t none;
 	int null, s, l, e;
@@ -116,8 +117,8 @@ static void child(int sock, int log_w, int st_w, pid_t parent,
 	s = fcntl(sock, F_DUPFD_CLOEXEC, 10);
 	l = fcntl(log_w, F_DUPFD_CLOEXEC, 10);
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (s < 0 || l < 0 || null < 0 || dup2(null, 0) < 0 ||
-	    dup2(l, 1) < 0 || dup2(l, 2) < 0 || dup2(s, PASST_CHILD_FD) < 0)
+	if (s < 0 || l < 0 || null < 0 || dup2(null, 0) < 0 || dup2(l, 1) < 0 ||
+	    dup2(l, 2) < 0 || dup2(s, PASST_CHILD_FD) < 0)
 		e = errno;
 	else {
 		execv(path, argv);
@@ -141,8 +142,8 @@ static bool log_line(struct passt_proc *p, char *line, bool starting)
 		log_debug("passt: %s", line);
 	else
 		log_info("passt: %s", line);
-	return starting && !strncmp(line, PASST_READY_PREFIX,
-				    strlen(PASST_READY_PREFIX));
+	return starting &&
+	       !strncmp(line, PASST_READY_PREFIX, strlen(PASST_READY_PREFIX));
 }
 
 /*
@@ -269,11 +270,11 @@ static int start_relay(struct passt_proc *p, struct krun_err **err)
 }
 
 /* argv for passt: fixed options, then the port maps. */
-static const char **build_argv(const struct krun_config *cfg,
-			       const char *path, char (**bufs)[64])
+static const char **build_argv(const struct krun_config *cfg, const char *path,
+			       char (**bufs)[64])
 {
-	const char **argv = calloc(PASST_MAX_ARGS + 2 * cfg->n_ports,
-				   sizeof(*argv));
+	const char **argv =
+		calloc(PASST_MAX_ARGS + 2 * cfg->n_ports, sizeof(*argv));
 	size_t n = 0;
 
 	*bufs = calloc(cfg->n_ports + 1, sizeof(**bufs));
@@ -338,8 +339,8 @@ static int spawn(const struct krun_config *cfg, struct passt_proc *p,
 	return 0;
 }
 
-int passt_start(const struct krun_config *cfg, struct passt_proc *p,
-		int *sock, struct krun_err **err)
+int passt_start(const struct krun_config *cfg, struct passt_proc *p, int *sock,
+		struct krun_err **err)
 {
 	char path[4096];
 	int sv[2];
@@ -365,6 +366,11 @@ int passt_start(const struct krun_config *cfg, struct passt_proc *p,
 	}
 	*sock = sv[0];
 	return 0;
+}
+
+void passt_expect_exit(struct passt_proc *p)
+{
+	__atomic_store_n(&p->stopping, true, __ATOMIC_RELEASE);
 }
 
 /* Wait up to ms for passt to end (its pidfd turns readable). */

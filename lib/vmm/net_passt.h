@@ -16,12 +16,12 @@
 #define PASST_LINE_MAX 256
 
 struct passt_proc {
-	pid_t pid;	/* 0: not running */
-	int pidfd;	/* -1: none */
-	int log_fd;	/* read end of passt's stderr */
+	pid_t pid;	  /* 0: not running */
+	int pidfd;	  /* -1: none */
+	int log_fd;	  /* read end of passt's stderr */
 	pthread_t thread; /* relays the log, reaps passt */
 	bool has_thread;
-	bool stopping;	/* atomic: the VMM is ending it */
+	bool stopping; /* atomic: the VMM is ending it */
 	char last_line[PASST_LINE_MAX];
 	char buf[PASST_LINE_MAX]; /* a partial line read from log_fd */
 	size_t buf_len;
@@ -33,9 +33,12 @@ struct passt_proc {
  * socketpair. Fails naming the cause: passt not found, not executable,
  * exited early with its last message.
  */
-int passt_start(const struct krun_config *cfg, struct passt_proc *p,
-		int *sock, struct krun_err **err)
-	__attribute__((warn_unused_result));
+int passt_start(const struct krun_config *cfg, struct passt_proc *p, int *sock,
+		struct krun_err **err) __attribute__((warn_unused_result));
+
+/* The VM is ending: passt's exit from now on is expected (the device
+ * closing its socket ends it), not an error to report. */
+void passt_expect_exit(struct passt_proc *p);
 
 /* SIGTERM (SIGKILL after a grace period), reap, join. Safe when never
  * started. */

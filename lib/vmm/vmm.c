@@ -225,6 +225,7 @@ int vmm_run(struct krun_config *cfg, struct krun_err **err)
 		ret = load_guest(&vmm, kernel, err);
 	if (ret == 0)
 		ret = run_guest(&vmm, err);
+	passt_expect_exit(&vmm.passt);
 	vmm_remove_devices(&vmm);
 	/* After the device closed its socket: passt is ending already. */
 	passt_stop(&vmm.passt);

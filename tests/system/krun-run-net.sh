@@ -143,13 +143,13 @@ done_when_publish() {
 
 udp_map() {
 	local pid
-	timeout -k 5 "$check_timeout" "$KRUN_RUN" --root "$root" \
+	timeout -k 5 300 "$KRUN_RUN" --root "$root" \
 		-p 8081:81 -p 9999:9999/udp -- /bin/sh -c \
 		'net-udp-recv 9999 /srv/udp.txt & exec httpd -f -p 81 -h /srv' \
 		</dev/null >"$work/udp.out" 2>"$work/udp.err" &
 	pid=$!
 	last=$work/udp last_cmd="krun-run -p 8081:81 -p 9999:9999/udp ..."
-	wait_http "http://127.0.0.1:8081/" /dev/null
+	wait_http "http://127.0.0.1:8081/udp.txt" /dev/null
 	for i in $(seq 40); do
 		echo hello-udp >/dev/udp/127.0.0.1/9999
 		wget -q -O "$work/udp.got" http://127.0.0.1:8081/udp.txt

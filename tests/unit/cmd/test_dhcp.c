@@ -49,8 +49,8 @@ static void opt(struct pkt *p, uint8_t code, const void *data, uint8_t len)
  * search "a.example b.example" (the second name compressed). */
 static void offer(struct pkt *p, uint8_t type)
 {
-	static const uint8_t search[] = {1, 'a', 7, 'e', 'x', 'a', 'm', 'p',
-					 'l', 'e', 0, 1, 'b', 0xc0, 2};
+	static const uint8_t search[] = {1,   'a', 7, 'e', 'x', 'a',  'm', 'p',
+					 'l', 'e', 0, 1,   'b', 0xc0, 2};
 	uint8_t *b = p->b + 28;
 	uint32_t xid = XID;
 
@@ -112,34 +112,34 @@ static void rejects_malformed(void **state)
 	offer(&p, DHCP_OFFER);
 	for (size_t n = 0; n < OPTS; n += 7) /* truncated anywhere */
 		assert_int_equal(dhcp_parse(p.b, n, XID, mac, &l), -EINVAL);
-#define BAD(mutation)                                                  \
-	do {                                                           \
-		offer(&p, DHCP_OFFER);                                 \
-		mutation;                                              \
-		assert_int_equal(parse(&p, &l), -EINVAL);              \
+#define BAD(mutation)                                     \
+	do {                                              \
+		offer(&p, DHCP_OFFER);                    \
+		mutation;                                 \
+		assert_int_equal(parse(&p, &l), -EINVAL); \
 	} while (0)
-	BAD(p.b[0] = 0x65);			 /* IPv6 version */
-	BAD(p.b[0] = 0x44);			 /* IHL 16 bytes */
-	BAD(p.b[9] = 6);			 /* TCP */
-	BAD(put16(p.b + 6, 0x2000));		 /* more fragments */
-	BAD(put16(p.b + 2, p.len + 1));		 /* IP longer than read */
-	BAD(put16(p.b + 24, p.len));		 /* UDP longer than IP */
-	BAD(put16(p.b + 24, 4));		 /* UDP shorter than its header */
-	BAD(put16(p.b + 22, 67));		 /* not to the client port */
-	BAD(p.b[28] = 1);			 /* a request */
-	BAD(p.b[30] = 16);			 /* hardware address length */
-	BAD(p.b[32] ^= 1);			 /* another transaction */
-	BAD(p.b[28 + 28 + 5] ^= 1);		 /* another MAC */
-	BAD(p.b[28 + 236] = 0);			 /* magic cookie */
-	BAD(memset(p.b + 28 + 16, 0, 4));	 /* an offer of 0.0.0.0 */
-	BAD(p.b[OPTS + 1] = 2);			 /* type of two bytes */
+	BAD(p.b[0] = 0x65);		  /* IPv6 version */
+	BAD(p.b[0] = 0x44);		  /* IHL 16 bytes */
+	BAD(p.b[9] = 6);		  /* TCP */
+	BAD(put16(p.b + 6, 0x2000));	  /* more fragments */
+	BAD(put16(p.b + 2, p.len + 1));	  /* IP longer than read */
+	BAD(put16(p.b + 24, p.len));	  /* UDP longer than IP */
+	BAD(put16(p.b + 24, 4));	  /* UDP shorter than its header */
+	BAD(put16(p.b + 22, 67));	  /* not to the client port */
+	BAD(p.b[28] = 1);		  /* a request */
+	BAD(p.b[30] = 16);		  /* hardware address length */
+	BAD(p.b[32] ^= 1);		  /* another transaction */
+	BAD(p.b[28 + 28 + 5] ^= 1);	  /* another MAC */
+	BAD(p.b[28 + 236] = 0);		  /* magic cookie */
+	BAD(memset(p.b + 28 + 16, 0, 4)); /* an offer of 0.0.0.0 */
+	BAD(p.b[OPTS + 1] = 2);		  /* type of two bytes */
 	BAD(p.b[OPTS] = 0; p.b[OPTS + 1] = 0;
-	    p.b[OPTS + 2] = 0);			 /* no message type */
+	    p.b[OPTS + 2] = 0); /* no message type */
 	BAD(p.b[p.len - 1] = 6; p.b[p.len++] = 200;
-	    finish(&p));			 /* option past the end */
+	    finish(&p));			  /* option past the end */
 	BAD(p.len -= 1; opt(&p, 6, "\1\2\3", 3)); /* DNS not 4n bytes */
-	BAD(p.len -= 1; opt(&p, 26, "\0\20", 2));  /* MTU 16 */
-	BAD(p.len -= 1; opt(&p, 1, "\377", 1));	 /* mask of 1 byte */
+	BAD(p.len -= 1; opt(&p, 26, "\0\20", 2)); /* MTU 16 */
+	BAD(p.len -= 1; opt(&p, 1, "\377", 1));	  /* mask of 1 byte */
 }
 
 static void rejects_bad_search(void **state)

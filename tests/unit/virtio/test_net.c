@@ -39,16 +39,16 @@ static void start(struct fixture *f, bool dgram, uint64_t features)
 	struct net_backend *be;
 	int sv[2];
 
-	assert_int_equal(socketpair(AF_UNIX,
-				    dgram ? SOCK_DGRAM : SOCK_STREAM, 0, sv),
-			 0);
+	assert_int_equal(
+		socketpair(AF_UNIX, dgram ? SOCK_DGRAM : SOCK_STREAM, 0, sv),
+		0);
 	f->peer = sv[0];
 	f->dgram = dgram;
 	be = dgram ? net_dgram_create(sv[1], NULL)
 		   : net_stream_create(sv[1], NULL);
 	assert_non_null(be);
-	assert_int_equal(fdev_start(&f->d, virtio_net_create(mac, be, NULL),
-				    2, 64, F_NET | features),
+	assert_int_equal(fdev_start(&f->d, virtio_net_create(mac, be, NULL), 2,
+				    64, F_NET | features),
 			 0xf);
 }
 
@@ -178,7 +178,7 @@ static void tx_frames_arrive_in_order(void **state)
 	uint32_t id, len;
 
 	fill(frame, sizeof(frame), 1);
-	post_tx(f, frame, 60, 60);	    /* header and frame in one buffer */
+	post_tx(f, frame, 60, 60); /* header and frame in one buffer */
 	post_tx(f, frame, sizeof(frame), 20); /* split */
 	fdev_kick(&f->d, TXQ);
 	assert_int_equal(peer_frame(f, got, sizeof(got)), 60);
@@ -199,8 +199,8 @@ static void tx_drops_bad_chains(void **state)
 	uint32_t id, len;
 
 	fill(frame, sizeof(frame), 2);
-	post_tx(f, frame, 0, 0);	       /* header only: no frame */
-	post_tx(f, frame, 10, 10);	       /* a runt */
+	post_tx(f, frame, 0, 0);	/* header only: no frame */
+	post_tx(f, frame, 10, 10);	/* a runt */
 	fvq_add(&f->d.vqs[TXQ], &w, 1); /* device-writable only */
 	post_tx(f, frame, sizeof(frame), 7);
 	fdev_kick(&f->d, TXQ);
