@@ -192,7 +192,8 @@ static int apply_command(const struct run_options *o, struct krun_config *cfg,
 {
 	static const char *const no_args[] = {NULL};
 	cleanup_strv char **env = NULL;
-	const char *const *args = (const char *const *)o->command + 1;
+	const char *const *args =
+		o->n_command ? (const char *const *)o->command + 1 : no_args;
 	const char *program = o->n_command ? o->command[0] : NULL;
 	int ret;
 
