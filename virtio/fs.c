@@ -259,10 +259,15 @@ static int init_queues(struct fs_dev *fs, struct krun_err **err)
 }
 
 struct virtio_device *virtio_fs_create(const char *tag, const char *host_dir,
-				       bool read_only, struct krun_err **err)
+				       unsigned int flags, uint32_t max_fds,
+				       struct krun_err **err)
 {
-	struct fuse_server_opts opts = {.read_only = read_only,
-					.cache_timeout_ms = 1000};
+	struct fuse_server_opts opts = {
+		.read_only = flags & VIRTIO_FS_READ_ONLY,
+		.allow_setid = flags & VIRTIO_FS_ALLOW_SETID,
+		.cache_timeout_ms = 1000,
+		.max_fds = max_fds,
+	};
 	size_t tag_len = tag ? strlen(tag) : 0;
 	struct fs_dev *fs;
 

@@ -9,16 +9,23 @@
 #define KRUN_VIRTIO_FS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "util/err.h"
 #include "virtio/virtio_dev.h"
 
 #define VIRTIO_FS_TAG_MAX 36
 
-/* tag: 1..36 bytes (the guest mounts it by this name). The device is owned
- * by its transport once wrapped (virtio_mmio_create); before that, free it
- * with dev->ops->destroy(dev). */
+/* Share policy flags for virtio_fs_create(). */
+#define VIRTIO_FS_READ_ONLY (1u << 0)	/* every change fails with EROFS */
+#define VIRTIO_FS_ALLOW_SETID (1u << 1) /* keep guest-set set-ID bits */
+
+/* tag: 1..36 bytes (the guest mounts it by this name); flags: VIRTIO_FS_*;
+ * max_fds: host fds the guest may make the server hold (0: the server's
+ * default). The device is owned by its transport once wrapped
+ * (virtio_mmio_create); before that, free it with dev->ops->destroy(dev). */
 struct virtio_device *virtio_fs_create(const char *tag, const char *host_dir,
-				       bool read_only, struct krun_err **err);
+				       unsigned int flags, uint32_t max_fds,
+				       struct krun_err **err);
 
 #endif

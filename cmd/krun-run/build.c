@@ -156,6 +156,9 @@ static int apply_storage(const struct run_options *o, struct krun_config *cfg,
 	if (ret == 0 && o->read_only)
 		ret = wrap(config_set_root_read_only(cfg, true, err),
 			   "--read-only", err);
+	if (ret == 0 && o->root_nosetid)
+		ret = wrap(config_set_root_setid(cfg, false, err),
+			   "--root-nosetid", err);
 	for (size_t i = 0; ret == 0 && i < o->disks.n; i++)
 		ret = wrap(config_add_disk_spec(cfg, o->disks.items[i], err),
 			   "--disk", err);

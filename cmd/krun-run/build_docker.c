@@ -58,7 +58,8 @@ static int host_dir(const char *path, char **out, struct krun_err **err)
 }
 
 static int add_bind(struct krun_config *cfg, const char *host,
-		    const char *guest, bool ro, struct krun_err **err)
+		    const char *guest, bool ro, bool setid,
+		    struct krun_err **err)
 {
 	cleanup_free char *real = NULL;
 	char tag[32];
@@ -76,11 +77,15 @@ static int add_bind(struct krun_config *cfg, const char *host,
 	if (ret < 0)
 		return ret;
 	new_tag(cfg, tag, sizeof(tag));
-	return config_add_share(cfg, tag, real, guest, ro, 0, err);
+	ret = config_add_share(cfg, tag, real, guest, ro, 0, err);
+	if (ret == 0 && setid)
+		ret = config_set_share_setid(cfg, tag, true, err);
+	return ret;
 }
 
-/* ro, rw, or a comma list of them; docker's other options are refused. */
-static int volume_mode(const char *opts, bool *ro, struct krun_err **err)
+/* A comma list of ro, rw and setid; docker's other options are refused. */
+static int volume_mode(const char *opts, bool *ro, bool *setid,
+		       struct krun_err **err)
 {
 	cleanup_free char *copy = strdup(opts);
 	char *save = NULL;
@@ -91,10 +96,12 @@ static int volume_mode(const char *opts, bool *ro, struct krun_err **err)
 	     w = strtok_r(NULL, ",", &save)) {
 		if (strcmp(w, "ro") == 0 || strcmp(w, "rw") == 0)
 			*ro = w[1] == 'o';
+		else if (strcmp(w, "setid") == 0)
+			*setid = true;
 		else
 			return krun_err_set(err, EINVAL,
 					    "unsupported volume option `%s` "
-					    "(expected ro or rw)",
+					    "(expected ro, rw or setid)",
 					    w);
 	}
 	return 0;
@@ -106,7 +113,7 @@ static int apply_volume(const char *text, struct krun_config *cfg,
 {
 	cleanup_free char *copy = strdup(text);
 	char *guest, *opts;
-	bool ro = false;
+	bool ro = false, setid = false;
 	int ret;
 
 	if (!copy)
@@ -124,9 +131,9 @@ static int apply_volume(const char *text, struct krun_config *cfg,
 	if (!*copy)
 		return krun_err_set(err, EINVAL, "`%s`: empty host directory",
 				    text);
-	ret = opts ? volume_mode(opts, &ro, err) : 0;
+	ret = opts ? volume_mode(opts, &ro, &setid, err) : 0;
 	if (ret == 0)
-		ret = add_bind(cfg, copy, guest, ro, err);
+		ret = add_bind(cfg, copy, guest, ro, setid, err);
 	return ret;
 }
 
@@ -204,7 +211,7 @@ static int apply_mount(const char *text, struct krun_config *cfg,
 	if (strcmp(m.type, "bind") == 0) {
 		if (!m.src)
 			return krun_err_set(err, EINVAL, "bind: needs src=");
-		return add_bind(cfg, m.src, m.dst, m.ro, err);
+		return add_bind(cfg, m.src, m.dst, m.ro, false, err);
 	}
 	if (strcmp(m.type, "tmpfs") != 0)
 		return krun_err_set(err, EINVAL,

@@ -15,6 +15,7 @@
 enum {
 	OPT_ROOT = 256,
 	OPT_READ_ONLY,
+	OPT_ROOT_NOSETID,
 	OPT_DISK,
 	OPT_ROOT_DISK,
 	OPT_ROOT_PARTITION,
@@ -61,6 +62,7 @@ static const char short_options[] = "+:hv:e:p:w:u:ti";
 static const struct option long_options[] = {
 	{"root", required_argument, NULL, OPT_ROOT},
 	{"read-only", no_argument, NULL, OPT_READ_ONLY},
+	{"root-nosetid", no_argument, NULL, OPT_ROOT_NOSETID},
 	{"disk", required_argument, NULL, OPT_DISK},
 	{"root-disk", required_argument, NULL, OPT_ROOT_DISK},
 	{"root-partition", required_argument, NULL, OPT_ROOT_PARTITION},
@@ -117,17 +119,20 @@ const char run_options_usage[] =
 	"Root and storage:\n"
 	"      --root DIR                 host directory as the guest's root\n"
 	"      --read-only                mount the root read-only\n"
+	"      --root-nosetid             clear set-ID bits the guest sets on files\n"
+	"                                 in the root (kept by default)\n"
 	"      --disk ID:PATH[:raw|qcow2][:ro]  add a disk (repeatable)\n"
 	"      --root-disk ID|PATH        boot from disk ID, else from the image file\n"
 	"                                 PATH[:raw|qcow2][:ro] (disk \"root\")\n"
 	"      --root-partition N         the root file system is on partition N\n"
 	"                                 of the root disk (GPT or MBR)\n"
-	"  -v, --volume HOSTDIR:GUESTDIR[:ro|rw]  share a host directory (relative\n"
-	"                                 or absolute) at GUESTDIR (repeatable)\n"
+	"  -v, --volume HOSTDIR:GUESTDIR[:OPTS]  share a host directory (relative\n"
+	"                                 or absolute) at GUESTDIR (repeatable); OPTS:\n"
+	"                                 ro|rw, setid (keep set-ID bits the guest sets)\n"
 	"      --mount type=bind,src=HOSTDIR,dst=GUESTDIR[,readonly]\n"
 	"      --mount type=tmpfs,dst=DIR[,tmpfs-size=SIZE][,tmpfs-mode=MODE]\n"
 	"      --tmpfs DIR[:OPTIONS]      a tmpfs at DIR (noexec,nosuid,nodev)\n"
-	"      --share TAG:HOSTDIR[:GUESTPATH][:ro]  virtio-fs share by tag\n"
+	"      --share TAG:HOSTDIR[:GUESTPATH][:ro][:setid]  virtio-fs share by tag\n"
 	"VM:\n"
 	"      --cpus N                   vCPUs (default 1; 1.5 rounds up to 2)\n"
 	"      --memory SIZE              RAM: b, k, m, g, t units, decimals allowed\n"
@@ -355,6 +360,8 @@ static bool *switch_slot(struct run_options *o, int c)
 	switch (c) {
 	case OPT_READ_ONLY:
 		return &o->read_only;
+	case OPT_ROOT_NOSETID:
+		return &o->root_nosetid;
 	case OPT_KERNEL_LOG:
 		return &o->kernel_log;
 	case OPT_SOUND:

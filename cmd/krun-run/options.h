@@ -38,6 +38,7 @@ struct run_options {
 	/* single-valued flags: NULL / false when not given (last one wins) */
 	const char *root;
 	bool read_only;
+	bool root_nosetid;
 	const char *root_disk;
 	const char *root_partition;
 	const char *cpus;

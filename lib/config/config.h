@@ -53,6 +53,8 @@ struct krun_share {
 	char *host_path;
 	char *guest_path; /* NULL: not mounted by init */
 	bool read_only;
+	/* Keep set-ID bits the guest sets (off by default for shares). */
+	bool allow_setid;
 	uint64_t shm_size; /* DAX window; 0 = none */
 };
 
@@ -127,6 +129,9 @@ struct krun_config {
 	/* Root: a host directory (virtio-fs tag "/dev/root") or a disk. */
 	char *root_dir;
 	bool root_read_only;
+	/* Clear set-ID bits the guest sets in the root directory (kept by
+	 * default: a distribution root needs its set-user-ID programs). */
+	bool root_strip_setid;
 
 	enum krun_disk_api disk_api;
 	char *legacy_root_disk;
@@ -235,6 +240,12 @@ int config_set_root(struct krun_config *cfg, const char *dir,
 		    struct krun_err **err);
 int config_set_root_read_only(struct krun_config *cfg, bool ro,
 			      struct krun_err **err);
+/* Keep (allow) or clear set-ID bits the guest sets on files it creates or
+ * chmods in the root directory, or in the share named tag. */
+int config_set_root_setid(struct krun_config *cfg, bool allow,
+			  struct krun_err **err);
+int config_set_share_setid(struct krun_config *cfg, const char *tag, bool allow,
+			   struct krun_err **err);
 int config_set_legacy_root_disk(struct krun_config *cfg, const char *path,
 				struct krun_err **err);
 int config_set_legacy_data_disk(struct krun_config *cfg, const char *path,

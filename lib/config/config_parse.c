@@ -339,14 +339,17 @@ int config_add_share_spec(struct krun_config *cfg, const char *text,
 	cleanup_free char *tag = NULL;
 	cleanup_free char *host = NULL;
 	const char *rest, *guest = NULL;
-	bool ro = false;
+	bool ro = false, setid = false;
 	size_t len;
 	int ret = split_first(text, "share spec",
-			      "TAG:HOSTDIR[:GUESTPATH][:ro]", &tag, &rest, err);
+			      "TAG:HOSTDIR[:GUESTPATH][:ro][:setid]", &tag,
+			      &rest, err);
 
 	if (ret < 0)
 		return ret;
 	len = strlen(rest);
+	if (strip_suffix(rest, &len, "setid"))
+		setid = true;
 	if (strip_suffix(rest, &len, "ro"))
 		ro = true;
 	else
@@ -369,9 +372,13 @@ int config_add_share_spec(struct krun_config *cfg, const char *text,
 		if (!guest_copy)
 			return krun_err_set(err, ENOMEM,
 					    "out of memory parsing `%s`", text);
-		return config_add_share(cfg, tag, host, guest_copy, ro, 0, err);
+		ret = config_add_share(cfg, tag, host, guest_copy, ro, 0, err);
+	} else {
+		ret = config_add_share(cfg, tag, host, NULL, ro, 0, err);
 	}
-	return config_add_share(cfg, tag, host, NULL, ro, 0, err);
+	if (ret == 0 && setid)
+		ret = config_set_share_setid(cfg, tag, true, err);
+	return ret;
 }
 
 int config_add_vsock_spec(struct krun_config *cfg, const char *text,

@@ -33,6 +33,27 @@ int config_set_root_read_only(struct krun_config *cfg, bool ro,
 	return 0;
 }
 
+int config_set_root_setid(struct krun_config *cfg, bool allow,
+			  struct krun_err **err)
+{
+	(void)err;
+	cfg->root_strip_setid = !allow;
+	return 0;
+}
+
+int config_set_share_setid(struct krun_config *cfg, const char *tag, bool allow,
+			   struct krun_err **err)
+{
+	for (size_t i = 0; tag && i < cfg->n_shares; i++) {
+		if (strcmp(cfg->shares[i].tag, tag) == 0) {
+			cfg->shares[i].allow_setid = allow;
+			return 0;
+		}
+	}
+	return krun_err_set(err, ENOENT, "no virtio-fs share with tag `%s`",
+			    tag ? tag : "(null)");
+}
+
 static int claim_disk_api(const struct krun_config *cfg,
 			  enum krun_disk_api want, struct krun_err **err)
 {

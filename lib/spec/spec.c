@@ -312,9 +312,22 @@ static int root_readonly(struct spec_ctx *ctx, struct json_object *val,
 				 path, err);
 }
 
+static int root_setid(struct spec_ctx *ctx, struct json_object *val,
+		      const char *path, struct krun_err **err)
+{
+	bool allow;
+	int ret = sj_bool(val, path, &allow, err);
+
+	return ret < 0 ? ret
+		       : spec_setter(
+				 config_set_root_setid(ctx->cfg, allow, err),
+				 path, err);
+}
+
 static const struct spec_field root_fields[] = {
 	{"path", root_path},
 	{"readonly", root_readonly},
+	{"setid", root_setid},
 	{NULL, NULL},
 };
 

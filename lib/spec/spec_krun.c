@@ -186,12 +186,12 @@ static int k_disks(struct spec_ctx *ctx, struct json_object *val,
 static int k_volume(struct spec_ctx *ctx, struct json_object *val,
 		    const char *path, struct krun_err **err)
 {
-	static const char *const keys[] = {"tag", "hostPath", "guestPath",
-					   "readonly", NULL};
+	static const char *const keys[] = {"tag",      "hostPath", "guestPath",
+					   "readonly", "setid",	   NULL};
 	char tag_path[SPEC_JPATH_MAX], host_path[SPEC_JPATH_MAX];
 	cleanup_free char *host = NULL;
 	const char *tag, *src, *guest = NULL;
-	bool ro = false;
+	bool ro = false, setid = false;
 	int ret;
 
 	ret = sj_expect(val, json_type_object, path, err);
@@ -208,12 +208,15 @@ static int k_volume(struct spec_ctx *ctx, struct json_object *val,
 	if (ret == 0)
 		ret = sj_opt_bool(val, "readonly", path, &ro, err);
 	if (ret == 0)
+		ret = sj_opt_bool(val, "setid", path, &setid, err);
+	if (ret == 0)
 		ret = spec_resolve(ctx, src, &host, err);
 	if (ret < 0)
 		return ret;
-	return spec_setter(
-		config_add_share(ctx->cfg, tag, host, guest, ro, 0, err), path,
-		err);
+	ret = config_add_share(ctx->cfg, tag, host, guest, ro, 0, err);
+	if (ret == 0)
+		ret = config_set_share_setid(ctx->cfg, tag, setid, err);
+	return spec_setter(ret, path, err);
 }
 
 static int k_volumes(struct spec_ctx *ctx, struct json_object *val,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "lib/guest_abi.h"
@@ -159,22 +160,60 @@ static int add_disks(struct vmm *vmm, struct krun_err **err)
 	return ret;
 }
 
+static unsigned int share_flags(bool read_only, bool allow_setid)
+{
+	return (read_only ? VIRTIO_FS_READ_ONLY : 0) |
+	       (allow_setid ? VIRTIO_FS_ALLOW_SETID : 0);
+}
+
+/*
+ * Host fds each share's server may hold for the guest: the open-file limit
+ * (already raised, see vmm_run) less a reserve for the VMM itself (disks,
+ * sockets, passt, vsock connections), split evenly between the shares and
+ * capped, so a guest that pins inodes or opens
+ * files without end gets EMFILE instead of starving the VMM.
+ */
+#define SHARE_FD_RESERVE 4096u
+#define SHARE_FD_MIN 256u
+#define SHARE_FD_CAP (1u << 18) /* the FUSE server's own default */
+
+static uint32_t share_fd_budget(const struct krun_config *cfg)
+{
+	size_t n = cfg->n_shares + (cfg->root_dir ? 1 : 0);
+	struct rlimit lim;
+	uint64_t per;
+
+	if (n == 0 || getrlimit(RLIMIT_NOFILE, &lim) < 0 ||
+	    lim.rlim_cur == RLIM_INFINITY)
+		return SHARE_FD_CAP;
+	per = lim.rlim_cur > SHARE_FD_RESERVE + n * SHARE_FD_MIN
+		      ? (lim.rlim_cur - SHARE_FD_RESERVE) / n
+		      : SHARE_FD_MIN;
+	return per < SHARE_FD_CAP ? (uint32_t)per : SHARE_FD_CAP;
+}
+
 static int add_shares(struct vmm *vmm, struct krun_err **err)
 {
 	const struct krun_config *cfg = vmm->cfg;
+	uint32_t max_fds = share_fd_budget(cfg);
 	int ret = 0;
 
 	if (cfg->root_dir)
-		ret = attach(vmm,
-			     virtio_fs_create(KRUN_ROOT_TAG, cfg->root_dir,
-					      cfg->root_read_only, err),
-			     err);
+		ret = attach(
+			vmm,
+			virtio_fs_create(KRUN_ROOT_TAG, cfg->root_dir,
+					 share_flags(cfg->root_read_only,
+						     !cfg->root_strip_setid),
+					 max_fds, err),
+			err);
 	for (size_t i = 0; ret == 0 && i < cfg->n_shares; i++) {
 		const struct krun_share *s = &cfg->shares[i];
 
 		ret = attach(vmm,
-			     virtio_fs_create(s->tag, s->host_path,
-					      s->read_only, err),
+			     virtio_fs_create(
+				     s->tag, s->host_path,
+				     share_flags(s->read_only, s->allow_setid),
+				     max_fds, err),
 			     err);
 	}
 	return ret;

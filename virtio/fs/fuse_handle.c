@@ -25,6 +25,8 @@ int fuse_handle_table_init(struct fuse_handle_table *t)
 static void handle_free(struct fuse_handle *h)
 {
 	fuse_lock_owners_free(h);
+	if (h->budget)
+		fuse_fd_refund(h->budget, 1);
 	close(h->fd);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
@@ -63,16 +65,22 @@ static int64_t free_slot(struct fuse_handle_table *t)
 	return (int64_t)old;
 }
 
-int64_t fuse_handle_add(struct fuse_handle_table *t, int fd, bool is_dir)
+int64_t fuse_handle_add(struct fuse_handle_table *t, int fd, bool is_dir,
+			uint64_t nodeid)
 {
-	struct fuse_handle *h = calloc(1, sizeof(*h));
+	int charged = t->budget ? fuse_fd_charge(t->budget) : 0;
+	struct fuse_handle *h = charged == 0 ? calloc(1, sizeof(*h)) : NULL;
 	int64_t slot;
 
 	if (!h) {
+		if (charged == 0 && t->budget)
+			fuse_fd_refund(t->budget, 1);
 		close(fd);
-		return -ENOMEM;
+		return charged < 0 ? charged : -ENOMEM;
 	}
+	h->budget = t->budget;
 	h->fd = fd;
+	h->nodeid = nodeid;
 	h->refs = 1;
 	h->is_dir = is_dir;
 	pthread_mutex_init(&h->lock, NULL);

@@ -112,6 +112,8 @@ static void maybe_free(struct fuse_inode_table *t, struct fuse_inode *ino)
 	unlink_chain(&t->by_key[hash_key(ino->dev, ino->ino)], ino, false);
 	close(ino->fd);
 	free(ino);
+	if (t->budget)
+		fuse_fd_refund(t->budget, 1);
 }
 
 struct fuse_inode *fuse_inode_get(struct fuse_inode_table *t, uint64_t nodeid)
@@ -154,11 +156,14 @@ int64_t fuse_inode_learn(struct fuse_inode_table *t, int fd,
 		close(fd);
 		return id;
 	}
-	ino = calloc(1, sizeof(*ino));
+	id = t->budget ? fuse_fd_charge(t->budget) : 0;
+	ino = id == 0 ? calloc(1, sizeof(*ino)) : NULL;
 	if (!ino) {
+		if (id == 0 && t->budget)
+			fuse_fd_refund(t->budget, 1);
 		pthread_mutex_unlock(&t->lock);
 		close(fd);
-		return -ENOMEM;
+		return id < 0 ? id : -ENOMEM;
 	}
 	ino->table = t;
 	ino->nodeid = t->next_nodeid++;

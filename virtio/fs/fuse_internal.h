@@ -7,6 +7,7 @@
 #ifndef KRUN_VIRTIO_FS_FUSE_INTERNAL_H
 #define KRUN_VIRTIO_FS_FUSE_INTERNAL_H
 
+#include <errno.h>
 #include <linux/fuse.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -39,7 +40,28 @@ struct fuse_inode {
 	struct fuse_inode_table *table;
 };
 
+/* Host fds held on the guest's behalf, against a limit (atomic). */
+struct fuse_fd_budget {
+	uint32_t used;
+	uint32_t max;
+};
+
+/* Take one fd from the budget: 0, or -EMFILE when it is spent. */
+static inline int fuse_fd_charge(struct fuse_fd_budget *b)
+{
+	if (__atomic_add_fetch(&b->used, 1, __ATOMIC_RELAXED) <= b->max)
+		return 0;
+	__atomic_sub_fetch(&b->used, 1, __ATOMIC_RELAXED);
+	return -EMFILE;
+}
+
+static inline void fuse_fd_refund(struct fuse_fd_budget *b, uint32_t n)
+{
+	__atomic_sub_fetch(&b->used, n, __ATOMIC_RELAXED);
+}
+
 struct fuse_inode_table {
+	struct fuse_fd_budget *budget;
 	pthread_mutex_t lock;
 	struct fuse_inode **by_id;
 	struct fuse_inode **by_key;
@@ -50,7 +72,9 @@ struct fuse_inode_table {
 
 /* An open file or directory handle (the guest's fh). */
 struct fuse_handle {
+	struct fuse_fd_budget *budget; /* charged for fd and each owner */
 	int fd;
+	uint64_t nodeid; /* the inode it was opened for */
 	uint32_t refs;
 	bool is_dir;
 	pthread_mutex_t lock;		/* serialises readdir and lock owners */
@@ -58,6 +82,7 @@ struct fuse_handle {
 };
 
 struct fuse_handle_table {
+	struct fuse_fd_budget *budget;
 	pthread_mutex_t lock;
 	struct fuse_handle **slots;
 	size_t nslots;
@@ -65,6 +90,7 @@ struct fuse_handle_table {
 
 struct fuse_server {
 	struct fuse_server_opts opts;
+	struct fuse_fd_budget fd_budget;
 	struct fuse_inode_table inodes;
 	struct fuse_handle_table handles;
 	bool have_openat2;
@@ -158,6 +184,10 @@ int fuse_learn_fd(struct fuse_req *r, int fd, struct fuse_entry_out *e);
 int fuse_fix_new_owner(struct fuse_req *r, int parent_fd, int fd,
 		       mode_t want_mode);
 int fuse_chmod_fd(int fd, mode_t mode);
+/* The permission bits of mode (07777) the share's set-ID policy lets the
+ * guest set on an inode of this type. */
+mode_t fuse_policy_mode(const struct fuse_server *srv, mode_t mode,
+			mode_t type);
 /* Drop set-user-ID, and set-group-ID where group-executable, from a regular
  * file (fd: O_PATH or open), as a local write or truncate by a writer
  * without CAP_FSETID would: the guest asks for it (HANDLE_KILLPRIV_V2)
@@ -169,8 +199,10 @@ int fuse_reply_entry(struct fuse_req *r, const struct fuse_entry_out *e);
 /* --- handle table (fuse_handle.c) --- */
 int fuse_handle_table_init(struct fuse_handle_table *t);
 void fuse_handle_table_fini(struct fuse_handle_table *t);
-/* Store fd (consumed); returns the fh or a negative errno. */
-int64_t fuse_handle_add(struct fuse_handle_table *t, int fd, bool is_dir);
+/* Store fd (consumed), opened for inode nodeid; returns the fh or a
+ * negative errno. */
+int64_t fuse_handle_add(struct fuse_handle_table *t, int fd, bool is_dir,
+			uint64_t nodeid);
 struct fuse_handle *fuse_handle_get(struct fuse_handle_table *t, uint64_t fh,
 				    bool is_dir);
 void fuse_handle_put(struct fuse_handle *h);

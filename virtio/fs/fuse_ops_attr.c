@@ -25,13 +25,15 @@ static int set_owner(struct fuse_inode *ino, const struct fuse_setattr_in *in)
 	return 0;
 }
 
-static int set_mode(struct fuse_inode *ino, const struct fuse_setattr_in *in)
+static int set_mode(const struct fuse_server *srv, struct fuse_inode *ino,
+		    const struct fuse_setattr_in *in)
 {
 	if (!(in->valid & FATTR_MODE))
 		return 0;
 	if (ino->type == S_IFLNK)
 		return -EOPNOTSUPP; /* Linux symlinks have no mode */
-	return fuse_chmod_fd(ino->fd, in->mode & 07777);
+	return fuse_chmod_fd(ino->fd,
+			     fuse_policy_mode(srv, in->mode, ino->type));
 }
 
 static int set_size(struct fuse_req *r, struct fuse_inode *ino,
@@ -120,7 +122,7 @@ int fuse_op_setattr(struct fuse_req *r)
 		return -EINVAL;
 	ret = set_owner(ino, &in);
 	if (ret == 0)
-		ret = set_mode(ino, &in);
+		ret = set_mode(r->srv, ino, &in);
 	if (ret == 0)
 		ret = set_size(r, ino, &in);
 	/* The guest dropped the mode it would have written to kill

@@ -51,7 +51,7 @@ int fuse_op_opendir(struct fuse_req *r)
 	fd = fuse_reopen(ino, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return fd;
-	fh = fuse_handle_add(&r->srv->handles, fd, true);
+	fh = fuse_handle_add(&r->srv->handles, fd, true, r->in.nodeid);
 	if (fh < 0)
 		return (int)fh;
 	out.fh = (uint64_t)fh;
@@ -136,6 +136,11 @@ static int do_readdir(struct fuse_req *r, bool plus)
 		return -EINVAL;
 	h = fuse_handle_get(&r->srv->handles, in.fh, true);
 	if (!h)
+		return -EBADF;
+	/* READDIRPLUS looks entries up under the request's directory: a
+	 * handle of another directory would pair its names with the wrong
+	 * parent. */
+	if (h->nodeid != r->in.nodeid)
 		return -EBADF;
 	if (r->reply_cap < hdr)
 		return -ENOBUFS;

@@ -190,7 +190,7 @@ int fuse_op_mkdir(struct fuse_req *r)
 	ret = check_new_name(name);
 	if (ret < 0)
 		return ret;
-	mode = in.mode & ~in.umask & 07777;
+	mode = fuse_policy_mode(r->srv, in.mode & ~in.umask, S_IFDIR);
 	if (mkdirat(parent->fd, name, mode) < 0)
 		return -errno;
 	return reply_created(r, parent, name, mode);
@@ -231,7 +231,7 @@ int fuse_op_mknod(struct fuse_req *r)
 	ret = check_mknod_type(r->srv, in.mode);
 	if (ret < 0)
 		return ret;
-	mode = in.mode & ~in.umask & 07777;
+	mode = fuse_policy_mode(r->srv, in.mode & ~in.umask, in.mode & S_IFMT);
 	if (mknodat(parent->fd, name, (in.mode & S_IFMT) | mode, in.rdev) < 0)
 		return -errno;
 	return reply_created(r, parent, name, mode);

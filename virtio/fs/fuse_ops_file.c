@@ -44,7 +44,7 @@ static int check_ro_flags(struct fuse_server *srv, int flags)
 
 static int reply_open(struct fuse_req *r, int fd)
 {
-	int64_t fh = fuse_handle_add(&r->srv->handles, fd, false);
+	int64_t fh = fuse_handle_add(&r->srv->handles, fd, false, r->in.nodeid);
 	struct fuse_open_out out = {0};
 	int ret;
 
@@ -161,7 +161,7 @@ static int reply_create(struct fuse_req *r, int fd, int pfd)
 		close(fd);
 		return ret;
 	}
-	fh = fuse_handle_add(&r->srv->handles, fd, false);
+	fh = fuse_handle_add(&r->srv->handles, fd, false, e.nodeid);
 	if (fh < 0) {
 		fuse_inode_forget(&r->srv->inodes, e.nodeid, 1);
 		return (int)fh;
@@ -194,7 +194,7 @@ int fuse_op_create(struct fuse_req *r)
 	name = fuse_req_name(r);
 	if (!name || fuse_is_dot(name))
 		return -EINVAL;
-	mode = in.mode & ~in.umask & 07777;
+	mode = fuse_policy_mode(r->srv, in.mode & ~in.umask, S_IFREG);
 	fd = create_file(r, parent, name,
 			 host_open_flags(in.flags) | (int)(in.flags & O_EXCL),
 			 mode, &created);

@@ -38,6 +38,8 @@ void fuse_lock_owners_free(struct fuse_handle *h)
 
 		close(o->fd);
 		free(o);
+		if (h->budget)
+			fuse_fd_refund(h->budget, 1);
 		o = next;
 	}
 	h->owners = NULL;
@@ -59,6 +61,8 @@ int fuse_lock_owner_flush(struct fuse_handle *h, uint64_t owner)
 	if (found) {
 		close(found->fd);
 		free(found);
+		if (h->budget)
+			fuse_fd_refund(h->budget, 1);
 	}
 	return 0;
 }
@@ -93,9 +97,13 @@ static int owner_fd(struct fuse_handle *h, uint64_t owner)
 		return -ENOLCK;
 	}
 	if (!o) {
-		o = calloc(1, sizeof(*o));
-		fd = o ? new_description(h) : -ENOMEM;
+		int charged = h->budget ? fuse_fd_charge(h->budget) : 0;
+
+		o = charged == 0 ? calloc(1, sizeof(*o)) : NULL;
+		fd = o ? new_description(h) : charged < 0 ? charged : -ENOMEM;
 		if (fd < 0) {
+			if (charged == 0 && h->budget)
+				fuse_fd_refund(h->budget, 1);
 			free(o);
 			pthread_mutex_unlock(&h->lock);
 			return fd;

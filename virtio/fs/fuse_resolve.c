@@ -272,6 +272,16 @@ int fuse_kill_suidgid(int fd)
 	return fuse_chmod_fd(fd, mode);
 }
 
+mode_t fuse_policy_mode(const struct fuse_server *srv, mode_t mode, mode_t type)
+{
+	mode &= 07777;
+	if (srv->opts.allow_setid)
+		return mode;
+	/* On a directory set-group-ID only means "new entries take my
+	 * group", which hands out no privilege. */
+	return mode & ~(mode_t)(S_ISUID | (type == S_IFDIR ? 0 : S_ISGID));
+}
+
 int fuse_fix_new_owner(struct fuse_req *r, int parent_fd, int fd,
 		       mode_t want_mode)
 {
@@ -295,6 +305,7 @@ int fuse_fix_new_owner(struct fuse_req *r, int parent_fd, int fd,
 	/* A set-group-ID parent marks new directories set-group-ID too. */
 	if (S_ISDIR(st.st_mode))
 		want_mode |= st.st_mode & S_ISGID;
+	want_mode = fuse_policy_mode(r->srv, want_mode, st.st_mode & S_IFMT);
 	if ((st.st_mode & 07777) != (want_mode & 07777))
 		return fuse_chmod_fd(fd, want_mode & 07777);
 	return 0;

@@ -374,6 +374,8 @@ static int server_init_state(struct fuse_server *srv, int *root_fd,
 		return krun_err_set(err, ENOTDIR,
 				    "shared path `%s` is not a directory",
 				    root_dir);
+	srv->fd_budget.max = srv->opts.max_fds ? srv->opts.max_fds
+					       : FUSE_SERVER_DEFAULT_MAX_FDS;
 	ret = fuse_itable_init(&srv->inodes, *root_fd, &st);
 	if (ret < 0)
 		return krun_err_set_errno(err, -ret, "inode table for `%s`",
@@ -384,6 +386,8 @@ static int server_init_state(struct fuse_server *srv, int *root_fd,
 		fuse_itable_fini(&srv->inodes);
 		return krun_err_set_errno(err, -ret, "handle table");
 	}
+	srv->inodes.budget = &srv->fd_budget;
+	srv->handles.budget = &srv->fd_budget;
 	return 0;
 }
 

@@ -36,6 +36,11 @@ struct fuse_server_opts {
 	/* Allow MKNOD of character and block devices (refused with EPERM
 	 * otherwise: a device node in the share opens host devices). */
 	bool allow_devices;
+	/* Keep set-user-ID/set-group-ID bits the guest asks for on files
+	 * it creates or chmods. Off: they are cleared on the host (a
+	 * set-user-ID root file in a share hands root to any host user who
+	 * can reach it); a set-group-ID directory still passes its group on. */
+	bool allow_setid;
 	/* Allow setting/removing xattrs outside the "user." namespace
 	 * (security.capability, trusted.*: dangerous when run as root). */
 	bool allow_privileged_xattrs;
@@ -44,7 +49,13 @@ struct fuse_server_opts {
 	bool no_openat2;
 	/* Attribute and entry cache timeout handed to the guest, in ms. */
 	uint32_t cache_timeout_ms;
+	/* Host fds the guest may make the server hold (looked-up inodes,
+	 * open handles, lock-owner descriptions); past it the request
+	 * fails with EMFILE. 0: FUSE_SERVER_DEFAULT_MAX_FDS. */
+	uint32_t max_fds;
 };
+
+#define FUSE_SERVER_DEFAULT_MAX_FDS (1u << 18)
 
 /* Open root_dir (which must be a directory) as the share root. */
 struct fuse_server *fuse_server_create(const char *root_dir,

@@ -97,6 +97,10 @@ no_secret proc-root-dotdot cat /proc/self/root/../outside/secret
 no_secret proc-1-root-dotdot cat /proc/1/root/../outside/secret
 no_secret proc-cwd-dotdot sh -c 'cd /mnt/vol && cat /proc/self/cwd/../../outside/secret'
 exec 3<&-
+# Set-ID policy: the root keeps the bits the guest sets, a volume clears them.
+echo x >/root-setid; chmod 6755 /root-setid
+echo x >/mnt/vol/vol-setid; chmod 6755 /mnt/vol/vol-setid
+expect_eq setid-volume-guest-view 755 "\$(stat -c %a /mnt/vol/vol-setid)"
 # The host moves /victim out of the share while we hold it open.
 o=\$(fsprobe openat-moved /victim /ready /go 120 own .. ../outside/secret ../../outside/secret ../abs-secret)
 case \$o in *"timed out"*) fail moved-dir-handshake "\$o" ;; *) pass moved-dir-handshake ;; esac
@@ -167,8 +171,9 @@ guest_results "$out" abs-symlink-read abs-symlink-dir-read rel-symlink-read \
 	guest-rel-symlink guest-vol-symlink guest-symlink-write hardlink-to-symlink \
 	hardlink-follow-symlink hardlink-host-path hardlink-dotdot proc-fd-dotdot \
 	proc-fd-symlink proc-root-dotdot proc-1-root-dotdot proc-cwd-dotdot \
-	moved-dir-handshake moved-dir-openat moved-dir-own-file flip-race-read \
-	flip-race-inside flip-race-2-read flip-race-2-inside
+	setid-volume-guest-view moved-dir-handshake moved-dir-openat \
+	moved-dir-own-file flip-race-read flip-race-inside flip-race-2-read \
+	flip-race-2-inside
 check guest-script-complete grep -q '^guest-script-complete$' "$out"
 grep -E '^(race|moved):' "$out"
 
@@ -190,5 +195,7 @@ expect_eq outside-secret-links 1 "$(stat -c %h "$O/secret")"
 check_not outside-canary test -e "$O/canary"
 expect_eq guest-symlinks-stored-verbatim "$O/secret ../outside/secret" \
 	"$(readlink "$R/gsym-abs") $(readlink "$R/gsym-rel")"
+expect_eq setid-root-kept 6755 "$(stat -c %a "$R/root-setid")"
+expect_eq setid-volume-cleared 755 "$(stat -c %a "$S/vol/vol-setid")"
 
 fs_finish

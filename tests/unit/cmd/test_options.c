@@ -223,7 +223,7 @@ static const struct {
 	{A("-v", "/tmp:/", "ls"),
 	 "--volume: cannot mount over the guest's `/` (use --root)"},
 	{A("-v", "/tmp:/d:z", "ls"),
-	 "--volume: unsupported volume option `z` (expected ro or rw)"},
+	 "--volume: unsupported volume option `z` (expected ro, rw or setid)"},
 	{A("-v", ":/d", "ls"), "--volume: `:/d`: empty host directory"},
 	{A("-v", "/etc/passwd:/p", "ls"),
 	 "--volume: host path `/etc/passwd` is not a directory (only "
@@ -358,7 +358,8 @@ static void test_docker_flags(void **state)
 	const char *args[] = {"--root",
 			      "/r",
 			      "-v",
-			      "/tmp:/data:ro",
+			      "/tmp:/data:ro,setid",
+			      "--root-nosetid",
 			      "--mount",
 			      "type=bind,src=/tmp,dst=/m,readonly",
 			      "--mount",
@@ -396,8 +397,11 @@ static void test_docker_flags(void **state)
 	assert_string_equal(cfg->shares[0].tag, "vol0");
 	assert_string_equal(cfg->shares[0].guest_path, "/data");
 	assert_true(cfg->shares[0].read_only);
+	assert_true(cfg->shares[0].allow_setid);
+	assert_true(cfg->root_strip_setid);
 	assert_string_equal(cfg->shares[1].tag, "vol1");
 	assert_true(cfg->shares[1].read_only);
+	assert_false(cfg->shares[1].allow_setid);
 	assert_int_equal(cfg->n_fsmounts, 2);
 	assert_string_equal(cfg->fsmounts[0].data, "size=1m");
 	assert_string_equal(cfg->fsmounts[1].target, "/run");
@@ -619,22 +623,23 @@ static void test_root_partition(void **state)
 static void test_flags_override_spec(void **state)
 {
 	char spec[512];
-	const char *args[] = {
-		"--spec", spec,	 "--cpus",	 "3",	 "--net",   "passt",
-		"-e",	  "A=2", "--smbios-oem", "flag", "--share", "t2:/h2",
-		NULL};
+	const char *args[] = {"--spec", spec,	   "--cpus",
+			      "3",	"--net",   "passt",
+			      "-e",	"A=2",	   "--smbios-oem",
+			      "flag",	"--share", "t2:/h2:ro:setid",
+			      NULL};
 	struct krun_config *cfg = NULL;
 	struct krun_err *err = NULL;
 	struct run_options o;
 
 	(void)state;
 	snprintf(spec, sizeof(spec), "%s/override.json", tmpdir);
-	write_file(spec,
-		   "{\"process\":{\"args\":[\"sh\"],\"env\":[\"A=1\"]},"
-		   "\"root\":{\"path\":\"/r\"},"
-		   "\"krun\":{\"vcpus\":2,\"net\":{\"mode\":\"none\"},"
-		   "\"smbiosOemStrings\":[\"spec\"],"
-		   "\"volumes\":[{\"tag\":\"t1\",\"hostPath\":\"/h1\"}]}}");
+	write_file(spec, "{\"process\":{\"args\":[\"sh\"],\"env\":[\"A=1\"]},"
+			 "\"root\":{\"path\":\"/r\",\"setid\":false},"
+			 "\"krun\":{\"vcpus\":2,\"net\":{\"mode\":\"none\"},"
+			 "\"smbiosOemStrings\":[\"spec\"],"
+			 "\"volumes\":[{\"tag\":\"t1\",\"hostPath\":\"/h1\","
+			 "\"setid\":true}]}}");
 	assert_int_equal(parse(&o, args, &err), 0);
 	if (run_options_build(&o, &cfg, &err) < 0)
 		fail_msg("%s", krun_err_msg(err));
@@ -646,6 +651,10 @@ static void test_flags_override_spec(void **state)
 	assert_string_equal(cfg->oem_strings[0], "spec"); /* lists append */
 	assert_string_equal(cfg->oem_strings[1], "flag");
 	assert_int_equal(cfg->n_shares, 2);
+	assert_true(cfg->shares[0].allow_setid);
+	assert_true(cfg->shares[1].allow_setid);
+	assert_true(cfg->shares[1].read_only);
+	assert_true(cfg->root_strip_setid);
 	assert_string_equal(cfg->exec_path, "sh");
 	config_free(cfg);
 	run_options_free(&o);

@@ -33,11 +33,12 @@
 	X(UINT, format)  \
 	X(UINT, read_only)
 
-#define SHARE_FIELDS(X)    \
-	X(STR, tag)        \
-	X(STR, host_path)  \
-	X(STR, guest_path) \
-	X(UINT, read_only) \
+#define SHARE_FIELDS(X)      \
+	X(STR, tag)          \
+	X(STR, host_path)    \
+	X(STR, guest_path)   \
+	X(UINT, read_only)   \
+	X(UINT, allow_setid) \
 	X(UINT, shm_size)
 
 #define RLIMIT_FIELDS(X) \
@@ -75,6 +76,7 @@
 	X(UINT, ram_mib)                                                  \
 	X(STR, root_dir)                                                  \
 	X(UINT, root_read_only)                                           \
+	X(UINT, root_strip_setid)                                         \
 	X(UINT, disk_api)                                                 \
 	X(STR, legacy_root_disk)                                          \
 	X(STR, legacy_data_disk)                                          \

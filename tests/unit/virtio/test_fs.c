@@ -37,7 +37,7 @@ static int setup_sized(void **state, uint16_t qsize)
 	fd = open(path, O_WRONLY | O_CREAT, 0644);
 	assert_int_equal(write(fd, "hello, guest", 12), 12);
 	close(fd);
-	dev = virtio_fs_create("myfs", f->dir, false, NULL);
+	dev = virtio_fs_create("myfs", f->dir, 0, 0, NULL);
 	assert_non_null(dev);
 	assert_int_equal(fdev_start(&f->d, dev, 2, qsize, 0), 0xf);
 	*state = f;
@@ -295,12 +295,12 @@ static void test_bad_tags(void **state)
 {
 	struct krun_err *err = NULL;
 
-	assert_null(virtio_fs_create("", "/tmp", false, &err));
+	assert_null(virtio_fs_create("", "/tmp", 0, 0, &err));
 	krun_err_free(&err);
 	assert_null(virtio_fs_create("0123456789012345678901234567890123456",
-				     "/tmp", false, &err));
+				     "/tmp", 0, 0, &err));
 	krun_err_free(&err);
-	assert_null(virtio_fs_create("tag", "/nonexistent/dir", false, &err));
+	assert_null(virtio_fs_create("tag", "/nonexistent/dir", 0, 0, &err));
 	assert_non_null(strstr(krun_err_msg(err), "/nonexistent/dir"));
 	krun_err_free(&err);
 }

@@ -971,12 +971,14 @@ static void test_killpriv_v2(void **state)
 	in = (struct fuse_setattr_in){.valid = FATTR_SIZE | FATTR_KILL_SUIDGID};
 	assert_int_equal(setattr(t, e.nodeid, &in, NULL), 0);
 	assert_int_equal(host_mode(t, "k"), 0755);
+	host_chmod(t, "k", 04755);
 	in = (struct fuse_setattr_in){.valid = FATTR_MODE | FATTR_KILL_SUIDGID,
-				      .mode = 04711};
+				      .mode = 0751};
 	assert_int_equal(setattr(t, e.nodeid, &in, NULL), 0);
-	assert_int_equal(host_mode(t, "k"), 04711);
+	assert_int_equal(host_mode(t, "k"), 0751);
 
 	/* Open with O_TRUNC and FUSE_OPEN_KILL_SUIDGID. */
+	host_chmod(t, "k", 04711);
 	a.len = 0;
 	ft_args_put(&a, &oin, sizeof(oin));
 	assert_int_equal(
