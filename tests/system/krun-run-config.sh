@@ -184,4 +184,27 @@ umount "$(dirname "$build_kernel")" 2>/dev/null
 umount "$inst_top" 2>/dev/null
 export KRUN_KERNEL=$saved_kernel
 
+# Unprivileged use: a user who can open /dev/kvm (uid 65534 here, with the
+# device opened up for the check) runs krun-run on a root it owns. The
+# shares map that user to the guest's root (man/krun-run.1, FILE OWNERSHIP).
+unpriv=$work/unpriv
+mkdir -p "$unpriv" && cp -a "$root" "$unpriv/root" && chown -R 65534:65534 "$unpriv"
+chmod 711 "$work"
+kvm_mode=$(stat -c %a /dev/kvm)
+chmod 666 /dev/kvm
+saved_run=$KRUN_RUN
+KRUN_RUN=$(command -v setpriv)
+krun unprivileged --reuid 65534 --regid 65534 --clear-groups -- "$saved_run" \
+	--root "$unpriv/root" -- /bin/sh -c 'id; touch /x; echo "x $(stat -c "%u:%g" /x)"
+	chown 1000 /x 2>/dev/null; echo "chown-other $?"'
+KRUN_RUN=$saved_run
+chmod "$kvm_mode" /dev/kvm
+expect_status "unprivileged: uid 65534 runs krun-run, exit status" 0
+expect_eq "unprivileged: the guest process is root in the guest" "uid=0(root) gid=0(root)" \
+	"$(grep '^uid=' "$last.out" | cut -d' ' -f1-2)"
+expect_eq "unprivileged: the file the guest created is the guest root's" 0:0 "$(line_of x "$last.out")"
+expect_eq "unprivileged: on the host it belongs to the user who ran krun-run" 65534:65534 \
+	"$(stat -c %u:%g "$unpriv/root/x" 2>&1)"
+expect_eq "unprivileged: chown to an id with no host id fails" 1 "$(line_of chown-other "$last.out")"
+
 checks_done

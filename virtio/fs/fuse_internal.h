@@ -95,6 +95,11 @@ struct fuse_server {
 	struct fuse_handle_table handles;
 	bool have_openat2;
 	bool is_root;	   /* running as uid 0: chown new files to the caller */
+	/* Not root: the server's own uid/gid are the guest's 0/0, and every
+	 * other host id is the overflow id (as in a user namespace that maps
+	 * one id); the guest can chown only to 0 (a no-op on the host). */
+	uid_t own_uid;
+	gid_t own_gid;
 	mode_t host_umask; /* applied by the host kernel to new files */
 	uint32_t proto_minor; /* negotiated; 0 before INIT */
 	pthread_mutex_t init_lock;
@@ -172,7 +177,13 @@ int fuse_do_lookup(struct fuse_req *r, struct fuse_inode *parent,
 int fuse_reopen(struct fuse_inode *ino, int flags);
 /* Open the inode an O_PATH descriptor pins, through /proc/self/fd. */
 int fuse_reopen_fd(int path_fd, int flags);
-void fuse_fill_attr(const struct stat *st, struct fuse_attr *a);
+void fuse_fill_attr(const struct fuse_server *srv, const struct stat *st,
+		    struct fuse_attr *a);
+/* Host ids as the guest sees them, and back (-EINVAL: no host id). */
+uint32_t fuse_guest_uid(const struct fuse_server *srv, uid_t uid);
+uint32_t fuse_guest_gid(const struct fuse_server *srv, gid_t gid);
+int fuse_host_ids(const struct fuse_server *srv, uint32_t guest_uid,
+		  uint32_t guest_gid, uid_t *uid, gid_t *gid);
 void fuse_fill_entry(struct fuse_server *srv, uint64_t nodeid,
 		     const struct stat *st, struct fuse_entry_out *e);
 int fuse_stat_fd(int fd, struct stat *st);

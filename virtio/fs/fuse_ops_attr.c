@@ -12,13 +12,20 @@
 #include "util/cleanup.h"
 #include "virtio/fs/fuse_internal.h"
 
-static int set_owner(struct fuse_inode *ino, const struct fuse_setattr_in *in)
+static int set_owner(const struct fuse_server *srv, struct fuse_inode *ino,
+		     const struct fuse_setattr_in *in)
 {
-	uid_t uid = (in->valid & FATTR_UID) ? in->uid : (uid_t)-1;
-	gid_t gid = (in->valid & FATTR_GID) ? in->gid : (gid_t)-1;
+	uid_t uid;
+	gid_t gid;
+	int ret;
 
 	if (!(in->valid & (FATTR_UID | FATTR_GID)))
 		return 0;
+	ret = fuse_host_ids(
+		srv, (in->valid & FATTR_UID) ? in->uid : (uint32_t)-1,
+		(in->valid & FATTR_GID) ? in->gid : (uint32_t)-1, &uid, &gid);
+	if (ret < 0)
+		return ret;
 	if (fchownat(ino->fd, "", uid, gid,
 		     AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
@@ -120,7 +127,7 @@ int fuse_op_setattr(struct fuse_req *r)
 		return -ENOENT;
 	if (fuse_req_copy(r, &in, sizeof(in)) < 0)
 		return -EINVAL;
-	ret = set_owner(ino, &in);
+	ret = set_owner(r->srv, ino, &in);
 	if (ret == 0)
 		ret = set_mode(r->srv, ino, &in);
 	if (ret == 0)
@@ -138,6 +145,6 @@ int fuse_op_setattr(struct fuse_req *r)
 		return ret;
 	out.attr_valid = ms / 1000;
 	out.attr_valid_nsec = (ms % 1000) * 1000000;
-	fuse_fill_attr(&st, &out.attr);
+	fuse_fill_attr(r->srv, &st, &out.attr);
 	return fuse_reply(r, &out, sizeof(out));
 }

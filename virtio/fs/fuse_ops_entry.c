@@ -100,7 +100,7 @@ int fuse_op_getattr(struct fuse_req *r)
 		return ret;
 	out.attr_valid = ms / 1000;
 	out.attr_valid_nsec = (ms % 1000) * 1000000;
-	fuse_fill_attr(&st, &out.attr);
+	fuse_fill_attr(r->srv, &st, &out.attr);
 	return fuse_reply(r, &out, sizeof(out));
 }
 
@@ -407,9 +407,9 @@ int fuse_op_access(struct fuse_req *r)
 		return -EROFS;
 	if (r->in.uid == 0)
 		bits = (st.st_mode & 0111) || S_ISDIR(st.st_mode) ? 7 : 6;
-	else if (r->in.uid == st.st_uid)
+	else if (r->in.uid == fuse_guest_uid(r->srv, st.st_uid))
 		bits = (st.st_mode >> 6) & 7;
-	else if (r->in.gid == st.st_gid)
+	else if (r->in.gid == fuse_guest_gid(r->srv, st.st_gid))
 		bits = (st.st_mode >> 3) & 7;
 	else
 		bits = st.st_mode & 7;

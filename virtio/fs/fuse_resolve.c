@@ -148,7 +148,42 @@ static int open_lookup_name(struct fuse_server *srv, struct fuse_inode *parent,
 	return fuse_open_beneath(srv, parent->fd, name, O_PATH, 0);
 }
 
-void fuse_fill_attr(const struct stat *st, struct fuse_attr *a)
+#define FUSE_OVERFLOW_ID 65534u
+
+uint32_t fuse_guest_uid(const struct fuse_server *srv, uid_t uid)
+{
+	if (srv->is_root)
+		return uid;
+	return uid == srv->own_uid ? 0 : FUSE_OVERFLOW_ID;
+}
+
+uint32_t fuse_guest_gid(const struct fuse_server *srv, gid_t gid)
+{
+	if (srv->is_root)
+		return gid;
+	return gid == srv->own_gid ? 0 : FUSE_OVERFLOW_ID;
+}
+
+int fuse_host_ids(const struct fuse_server *srv, uint32_t guest_uid,
+		  uint32_t guest_gid, uid_t *uid, gid_t *gid)
+{
+	*uid = guest_uid;
+	*gid = guest_gid;
+	if (srv->is_root)
+		return 0;
+	if (guest_uid != (uint32_t)-1)
+		*uid = guest_uid == 0 ? srv->own_uid : (uid_t)-1;
+	if (guest_gid != (uint32_t)-1)
+		*gid = guest_gid == 0 ? srv->own_gid : (gid_t)-1;
+	/* An id with no host id is refused as in a user namespace. */
+	if ((guest_uid != (uint32_t)-1 && guest_uid != 0) ||
+	    (guest_gid != (uint32_t)-1 && guest_gid != 0))
+		return -EINVAL;
+	return 0;
+}
+
+void fuse_fill_attr(const struct fuse_server *srv, const struct stat *st,
+		    struct fuse_attr *a)
 {
 	*a = (struct fuse_attr){
 		.ino = st->st_ino,
@@ -162,8 +197,8 @@ void fuse_fill_attr(const struct stat *st, struct fuse_attr *a)
 		.ctimensec = (uint32_t)st->st_ctim.tv_nsec,
 		.mode = st->st_mode,
 		.nlink = (uint32_t)st->st_nlink,
-		.uid = st->st_uid,
-		.gid = st->st_gid,
+		.uid = fuse_guest_uid(srv, st->st_uid),
+		.gid = fuse_guest_gid(srv, st->st_gid),
 		.rdev = (uint32_t)st->st_rdev,
 		.blksize = (uint32_t)st->st_blksize,
 	};
@@ -181,7 +216,7 @@ void fuse_fill_entry(struct fuse_server *srv, uint64_t nodeid,
 		.attr_valid = ms / 1000,
 		.attr_valid_nsec = (ms % 1000) * 1000000,
 	};
-	fuse_fill_attr(st, &e->attr);
+	fuse_fill_attr(srv, st, &e->attr);
 }
 
 /* Register fd (consumed) as a looked-up inode and fill e. */

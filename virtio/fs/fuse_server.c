@@ -412,6 +412,8 @@ struct fuse_server *fuse_server_create(const char *root_dir,
 		srv->opts = *opts;
 	srv->have_openat2 = !srv->opts.no_openat2 && probe_openat2(root_fd);
 	srv->is_root = geteuid() == 0;
+	srv->own_uid = geteuid();
+	srv->own_gid = getegid();
 	srv->host_umask = read_umask();
 	pthread_mutex_init(&srv->init_lock, NULL);
 	if (server_init_state(srv, &root_fd, root_dir, err) < 0) {

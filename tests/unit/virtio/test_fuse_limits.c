@@ -5,6 +5,7 @@
  * hold (the fd budget), and directory handles used under another inode.
  */
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,10 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "tests/unit/test_skip.h"
 #include "tests/unit/virtio/fuse_test_util.h"
 
 static mode_t host_mode(struct ft *t, const char *rel)
@@ -171,6 +174,84 @@ static void test_fd_budget(void **state)
 	ft_free(t);
 }
 
+#define NOBODY 65534
+
+static int chown_req(struct ft *t, uint64_t nodeid, uint32_t uid, uint32_t gid)
+{
+	struct ft_args a = {0};
+	struct fuse_setattr_in in = {
+		.valid = FATTR_UID | FATTR_GID, .uid = uid, .gid = gid};
+	struct fuse_attr_out out;
+
+	ft_args_put(&a, &in, sizeof(in));
+	return ft_call(t, FUSE_SETATTR, nodeid, &a, &out, sizeof(out), NULL);
+}
+
+/* The checks of test_unprivileged_ids, run as uid/gid NOBODY: 0 when all
+ * held, else the number of the first that failed. */
+static int unprivileged_checks(struct ft *t)
+{
+	struct fuse_init_in init = {.major = 7, .minor = 36};
+	struct fuse_init_out init_out;
+	struct fuse_entry_out e;
+	struct fuse_attr attr;
+	struct ft_args a = {0};
+	struct krun_err *err = NULL;
+	struct fuse_server_opts opts = {0};
+	uint64_t fh;
+
+	if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+	    setresuid(NOBODY, NOBODY, NOBODY) < 0)
+		return 1;
+	t->srv = fuse_server_create(t->share, &opts, &err);
+	if (!t->srv)
+		return 2;
+	ft_args_put(&a, &init, sizeof(init));
+	if (ft_call(t, FUSE_INIT, 0, &a, &init_out, sizeof(init_out), NULL) < 0)
+		return 3;
+	/* Its own files are the guest's root's... */
+	if (ft_getattr(t, FUSE_ROOT_ID, &attr) < 0 || attr.uid != 0 ||
+	    attr.gid != 0)
+		return 4;
+	if (ft_create(t, FUSE_ROOT_ID, "mine", O_RDWR, 0644, &e, &fh) < 0 ||
+	    e.attr.uid != 0 || e.attr.gid != 0)
+		return 5;
+	/* ...other host users' files belong to the overflow id. */
+	if (ft_lookup(t, FUSE_ROOT_ID, "roots", &e) < 0 ||
+	    e.attr.uid != NOBODY || e.attr.gid != NOBODY)
+		return 6;
+	if (ft_lookup(t, FUSE_ROOT_ID, "mine", &e) < 0)
+		return 7;
+	/* chown to the guest's root is a no-op; to any other id, EINVAL. */
+	if (chown_req(t, e.nodeid, 0, 0) != 0)
+		return 8;
+	if (chown_req(t, e.nodeid, 1000, 0) != -EINVAL ||
+	    chown_req(t, e.nodeid, 0, 1000) != -EINVAL)
+		return 9;
+	return 0;
+}
+
+/* Not root: the server's own uid/gid are the guest's 0/0. */
+static void test_unprivileged_ids(void **state)
+{
+	struct ft *t = ft_new(NULL);
+	int status;
+	pid_t pid;
+
+	SKIP_UNLESS_ROOT("switching to another uid needs CAP_SETUID");
+	ft_host_write(t, "share/roots", "x");
+	assert_int_equal(chown(t->base, NOBODY, NOBODY), 0);
+	assert_int_equal(chown(t->share, NOBODY, NOBODY), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(unprivileged_checks(t));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	ft_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_setid_kept_when_allowed),
 		cmocka_unit_test(test_dir_handle_of_other_inode),
 		cmocka_unit_test(test_fd_budget),
+		cmocka_unit_test(test_unprivileged_ids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
