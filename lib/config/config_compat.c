@@ -67,8 +67,8 @@ static int check_peer(const char *what, const char *path, int fd,
 int config_set_net_stream(struct krun_config *cfg, const char *path, int fd,
 			  struct krun_err **err)
 {
-	enum krun_net_mode mode = path ? KRUN_NET_STREAM_PATH
-				       : KRUN_NET_PASST_FD;
+	enum krun_net_mode mode =
+		path ? KRUN_NET_STREAM_PATH : KRUN_NET_PASST_FD;
 	int ret = check_peer("unixstream", path, fd, err);
 
 	if (ret == 0)
@@ -156,8 +156,7 @@ int config_add_explicit_vsock(struct krun_config *cfg, uint32_t tsi_features,
 				    tsi_features);
 	if (!cfg->no_implicit_vsock || cfg->explicit_vsock)
 		return krun_err_set(
-			err, EEXIST,
-			"cannot add a vsock device: %s",
+			err, EEXIST, "cannot add a vsock device: %s",
 			cfg->explicit_vsock
 				? "one was already added"
 				: "the implicit one exists (call krun_disable_implicit_vsock first)");
@@ -223,7 +222,8 @@ int config_set_root_disk_remount(struct krun_config *cfg, const char *device,
 	int ret;
 
 	if (!device)
-		return krun_err_set(err, EINVAL, "root disk device: none given");
+		return krun_err_set(err, EINVAL,
+				    "root disk device: none given");
 	if (!parse_vd(device, &index, &part))
 		return krun_err_set(
 			err, EINVAL,
@@ -259,20 +259,23 @@ int config_set_root_disk_remount(struct krun_config *cfg, const char *device,
 }
 
 /* Shown unless logging is off: the run goes on without the feature. */
-#define WARN_RECORDED(...)                                                  \
-	do {                                                                \
-		if (krun_log_get_level() >= KRUN_LOG_ERROR)                 \
-			krun_log_write(KRUN_LOG_WARN, NULL, __VA_ARGS__);   \
+#define WARN_RECORDED(...)                                                \
+	do {                                                              \
+		if (krun_log_get_level() >= KRUN_LOG_ERROR)               \
+			krun_log_write(KRUN_LOG_WARN, NULL, __VA_ARGS__); \
 	} while (0)
 
 void config_warn_recorded(const struct krun_config *cfg)
 {
 	if (cfg->gpu_enabled)
-		WARN_RECORDED("GPU (virgl flags %#x) was set but this build has no virtio-gpu: the guest gets none",
-			      cfg->virgl_flags);
+		WARN_RECORDED(
+			"GPU (virgl flags %#x) was set but this build has no virtio-gpu: the guest gets none",
+			cfg->virgl_flags);
 	if (cfg->snd_enabled)
-		WARN_RECORDED("sound was enabled but this build has no virtio-snd: the guest gets none");
+		WARN_RECORDED(
+			"sound was enabled but this build has no virtio-snd: the guest gets none");
 	if (cfg->net_features)
-		WARN_RECORDED("virtio-net offloads %#x were asked for but are not offered: frames carry full checksums",
-			      cfg->net_features);
+		WARN_RECORDED(
+			"virtio-net offloads %#x were asked for but are not offered: frames carry full checksums",
+			cfg->net_features);
 }
