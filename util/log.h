@@ -20,6 +20,8 @@ enum krun_log_level {
 
 void krun_log_set_level(uint32_t level);
 uint32_t krun_log_get_level(void);
+/* Where lines go: an fd (one write per line), or -1 for stderr. */
+void krun_log_set_fd(int fd);
 void krun_log_write(uint32_t level, const char *func, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -91,8 +91,10 @@ static uint64_t blk_features(struct virtio_device *dev)
 	struct blk_dev *d = dev->priv;
 	uint64_t f = (1ull << VIRTIO_BLK_F_SIZE_MAX) |
 		     (1ull << VIRTIO_BLK_F_SEG_MAX) |
-		     (1ull << VIRTIO_BLK_F_BLK_SIZE) |
-		     (1ull << VIRTIO_BLK_F_FLUSH);
+		     (1ull << VIRTIO_BLK_F_BLK_SIZE);
+
+	if (!d->backend->no_flush)
+		f |= 1ull << VIRTIO_BLK_F_FLUSH;
 
 	if (d->backend->read_only)
 		f |= 1ull << VIRTIO_BLK_F_RO;
@@ -221,7 +223,8 @@ static uint8_t blk_request(struct blk_dev *d, const struct vq_elem *e,
 	case VIRTIO_BLK_T_OUT:
 		return blk_write(d, e, hdr.sector);
 	case VIRTIO_BLK_T_FLUSH:
-		if (d->backend->read_only)
+		/* no_flush (sync mode "none"): flushes are ignored. */
+		if (d->backend->read_only || d->backend->no_flush)
 			return VIRTIO_BLK_S_OK;
 		return d->backend->ops->flush(d->backend) < 0
 			       ? VIRTIO_BLK_S_IOERR

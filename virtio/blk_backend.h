@@ -45,6 +45,9 @@ struct blk_backend {
 	const struct blk_backend_ops *ops;
 	uint64_t size; /* guest-visible bytes */
 	bool read_only;
+	/* Offer no VIRTIO_BLK_F_FLUSH: the guest never asks for a flush and
+	 * the data reaches the disk when the host writes it back. */
+	bool no_flush;
 };
 
 #define BLK_FORMAT_RAW 0

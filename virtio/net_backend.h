@@ -74,4 +74,12 @@ struct net_backend *net_gvproxy_connect(const char *path,
 					const char *local_path,
 					struct krun_err **err);
 
+/* Like net_gvproxy_connect(); greet false sends no greeting. */
+struct net_backend *net_dgram_connect(const char *path, const char *local_path,
+				      bool greet, struct krun_err **err);
+
+/* Connect a unix stream socket to path and use the stream framing. */
+struct net_backend *net_stream_connect(const char *path,
+				       struct krun_err **err);
+
 #endif

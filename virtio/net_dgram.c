@@ -140,9 +140,9 @@ static int fill_addr(struct sockaddr_un *a, const char *path,
 	return 0;
 }
 
-/* Bind fd at local, connect it to path, greet. */
+/* Bind fd at local, connect it to path, greet when asked. */
 static int vfkit_handshake(int fd, const char *path, const char *local,
-			   struct krun_err **err)
+			   bool greet, struct krun_err **err)
 {
 	int snd = DGRAM_SNDBUF, rcv = DGRAM_RCVBUF;
 	struct sockaddr_un a;
@@ -163,7 +163,7 @@ static int vfkit_handshake(int fd, const char *path, const char *local,
 	if (ret == 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
 		ret = krun_err_set_errno(
 			err, errno, "cannot connect to gvproxy at `%s`", path);
-	if (ret == 0 && send(fd, VFKIT_MAGIC, 4, MSG_NOSIGNAL) != 4)
+	if (ret == 0 && greet && send(fd, VFKIT_MAGIC, 4, MSG_NOSIGNAL) != 4)
 		ret = krun_err_set_errno(err, errno,
 					 "cannot greet gvproxy at `%s`", path);
 	if (ret < 0)
@@ -175,6 +175,12 @@ struct net_backend *net_gvproxy_connect(const char *path,
 					const char *local_path,
 					struct krun_err **err)
 {
+	return net_dgram_connect(path, local_path, true, err);
+}
+
+struct net_backend *net_dgram_connect(const char *path, const char *local_path,
+				      bool greet, struct krun_err **err)
+{
 	cleanup_close int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	cleanup_free char *local = strdup(local_path);
 	struct net_backend *be;
@@ -184,7 +190,7 @@ struct net_backend *net_gvproxy_connect(const char *path,
 				   "cannot create a socket for gvproxy");
 		return NULL;
 	}
-	if (vfkit_handshake(fd, path, local, err) < 0)
+	if (vfkit_handshake(fd, path, local, greet, err) < 0)
 		return NULL;
 	be = net_dgram_create(steal_fd(&fd), err);
 	if (!be)

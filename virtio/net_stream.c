@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "virtio/net_backend.h"
@@ -163,4 +164,31 @@ struct net_backend *net_stream_create(int fd, struct krun_err **err)
 	s->be.ops = &stream_ops;
 	s->be.fd = fd;
 	return &s->be;
+}
+
+struct net_backend *net_stream_connect(const char *path, struct krun_err **err)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(a.sun_path)) {
+		krun_err_set(err, ENAMETOOLONG, "socket path `%s` is too long",
+			     path);
+		return NULL;
+	}
+	strcpy(a.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		krun_err_set_errno(err, errno,
+				   "cannot create a socket for `%s`", path);
+		return NULL;
+	}
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		krun_err_set_errno(err, errno,
+				   "cannot connect to the network proxy at `%s`",
+				   path);
+		close(fd);
+		return NULL;
+	}
+	return net_stream_create(fd, err);
 }

@@ -50,6 +50,7 @@ static int set_cpuid(struct vm *vm, struct vcpu *vcpu, struct krun_err **err)
 			   vm->opts.vcpus, err);
 	if (ret < 0)
 		return ret;
+	cpuid_set_nested(c->entries, c->nent, vm->opts.nested_virt);
 	if (ioctl(vcpu->fd, KVM_SET_CPUID2, c) < 0)
 		return krun_err_set_errno(
 			err, errno, "KVM_SET_CPUID2 (vCPU %u)", vcpu->index);

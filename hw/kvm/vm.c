@@ -63,15 +63,34 @@ static int open_kvm(struct vm *vm, struct krun_err **err)
 	return 0;
 }
 
+static int max_vcpus_of(int kvm_fd)
+{
+	int max = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+
+	if (max <= 0)
+		max = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	if (max <= 0 || max > MPTABLE_MAX_CPUS)
+		max = MPTABLE_MAX_CPUS;
+	return max;
+}
+
+int kvm_max_vcpus(struct krun_err **err)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	int max;
+
+	if (fd < 0)
+		return krun_err_set_errno(err, errno, "open `/dev/kvm`");
+	max = max_vcpus_of(fd);
+	close(fd);
+	return max;
+}
+
 static int check_opts(const struct vm *vm, const struct vm_opts *o,
 		      struct krun_err **err)
 {
-	int max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	int max = max_vcpus_of(vm->kvm_fd);
 
-	if (max <= 0)
-		max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
-	if (max <= 0 || max > MPTABLE_MAX_CPUS)
-		max = MPTABLE_MAX_CPUS;
 	if (o->vcpus == 0 || o->vcpus > (unsigned int)max)
 		return krun_err_set(
 			err, EINVAL,

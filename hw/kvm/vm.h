@@ -44,6 +44,9 @@ struct vm_opts {
 	/* Testing only (tools/hw-boot raw blobs): skip the check that refuses
 	 * paravirtual (PVM) KVM, which cannot run a stock Linux kernel. */
 	bool allow_paravirt_kvm;
+	/* Expose the host's VMX/SVM to the guest (nested virtualization);
+	 * false hides them from CPUID. */
+	bool nested_virt;
 };
 
 enum vm_stop_reason {
@@ -65,6 +68,13 @@ struct vm_exit_info {
  * (split around the MMIO gap) and vCPUs, and register the legacy port
  * devices (COM1 when asked, i8042, the exit port).
  */
+/* The most vCPUs a VM can have on this host (KVM's limit, bounded by the
+ * MP table), or a negative errno when /dev/kvm cannot be opened. */
+int kvm_max_vcpus(struct krun_err **err) __attribute__((warn_unused_result));
+
+/* 1 when the host's KVM module allows nested virtualization, else 0. */
+int kvm_nested_supported(void);
+
 int vm_create(const struct vm_opts *opts, struct vm **out,
 	      struct krun_err **err) __attribute__((warn_unused_result));
 

@@ -184,3 +184,20 @@ int cpuid_filter(struct kvm_cpuid_entry2 *entries, uint32_t *nent, uint32_t max,
 		fix_amd_leaves(entries, *nent, apic_id, nr_vcpus);
 	return add_kvm_signature(entries, nent, max, err);
 }
+
+#define CPUID_1_ECX_VMX (1u << 5)
+#define CPUID_EXT1_ECX_SVM (1u << 2)
+
+void cpuid_set_nested(struct kvm_cpuid_entry2 *entries, uint32_t nent, bool on)
+{
+	struct kvm_cpuid_entry2 *e;
+
+	if (on)
+		return;
+	e = cpuid_find(entries, nent, 1, 0);
+	if (e)
+		e->ecx &= ~CPUID_1_ECX_VMX;
+	e = cpuid_find(entries, nent, 0x80000001, 0);
+	if (e)
+		e->ecx &= ~CPUID_EXT1_ECX_SVM;
+}

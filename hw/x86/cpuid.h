@@ -32,6 +32,11 @@
 int cpuid_filter(struct kvm_cpuid_entry2 *entries, uint32_t *nent, uint32_t max,
 		 uint32_t apic_id, uint32_t nr_vcpus, struct krun_err **err);
 
+/* Keep (on) or clear (off) the VMX and SVM bits the guest would use for
+ * nested virtualization. */
+void cpuid_set_nested(struct kvm_cpuid_entry2 *entries, uint32_t nent,
+		      bool on);
+
 /* The entry for (function, index), or NULL. */
 struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid_entry2 *entries,
 				    uint32_t nent, uint32_t function,

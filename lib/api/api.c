@@ -14,10 +14,13 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "lib/api/api_internal.h"
 #include "lib/config/config.h"
+#include "hw/kvm/vm.h"
 #include "lib/vmm/vmm.h"
 #include "util/log.h"
 
@@ -170,13 +173,8 @@ KRUN_API int32_t krun_set_log_level(uint32_t level)
 	struct krun_err *err = NULL;
 	int ret = 0;
 
-	if (level > KRUN_LOG_TRACE)
-		ret = krun_err_set(
-			&err, EINVAL,
-			"invalid log level `%u`: must be 0 (off)..5 (trace)",
-			level);
-	else
-		krun_log_set_level(level);
+	/* Above 5 means trace, as in libkrun. */
+	krun_log_set_level(level > KRUN_LOG_TRACE ? KRUN_LOG_TRACE : level);
 	return api_result(__func__, ret, &err);
 }
 
@@ -233,6 +231,20 @@ KRUN_API int32_t krun_add_disk(uint32_t ctx_id, const char *block_id,
 					 KRUN_FORMAT_RAW, read_only, &err));
 }
 
+KRUN_API int32_t krun_add_disk3(uint32_t ctx_id, const char *block_id,
+				const char *disk_path, uint32_t disk_format,
+				bool read_only, bool direct_io,
+				uint32_t sync_mode)
+{
+	WITH_CTX(ctx_id,
+		 direct_io ? krun_err_set(
+				     &err, ENOTSUP,
+				     "direct I/O (bypassing the host page cache) is not supported by this build")
+			   : config_add_disk_sync(cfg, block_id, disk_path,
+						  disk_format, read_only,
+						  sync_mode, &err));
+}
+
 KRUN_API int32_t krun_add_disk2(uint32_t ctx_id, const char *block_id,
 				const char *disk_path, uint32_t disk_format,
 				bool read_only)
@@ -247,18 +259,45 @@ KRUN_API int32_t krun_set_mapped_volumes(uint32_t ctx_id,
 	WITH_CTX(ctx_id, config_set_mapped_volumes(cfg, mapped_volumes, &err));
 }
 
+/* KRUN_FS_ROOT_TAG is the root directory; any other tag a share. */
+static int add_virtiofs(struct krun_config *cfg, const char *tag,
+			const char *path, uint64_t shm_size, bool read_only,
+			struct krun_err **err)
+{
+	int ret;
+
+	if (!tag || strcmp(tag, KRUN_FS_ROOT_TAG))
+		return config_add_share(cfg, tag, path, NULL, read_only,
+					shm_size, err);
+	if (shm_size)
+		return krun_err_set(
+			err, ENOTSUP,
+			"a DAX window for the root share is not supported by this build");
+	ret = config_set_root(cfg, path, err);
+	if (ret == 0)
+		ret = config_set_root_read_only(cfg, read_only, err);
+	return ret;
+}
+
 KRUN_API int32_t krun_add_virtiofs(uint32_t ctx_id, const char *c_tag,
 				   const char *c_path)
 {
-	WITH_CTX(ctx_id,
-		 config_add_share(cfg, c_tag, c_path, NULL, false, 0, &err));
+	WITH_CTX(ctx_id, add_virtiofs(cfg, c_tag, c_path, 0, false, &err));
 }
 
 KRUN_API int32_t krun_add_virtiofs2(uint32_t ctx_id, const char *c_tag,
 				    const char *c_path, uint64_t shm_size)
 {
-	WITH_CTX(ctx_id, config_add_share(cfg, c_tag, c_path, NULL, false,
-					  shm_size, &err));
+	WITH_CTX(ctx_id,
+		 add_virtiofs(cfg, c_tag, c_path, shm_size, false, &err));
+}
+
+KRUN_API int32_t krun_add_virtiofs3(uint32_t ctx_id, const char *c_tag,
+				    const char *c_path, uint64_t shm_size,
+				    bool read_only)
+{
+	WITH_CTX(ctx_id,
+		 add_virtiofs(cfg, c_tag, c_path, shm_size, read_only, &err));
 }
 
 KRUN_API int32_t krun_set_passt_fd(uint32_t ctx_id, int fd)
@@ -331,18 +370,29 @@ KRUN_API int32_t krun_set_tee_config_file(uint32_t ctx_id, const char *filepath)
 	WITH_CTX(ctx_id, config_set_tee_config_file(cfg, filepath, &err));
 }
 
+/* Vsock ports need a vsock device: -ENODEV after
+ * krun_disable_implicit_vsock() without krun_add_vsock(), as libkrun. */
+static int add_vsock_port(struct krun_config *cfg, uint32_t port,
+			  const char *path, bool listen, struct krun_err **err)
+{
+	if (cfg->no_implicit_vsock && !cfg->explicit_vsock)
+		return krun_err_set(
+			err, ENODEV,
+			"cannot add vsock port %u: the implicit vsock device is disabled and none was added",
+			port);
+	return config_add_vsock_port(cfg, port, path, listen, err);
+}
+
 KRUN_API int32_t krun_add_vsock_port(uint32_t ctx_id, uint32_t port,
 				     const char *c_filepath)
 {
-	WITH_CTX(ctx_id,
-		 config_add_vsock_port(cfg, port, c_filepath, false, &err));
+	WITH_CTX(ctx_id, add_vsock_port(cfg, port, c_filepath, false, &err));
 }
 
 KRUN_API int32_t krun_add_vsock_port2(uint32_t ctx_id, uint32_t port,
 				      const char *c_filepath, bool listen)
 {
-	WITH_CTX(ctx_id,
-		 config_add_vsock_port(cfg, port, c_filepath, listen, &err));
+	WITH_CTX(ctx_id, add_vsock_port(cfg, port, c_filepath, listen, &err));
 }
 
 KRUN_API int32_t krun_set_console_output(uint32_t ctx_id,
@@ -374,6 +424,19 @@ KRUN_API int32_t krun_get_shutdown_eventfd(uint32_t ctx_id)
 	WITH_CTX(ctx_id, shutdown_eventfd(cfg, &err));
 }
 
+/* krun_setgid/krun_setuid: the VMM's own ids, group first (setuid
+ * would take away the right to change it). */
+static int drop_ids(const struct krun_config *cfg, struct krun_err **err)
+{
+	if (cfg->vmm_gid_set && setgid(cfg->vmm_gid) < 0)
+		return krun_err_set_errno(err, errno, "setgid(%u)",
+					  cfg->vmm_gid);
+	if (cfg->vmm_uid_set && setuid(cfg->vmm_uid) < 0)
+		return krun_err_set_errno(err, errno, "setuid(%u)",
+					  cfg->vmm_uid);
+	return 0;
+}
+
 KRUN_API int32_t krun_start_enter(uint32_t ctx_id)
 {
 	struct krun_err *err = NULL;
@@ -384,10 +447,365 @@ KRUN_API int32_t krun_start_enter(uint32_t ctx_id)
 		return api_result(__func__, -ENOENT, &err);
 	cfg->log_level = krun_log_get_level();
 	ret = config_check_startable(cfg, &err);
+	if (ret == 0) {
+		config_warn_recorded(cfg);
+		ret = drop_ids(cfg, &err);
+	}
 	if (ret == 0)
 		ret = vmm_run(cfg, &err);
 	config_free(cfg);
 	if (ret < 0)
 		return api_result(__func__, ret, &err);
 	exit(ret);
+}
+
+/* ---- calls added after the seed API ---- */
+
+/* A call whose feature this build lacks: one line, -ENOTSUP. */
+static int32_t refuse(const char *func, const char *what)
+{
+	struct krun_err *err = NULL;
+
+	krun_err_set(&err, ENOTSUP, "%s is not supported by this build", what);
+	return api_result(func, -ENOTSUP, &err);
+}
+
+KRUN_API int32_t krun_init_log(int target_fd, uint32_t level, uint32_t style,
+			       uint32_t options)
+{
+	struct krun_err *err = NULL;
+	int ret = 0;
+
+	if (target_fd < KRUN_LOG_TARGET_DEFAULT || target_fd == STDIN_FILENO)
+		ret = krun_err_set(&err, EINVAL,
+				   "invalid log target fd `%d`", target_fd);
+	else if (target_fd > STDERR_FILENO && fcntl(target_fd, F_GETFD) < 0)
+		ret = krun_err_set(&err, EBADF,
+				   "log target fd `%d` is not open", target_fd);
+	else if (style > KRUN_LOG_STYLE_NEVER)
+		ret = krun_err_set(&err, EINVAL, "invalid log style `%u`",
+				   style);
+	else if (style == KRUN_LOG_STYLE_ALWAYS)
+		ret = krun_err_set(
+			&err, ENOTSUP,
+			"log style ALWAYS (colour escapes) is not supported: log lines are plain text");
+	else if (options & ~(uint32_t)KRUN_LOG_OPTION_NO_ENV)
+		ret = krun_err_set(&err, EINVAL, "invalid log options `%#x`",
+				   options);
+	if (ret == 0) {
+		/* stderr stays on stdio so its lines keep their order with
+		 * the rest of the process's stderr output. */
+		krun_log_set_fd(target_fd == KRUN_LOG_TARGET_DEFAULT ||
+						target_fd == STDERR_FILENO
+					? -1
+					: target_fd);
+		krun_log_set_level(level > KRUN_LOG_TRACE ? KRUN_LOG_TRACE
+							  : level);
+	}
+	return api_result(__func__, ret, &err);
+}
+
+KRUN_API int32_t krun_get_max_vcpus(void)
+{
+	struct krun_err *err = NULL;
+	int ret = kvm_max_vcpus(&err);
+
+	if (ret > KRUN_MAX_VCPUS)
+		ret = KRUN_MAX_VCPUS;
+	return api_result(__func__, ret, &err);
+}
+
+KRUN_API int32_t krun_has_feature(uint64_t feature)
+{
+	struct krun_err *err = NULL;
+
+	switch (feature) {
+	case KRUN_FEATURE_NET:
+	case KRUN_FEATURE_BLK:
+		return 1;
+	case KRUN_FEATURE_GPU:
+	case KRUN_FEATURE_INPUT:
+	case KRUN_FEATURE_TEE:
+	case KRUN_FEATURE_AMD_SEV:
+	case KRUN_FEATURE_INTEL_TDX:
+	case KRUN_FEATURE_AWS_NITRO:
+	case KRUN_FEATURE_VIRGL_RESOURCE_MAP2:
+	case KRUN_FEATURE_INIT_BLOB:
+		return 0;
+	}
+	krun_err_set(&err, EINVAL, "unknown feature `%llu`",
+		     (unsigned long long)feature);
+	return api_result(__func__, -EINVAL, &err);
+}
+
+KRUN_API int32_t krun_check_nested_virt(void)
+{
+	return kvm_nested_supported();
+}
+
+KRUN_API int32_t krun_set_nested_virt(uint32_t ctx_id, bool enabled)
+{
+	WITH_CTX(ctx_id, config_set_nested_virt(cfg, enabled, &err));
+}
+
+static int split_irqchip(bool enable, struct krun_err **err)
+{
+	if (enable)
+		return krun_err_set(
+			err, ENOTSUP,
+			"a split IRQ chip is not supported by this build: the in-kernel PIC/IOAPIC is used");
+	return 0;
+}
+
+KRUN_API int32_t krun_split_irqchip(uint32_t ctx_id, bool enable)
+{
+	WITH_CTX(ctx_id, split_irqchip(enable, &err));
+}
+
+KRUN_API int32_t krun_setuid(uint32_t ctx_id, uid_t uid)
+{
+	WITH_CTX(ctx_id, config_set_vmm_ids(cfg, true, uid, false, 0, &err));
+}
+
+KRUN_API int32_t krun_setgid(uint32_t ctx_id, gid_t gid)
+{
+	WITH_CTX(ctx_id, config_set_vmm_ids(cfg, false, 0, true, gid, &err));
+}
+
+KRUN_API int32_t krun_set_root_disk_remount(uint32_t ctx_id, const char *device,
+					    const char *fstype,
+					    const char *options)
+{
+	WITH_CTX(ctx_id, config_set_root_disk_remount(cfg, device, fstype,
+						      options, &err));
+}
+
+KRUN_API int32_t krun_set_firmware(uint32_t ctx_id, const char *firmware_path)
+{
+	return refuse(__func__, "booting a firmware");
+}
+
+/* ---- network ---- */
+
+#define NET_ALL_FEATURES                                                  \
+	(NET_FEATURE_CSUM | NET_FEATURE_GUEST_CSUM | NET_FEATURE_GUEST_TSO4 | \
+	 NET_FEATURE_GUEST_TSO6 | NET_FEATURE_GUEST_UFO |                     \
+	 NET_FEATURE_HOST_TSO4 | NET_FEATURE_HOST_TSO6 | NET_FEATURE_HOST_UFO)
+
+/* Validate, then set the peer and the MAC together (or neither). */
+static int add_net(struct krun_config *cfg, bool dgram, const char *path,
+		   int fd, const uint8_t *mac, uint32_t features,
+		   uint32_t flags, struct krun_err **err)
+{
+	uint32_t known = NET_FLAG_DHCP_CLIENT | (dgram ? NET_FLAG_VFKIT : 0);
+	bool had_mac = cfg->mac_set;
+	uint8_t old_mac[6];
+	int ret;
+
+	if (features & ~(uint32_t)NET_ALL_FEATURES)
+		return krun_err_set(err, EINVAL,
+				    "invalid virtio-net features `%#x`",
+				    features);
+	if (flags & ~known)
+		return krun_err_set(err, EINVAL,
+				    "invalid network flags `%#x`", flags);
+	memcpy(old_mac, cfg->mac, sizeof(old_mac));
+	ret = config_set_mac(cfg, mac, err);
+	if (ret < 0)
+		return ret;
+	ret = dgram ? config_set_net_dgram(cfg, path, fd,
+					   flags & NET_FLAG_VFKIT, err)
+		    : config_set_net_stream(cfg, path, fd, err);
+	if (ret < 0) {
+		memcpy(cfg->mac, old_mac, sizeof(old_mac));
+		cfg->mac_set = had_mac;
+		return ret;
+	}
+	cfg->net_features = features;
+	return 0;
+}
+
+KRUN_API int32_t krun_add_net_unixstream(uint32_t ctx_id, const char *c_path,
+					 int fd, uint8_t *const c_mac,
+					 uint32_t features, uint32_t flags)
+{
+	WITH_CTX(ctx_id, add_net(cfg, false, c_path, fd, c_mac, features,
+				 flags, &err));
+}
+
+KRUN_API int32_t krun_add_net_unixgram(uint32_t ctx_id, const char *c_path,
+				       int fd, uint8_t *const c_mac,
+				       uint32_t features, uint32_t flags)
+{
+	WITH_CTX(ctx_id, add_net(cfg, true, c_path, fd, c_mac, features, flags,
+				 &err));
+}
+
+KRUN_API int32_t krun_add_net_tap(uint32_t ctx_id, char *c_tap_name,
+				  uint8_t *const c_mac, uint32_t features,
+				  uint32_t flags)
+{
+	return refuse(__func__, "a tap network backend");
+}
+
+/* ---- devices this build does not have ---- */
+
+KRUN_API int32_t krun_add_display(uint32_t ctx_id, uint32_t width,
+				  uint32_t height)
+{
+	return refuse(__func__, "a display (virtio-gpu)");
+}
+
+KRUN_API int32_t krun_display_set_edid(uint32_t ctx_id, uint32_t display_id,
+				       const uint8_t *edid_blob,
+				       size_t blob_size)
+{
+	return refuse(__func__, "a display (virtio-gpu)");
+}
+
+KRUN_API int32_t krun_display_set_dpi(uint32_t ctx_id, uint32_t display_id,
+				      uint32_t dpi)
+{
+	return refuse(__func__, "a display (virtio-gpu)");
+}
+
+KRUN_API int32_t krun_display_set_physical_size(uint32_t ctx_id,
+						uint32_t display_id,
+						uint16_t width_mm,
+						uint16_t height_mm)
+{
+	return refuse(__func__, "a display (virtio-gpu)");
+}
+
+KRUN_API int32_t krun_display_set_refresh_rate(uint32_t ctx_id,
+					       uint32_t display_id,
+					       uint32_t refresh_rate)
+{
+	return refuse(__func__, "a display (virtio-gpu)");
+}
+
+KRUN_API int32_t krun_set_display_backend(uint32_t ctx_id,
+					  const void *display_backend,
+					  size_t backend_size)
+{
+	return refuse(__func__, "a display backend (virtio-gpu)");
+}
+
+KRUN_API int krun_add_input_device(uint32_t ctx_id, const void *config_backend,
+				   size_t config_backend_size,
+				   const void *events_backend,
+				   size_t events_backend_size)
+{
+	return refuse(__func__, "an input device (virtio-input)");
+}
+
+KRUN_API int krun_add_input_device_fd(uint32_t ctx_id, int input_fd)
+{
+	return refuse(__func__, "an input device (virtio-input)");
+}
+
+KRUN_API int32_t krun_add_vhost_user_device(uint32_t ctx_id,
+					    uint32_t device_type,
+					    const char *socket_path,
+					    const char *name,
+					    uint16_t num_queues,
+					    const uint16_t *queue_sizes)
+{
+	return refuse(__func__, "a vhost-user device");
+}
+
+KRUN_API int32_t krun_fs_add_overlay_file(uint32_t ctx_id, const char *fs_tag,
+					  const char *path,
+					  const uint8_t *data, size_t data_len,
+					  uint32_t mode, bool one_shot)
+{
+	return refuse(__func__, "a virtual file in a virtio-fs share");
+}
+
+KRUN_API int32_t krun_fs_add_overlay_dir(uint32_t ctx_id, const char *fs_tag,
+					 const char *path, uint32_t mode)
+{
+	return refuse(__func__, "a virtual directory in a virtio-fs share");
+}
+
+/* ---- implicit devices, consoles, init ---- */
+
+KRUN_API int32_t krun_disable_implicit_console(uint32_t ctx_id)
+{
+	WITH_CTX(ctx_id, config_disable_implicit_console(cfg, &err));
+}
+
+KRUN_API int32_t krun_disable_implicit_vsock(uint32_t ctx_id)
+{
+	WITH_CTX(ctx_id, config_disable_implicit_vsock(cfg, &err));
+}
+
+KRUN_API int32_t krun_add_vsock(uint32_t ctx_id, uint32_t tsi_features)
+{
+	WITH_CTX(ctx_id, config_add_explicit_vsock(cfg, tsi_features, &err));
+}
+
+/* The init is in the boot image, never in the root: nothing to disable. */
+static int disable_implicit_init(struct krun_config *cfg)
+{
+	cfg->no_implicit_init = true;
+	return 0;
+}
+
+KRUN_API int32_t krun_disable_implicit_init(uint32_t ctx_id)
+{
+	WITH_CTX(ctx_id, disable_implicit_init(cfg));
+}
+
+KRUN_API int32_t krun_get_default_init(const uint8_t **data_out,
+				       size_t *len_out)
+{
+	struct krun_err *err = NULL;
+
+	if (!data_out || !len_out) {
+		krun_err_set(&err, EINVAL,
+			     "data_out and len_out must not be NULL");
+		return api_result(__func__, -EINVAL, &err);
+	}
+	return refuse(__func__,
+		      "an init blob for the root (the init is in the boot image)");
+}
+
+KRUN_API int32_t krun_add_virtio_console_default(uint32_t ctx_id, int input_fd,
+						 int output_fd, int err_fd)
+{
+	WITH_CTX(ctx_id, config_set_console_fds(cfg, input_fd, output_fd,
+						err_fd, &err));
+}
+
+KRUN_API int32_t krun_add_serial_console_default(uint32_t ctx_id,
+						 int input_fd, int output_fd)
+{
+	return refuse(__func__, "a legacy serial console for the workload");
+}
+
+KRUN_API int32_t krun_add_virtio_console_multiport(uint32_t ctx_id)
+{
+	return refuse(__func__, "a multi-port virtio-console with named ports");
+}
+
+KRUN_API int32_t krun_add_console_port_tty(uint32_t ctx_id,
+					   uint32_t console_id,
+					   const char *name, int tty_fd)
+{
+	return refuse(__func__, "a named console port");
+}
+
+KRUN_API int32_t krun_add_console_port_inout(uint32_t ctx_id,
+					     uint32_t console_id,
+					     const char *name, int input_fd,
+					     int output_fd)
+{
+	return refuse(__func__, "a named console port");
+}
+
+KRUN_API int32_t krun_set_kernel_console(uint32_t ctx_id,
+					 const char *console_id)
+{
+	WITH_CTX(ctx_id, config_set_kernel_console(cfg, console_id, &err));
 }

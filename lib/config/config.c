@@ -15,8 +15,6 @@
 #include "util/cleanup.h"
 #include "util/log.h"
 
-/* The virglrenderer flags libkrun's header defines: bits 0..10. */
-#define KRUN_VIRGL_KNOWN_FLAGS ((1u << 11) - 1)
 
 int cfg_check_path(const char *what, const char *path, struct krun_err **err)
 {
@@ -126,6 +124,8 @@ struct krun_config *config_new(struct krun_err **err)
 	cfg->vcpus = KRUN_DEFAULT_VCPUS;
 	cfg->ram_mib = KRUN_DEFAULT_RAM_MIB;
 	cfg->passt_fd = -1;
+	cfg->net_vfkit = true;
+	cfg->console_fds[0] = cfg->console_fds[1] = cfg->console_fds[2] = -1;
 	cfg->shutdown_eventfd = -1;
 	cfg->log_level = KRUN_LOG_ERROR;
 	return cfg;
@@ -258,11 +258,7 @@ int config_set_ram(struct krun_config *cfg, uint32_t ram_mib,
 int config_set_gpu(struct krun_config *cfg, uint32_t virgl_flags,
 		   uint64_t shm_size, struct krun_err **err)
 {
-	if (virgl_flags & ~KRUN_VIRGL_KNOWN_FLAGS)
-		return krun_err_set(
-			err, EINVAL,
-			"invalid virglrenderer flags `%#x`: unknown bits %#x",
-			virgl_flags, virgl_flags & ~KRUN_VIRGL_KNOWN_FLAGS);
+	/* Any bits, as libkrun: the flags go to virglrenderer uninterpreted. */
 	cfg->gpu_enabled = true;
 	cfg->virgl_flags = virgl_flags;
 	cfg->gpu_shm_size = shm_size;
@@ -317,6 +313,12 @@ int config_set_console_output(struct krun_config *cfg, const char *path,
 
 	if (ret < 0)
 		return ret;
+	/* Set once, as libkrun (-EINVAL on a second call). */
+	if (cfg->console_output)
+		return krun_err_set(
+			err, EINVAL,
+			"console output is already set to `%s`: it can be set once",
+			cfg->console_output);
 	return cfg_replace_str(&cfg->console_output, path, err);
 }
 

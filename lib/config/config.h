@@ -16,7 +16,9 @@
 #include "util/err.h"
 
 #define KRUN_MAX_VCPUS 64
-#define KRUN_MIN_RAM_MIB 64
+/* The smallest guest that still boots our kernel and init; libkrun itself
+ * only refuses 0, a clamp here keeps small requests working. */
+#define KRUN_MIN_RAM_MIB 32
 #define KRUN_MAX_RAM_MIB (1024u * 1024u) /* 1 TiB */
 #define KRUN_DEFAULT_VCPUS 1
 #define KRUN_DEFAULT_RAM_MIB 512
@@ -38,14 +40,22 @@ enum krun_net_mode {
 	KRUN_NET_NONE, /* explicitly no network */
 	KRUN_NET_PASST_FD, /* krun_set_passt_fd: caller-provided socket */
 	KRUN_NET_PASST, /* krun-run starts passt itself */
-	KRUN_NET_GVPROXY, /* unixgram socket path in vfkit mode */
+	KRUN_NET_GVPROXY, /* unixgram socket path (net_vfkit: vfkit greeting) */
+	KRUN_NET_STREAM_PATH, /* unixstream socket path, connected at start */
+	KRUN_NET_DGRAM_FD, /* caller's connected unixgram socket (passt_fd) */
 };
+
+/* Flush behaviour of a disk (== libkrun's KRUN_SYNC_*). */
+#define KRUN_DISK_SYNC_NONE 0 /* no VIRTIO_BLK_F_FLUSH offered */
+#define KRUN_DISK_SYNC_RELAXED 1 /* flush = fdatasync, as FULL on Linux */
+#define KRUN_DISK_SYNC_FULL 2 /* flush = fdatasync */
 
 struct krun_disk {
 	char *block_id;
 	char *path;
 	uint32_t format; /* KRUN_FORMAT_* */
 	bool read_only;
+	uint32_t sync_mode; /* KRUN_DISK_SYNC_*; FULL unless set */
 };
 
 struct krun_share {
@@ -161,8 +171,12 @@ struct krun_config {
 
 	/* Network. */
 	enum krun_net_mode net_mode;
-	int passt_fd;
-	char *gvproxy_path;
+	int passt_fd; /* PASST_FD and DGRAM_FD: the caller's socket */
+	char *gvproxy_path; /* GVPROXY and STREAM_PATH: the socket path */
+	bool net_vfkit; /* GVPROXY: send the vfkit greeting (default) */
+	/* virtio-net offload bits asked for (krun_add_net_*), validated and
+	 * recorded; the device offers none of them (a warning at start). */
+	uint32_t net_features;
 	bool mac_set;
 	uint8_t mac[6];
 	bool port_map_set; /* false: NULL/never called; true: list given */
@@ -213,6 +227,24 @@ struct krun_config {
 	uint32_t timeout_ms; /* 0: none; else stop the VM, status 124 */
 	bool stop_grace_set;
 	uint32_t stop_grace_ms; /* SIGTERM to SIGKILL when stopping the VM */
+
+	/*
+	 * libkrun's device and process switches (config_compat.c). The
+	 * console fds, when set, replace the VMM's stdin/stdout/stderr as
+	 * the ends of the guest's console; all -1 with the implicit console
+	 * disabled and none added: the guest's output is discarded.
+	 */
+	bool nested_virt; /* expose VMX/SVM to the guest */
+	bool no_implicit_console;
+	bool console_fds_set;
+	int console_fds[3];
+	bool no_implicit_vsock;
+	bool explicit_vsock; /* krun_add_vsock() after disabling the implicit */
+	bool no_implicit_init; /* recorded: this build injects no init */
+	bool vmm_uid_set;
+	bool vmm_gid_set;
+	uint32_t vmm_uid; /* the VMM process's ids once its devices are set */
+	uint32_t vmm_gid;
 
 	/* VMM behaviour. */
 	char *console_output;
@@ -345,6 +377,44 @@ int config_set_kernel_log(struct krun_config *cfg, bool on,
 			  struct krun_err **err);
 int config_set_log_level(struct krun_config *cfg, uint32_t level,
 			 struct krun_err **err);
+
+/* ---- libkrun compatibility switches (config_compat.c) ---- */
+
+/* Like config_add_disk() with a KRUN_DISK_SYNC_* flush mode. */
+int config_add_disk_sync(struct krun_config *cfg, const char *block_id,
+			 const char *path, uint32_t format, bool read_only,
+			 uint32_t sync_mode, struct krun_err **err);
+/* A unixstream network peer: a socket path (connected at start) or an
+ * open fd, exactly one of the two. */
+int config_set_net_stream(struct krun_config *cfg, const char *path, int fd,
+			  struct krun_err **err);
+/* A unixgram network peer: a path (vfkit: send gvproxy's greeting) or an
+ * open connected fd, exactly one of the two. */
+int config_set_net_dgram(struct krun_config *cfg, const char *path, int fd,
+			 bool vfkit, struct krun_err **err);
+int config_set_nested_virt(struct krun_config *cfg, bool on,
+			   struct krun_err **err);
+int config_disable_implicit_console(struct krun_config *cfg,
+				    struct krun_err **err);
+/* The one virtio-console's ends (the fds are duplicated at start). */
+int config_set_console_fds(struct krun_config *cfg, int in, int out, int errfd,
+			   struct krun_err **err);
+int config_disable_implicit_vsock(struct krun_config *cfg,
+				  struct krun_err **err);
+int config_add_explicit_vsock(struct krun_config *cfg, uint32_t tsi_features,
+			      struct krun_err **err);
+int config_set_vmm_ids(struct krun_config *cfg, bool set_uid, uint32_t uid,
+		       bool set_gid, uint32_t gid, struct krun_err **err);
+/* "ttyS0": the kernel log goes to COM1 (host stderr), as --kernel-log. */
+int config_set_kernel_console(struct krun_config *cfg, const char *id,
+			      struct krun_err **err);
+/* "/dev/vdX[N]": boot from the X-th added disk (partition N), mounted
+ * with fstype (NULL or "auto": probed) and options (NULL, "", "ro", "rw"). */
+int config_set_root_disk_remount(struct krun_config *cfg, const char *device,
+				 const char *fstype, const char *options,
+				 struct krun_err **err);
+/* Features recorded but without a device here: one warning line each. */
+void config_warn_recorded(const struct krun_config *cfg);
 
 /* Each vsock socket path's parent directory exists. */
 int config_check_vsock(const struct krun_config *cfg, struct krun_err **err);

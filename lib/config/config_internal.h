@@ -56,4 +56,8 @@ int cfg_parse_port(const char *text, struct krun_port *port,
 int cfg_parse_rlimit(const char *text, struct krun_rlimit *rl,
 		     struct krun_err **err);
 
+/* May the config switch to network mode want (config_net.c)? */
+int cfg_claim_net_mode(const struct krun_config *cfg, enum krun_net_mode want,
+		       struct krun_err **err);
+
 #endif

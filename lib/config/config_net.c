@@ -27,6 +27,10 @@ static const char *net_mode_name(enum krun_net_mode mode)
 		return "passt";
 	case KRUN_NET_GVPROXY:
 		return "gvproxy";
+	case KRUN_NET_STREAM_PATH:
+		return "unixstream socket";
+	case KRUN_NET_DGRAM_FD:
+		return "unixgram fd";
 	}
 	return "unknown";
 }
@@ -39,10 +43,11 @@ static bool has_ports(const struct krun_config *cfg)
 /* Port maps are ENOTSUP where forwarding belongs to an external proxy. */
 static bool mode_forbids_ports(enum krun_net_mode mode)
 {
-	return mode == KRUN_NET_PASST_FD || mode == KRUN_NET_GVPROXY;
+	return mode == KRUN_NET_PASST_FD || mode == KRUN_NET_GVPROXY ||
+	       mode == KRUN_NET_STREAM_PATH || mode == KRUN_NET_DGRAM_FD;
 }
 
-static int claim_net_mode(const struct krun_config *cfg,
+int cfg_claim_net_mode(const struct krun_config *cfg,
 			  enum krun_net_mode want, struct krun_err **err)
 {
 	if (cfg->net_mode != KRUN_NET_DEFAULT && cfg->net_mode != want)
@@ -64,7 +69,7 @@ static int claim_net_mode(const struct krun_config *cfg,
 
 int config_set_net_none(struct krun_config *cfg, struct krun_err **err)
 {
-	int ret = claim_net_mode(cfg, KRUN_NET_NONE, err);
+	int ret = cfg_claim_net_mode(cfg, KRUN_NET_NONE, err);
 
 	if (ret < 0)
 		return ret;
@@ -83,7 +88,7 @@ int config_set_passt_fd(struct krun_config *cfg, int fd, struct krun_err **err)
 			err, EBADF,
 			"invalid passt fd `%d`: not an open file descriptor",
 			fd);
-	ret = claim_net_mode(cfg, KRUN_NET_PASST_FD, err);
+	ret = cfg_claim_net_mode(cfg, KRUN_NET_PASST_FD, err);
 	if (ret < 0)
 		return ret;
 	cfg->net_mode = KRUN_NET_PASST_FD;
@@ -93,7 +98,7 @@ int config_set_passt_fd(struct krun_config *cfg, int fd, struct krun_err **err)
 
 int config_set_net_passt(struct krun_config *cfg, struct krun_err **err)
 {
-	int ret = claim_net_mode(cfg, KRUN_NET_PASST, err);
+	int ret = cfg_claim_net_mode(cfg, KRUN_NET_PASST, err);
 
 	if (ret < 0)
 		return ret;
@@ -108,7 +113,7 @@ int config_set_gvproxy_path(struct krun_config *cfg, const char *path,
 
 	if (ret < 0)
 		return ret;
-	ret = claim_net_mode(cfg, KRUN_NET_GVPROXY, err);
+	ret = cfg_claim_net_mode(cfg, KRUN_NET_GVPROXY, err);
 	if (ret < 0)
 		return ret;
 	ret = cfg_replace_str(&cfg->gvproxy_path, path, err);
@@ -160,6 +165,33 @@ static ssize_t find_host_port(const struct krun_port *ports, size_t n,
 	return -1;
 }
 
+/* One mapping per guest port and protocol, as libkrun (-EINVAL there). */
+static ssize_t find_guest_port(const struct krun_port *ports, size_t n,
+			       const struct krun_port *p)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ports[i].guest == p->guest && ports[i].proto == p->proto)
+			return (ssize_t)i;
+	return -1;
+}
+
+static int check_new_port(const struct krun_port *ports, size_t n,
+			  const struct krun_port *p, const char *text,
+			  struct krun_err **err)
+{
+	if (find_host_port(ports, n, p) >= 0)
+		return krun_err_set(
+			err, EEXIST,
+			"duplicate host port in port map `%s`: host port %u/%s is already mapped",
+			text, p->host, p->proto ? "udp" : "tcp");
+	if (find_guest_port(ports, n, p) >= 0)
+		return krun_err_set(
+			err, EINVAL,
+			"duplicate guest port in port map `%s`: guest port %u/%s is already mapped",
+			text, p->guest, p->proto ? "udp" : "tcp");
+	return 0;
+}
+
 static int parse_port_list(const char *const map[], struct krun_port *list,
 			   size_t n, struct krun_err **err)
 {
@@ -168,12 +200,9 @@ static int parse_port_list(const char *const map[], struct krun_port *list,
 
 		if (ret < 0)
 			return ret;
-		if (find_host_port(list, i, &list[i]) >= 0)
-			return krun_err_set(
-				err, EEXIST,
-				"duplicate host port in port map `%s`: host port %u/%s is already mapped",
-				map[i], list[i].host,
-				list[i].proto ? "udp" : "tcp");
+		ret = check_new_port(list, i, &list[i], map[i], err);
+		if (ret < 0)
+			return ret;
 	}
 	return 0;
 }
@@ -218,11 +247,9 @@ int config_add_port(struct krun_config *cfg, const char *text,
 	ret = cfg_parse_port(text, &port, err);
 	if (ret < 0)
 		return ret;
-	if (find_host_port(cfg->ports, cfg->n_ports, &port) >= 0)
-		return krun_err_set(
-			err, EEXIST,
-			"duplicate host port in port map `%s`: host port %u/%s is already mapped",
-			text, port.host, port.proto ? "udp" : "tcp");
+	ret = check_new_port(cfg->ports, cfg->n_ports, &port, text, err);
+	if (ret < 0)
+		return ret;
 	ret = cfg_grow((void **)&cfg->ports, cfg->n_ports, sizeof(*cfg->ports),
 		       err);
 	if (ret < 0)

@@ -99,11 +99,9 @@ int cfg_parse_rlimit(const char *text, struct krun_rlimit *rl,
 			err, EINVAL,
 			"invalid rlimit `%s`: hard limit is not a number or `unlimited`",
 			text);
-	if (out.cur > out.max)
-		return krun_err_set(
-			err, EINVAL,
-			"invalid rlimit `%s`: soft limit exceeds hard limit",
-			text);
+	/* A soft limit above the hard one is passed on as libkrun does; the
+	 * guest's setrlimit() refuses it and the run ends with status 125
+	 * and that message. */
 	*rl = out;
 	return 0;
 }

@@ -176,6 +176,7 @@ int config_add_disk(struct krun_config *cfg, const char *block_id,
 	disk->path = steal_ptr(path_copy);
 	disk->format = format;
 	disk->read_only = read_only;
+	disk->sync_mode = KRUN_DISK_SYNC_FULL;
 	cfg->disk_api = KRUN_DISK_API_MODERN;
 	return 0;
 }

@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -154,11 +155,16 @@ int config_set_workdir(struct krun_config *cfg, const char *path,
 
 	if (ret < 0)
 		return ret;
-	if (path[0] != '/')
-		return krun_err_set(
-			err, EINVAL,
-			"invalid working directory `%s`: must be an absolute path in the guest",
-			path);
+	/* A relative path is taken from the guest's root, as libkrun's init
+	 * does (it starts in "/"). */
+	if (path[0] != '/') {
+		cleanup_free char *abs = NULL;
+
+		if (asprintf(&abs, "/%s", path) < 0)
+			return krun_err_set(err, ENOMEM,
+					    "working directory: out of memory");
+		return cfg_replace_str(&cfg->workdir, abs, err);
+	}
 	return cfg_replace_str(&cfg->workdir, path, err);
 }
 

@@ -111,6 +111,10 @@ static const char *net_mode_name(enum krun_net_mode mode)
 		return "passt-fd";
 	case KRUN_NET_GVPROXY:
 		return "gvproxy";
+	case KRUN_NET_STREAM_PATH:
+		return "unixstream";
+	case KRUN_NET_DGRAM_FD:
+		return "unixgram-fd";
 	}
 	return "unknown";
 }

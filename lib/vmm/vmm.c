@@ -152,6 +152,7 @@ static int create_vm(struct vmm *vmm, struct krun_err **err)
 		.vcpus = cfg->vcpus,
 		.ram_bytes = (uint64_t)cfg->ram_mib << 20,
 		.serial_console = cfg->kernel_log,
+		.nested_virt = cfg->nested_virt,
 		.serial_fd = STDERR_FILENO,
 		.exit_port = KRUN_GUEST_EXIT_PORT,
 	};

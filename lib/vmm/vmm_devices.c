@@ -100,12 +100,23 @@ static int add_console(struct vmm *vmm, struct krun_err **err)
 			       KRUN_PORT_STDERR},
 	};
 
+	/* krun_add_virtio_console_default(): the caller's fds are the ends
+	 * and the console output file (implicit console only) is unused.
+	 * Implicit console disabled and none added: all ends closed, the
+	 * guest's output is discarded. */
+	if (cfg->console_fds_set || cfg->no_implicit_console) {
+		opts.stdin_fd = cfg->console_fds[0];
+		opts.stdout_fd = cfg->console_fds[1];
+		opts.stderr_fd = cfg->console_fds[2];
+		opts.output_path = NULL;
+	}
 	/* A terminal session only when both ends are a terminal: with
 	 * stdout redirected, output must stay apart from stderr. */
-	opts.terminal = !cfg->console_output &&
+	opts.terminal = !opts.output_path &&
 			(cfg->tty == KRUN_YES ||
-			 (cfg->tty == KRUN_AUTO && isatty(STDIN_FILENO) &&
-			  isatty(STDOUT_FILENO)));
+			 (cfg->tty == KRUN_AUTO && opts.stdin_fd >= 0 &&
+			  isatty(opts.stdin_fd) && opts.stdout_fd >= 0 &&
+			  isatty(opts.stdout_fd)));
 	/* -i=false: the guest's stdin is at EOF from the start. */
 	if (cfg->interactive == KRUN_NO)
 		opts.stdin_fd = -1;
@@ -115,7 +126,8 @@ static int add_console(struct vmm *vmm, struct krun_err **err)
 }
 
 static int add_disk(struct vmm *vmm, const char *id, const char *path,
-		    uint32_t format, bool read_only, struct krun_err **err)
+		    uint32_t format, bool read_only, uint32_t sync_mode,
+		    struct krun_err **err)
 {
 	struct blk_backend *backend = NULL;
 	int ret;
@@ -126,6 +138,7 @@ static int add_disk(struct vmm *vmm, const char *id, const char *path,
 		       read_only, &backend, err);
 	if (ret < 0)
 		return ret;
+	backend->no_flush = sync_mode == KRUN_DISK_SYNC_NONE;
 	return attach(vmm, virtio_blk_create(backend, id, err), err);
 }
 
@@ -136,10 +149,12 @@ static int add_disks(struct vmm *vmm, struct krun_err **err)
 
 	if (cfg->legacy_root_disk)
 		ret = add_disk(vmm, "root", cfg->legacy_root_disk,
-			       KRUN_FORMAT_RAW, false, err);
+			       KRUN_FORMAT_RAW, false, KRUN_DISK_SYNC_FULL,
+			       err);
 	if (ret == 0 && cfg->legacy_data_disk)
 		ret = add_disk(vmm, "data", cfg->legacy_data_disk,
-			       KRUN_FORMAT_RAW, false, err);
+			       KRUN_FORMAT_RAW, false, KRUN_DISK_SYNC_FULL,
+			       err);
 	/* The root disk first, so the guest probes it first. */
 	for (size_t i = 0; ret == 0 && i < cfg->n_disks; i++) {
 		const struct krun_disk *d = &cfg->disks[i];
@@ -147,7 +162,7 @@ static int add_disks(struct vmm *vmm, struct krun_err **err)
 		if (cfg->root_disk_id &&
 		    !strcmp(d->block_id, cfg->root_disk_id))
 			ret = add_disk(vmm, d->block_id, d->path, d->format,
-				       d->read_only, err);
+				       d->read_only, d->sync_mode, err);
 	}
 	for (size_t i = 0; ret == 0 && i < cfg->n_disks; i++) {
 		const struct krun_disk *d = &cfg->disks[i];
@@ -155,7 +170,7 @@ static int add_disks(struct vmm *vmm, struct krun_err **err)
 		if (!cfg->root_disk_id ||
 		    strcmp(d->block_id, cfg->root_disk_id))
 			ret = add_disk(vmm, d->block_id, d->path, d->format,
-				       d->read_only, err);
+				       d->read_only, d->sync_mode, err);
 	}
 	return ret;
 }

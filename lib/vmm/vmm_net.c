@@ -62,8 +62,22 @@ static int gvproxy_backend(const struct krun_config *cfg,
 		return krun_err_set(err, ENAMETOOLONG,
 				    "gvproxy socket path `%s` is too long",
 				    cfg->gvproxy_path);
-	*be = net_gvproxy_connect(cfg->gvproxy_path, local, err);
+	*be = net_dgram_connect(cfg->gvproxy_path, local, cfg->net_vfkit, err);
 	return *be ? 0 : -ECONNREFUSED;
+}
+
+/* The caller's connected unixgram socket; the caller keeps its fd. */
+static int dgram_fd_backend(const struct krun_config *cfg,
+			    struct net_backend **be, struct krun_err **err)
+{
+	int fd = fcntl(cfg->passt_fd, F_DUPFD_CLOEXEC, 3);
+
+	if (fd < 0)
+		return krun_err_set_errno(err, errno,
+					  "cannot use the unixgram socket fd `%d`",
+					  cfg->passt_fd);
+	*be = net_dgram_create(fd, err);
+	return *be ? 0 : -ENOMEM;
 }
 
 int vmm_net_backend(struct vmm *vmm, struct net_backend **be,
@@ -80,6 +94,11 @@ int vmm_net_backend(struct vmm *vmm, struct net_backend **be,
 		return passt_fd_backend(cfg, be, err);
 	case KRUN_NET_GVPROXY:
 		return gvproxy_backend(cfg, be, err);
+	case KRUN_NET_DGRAM_FD:
+		return dgram_fd_backend(cfg, be, err);
+	case KRUN_NET_STREAM_PATH:
+		*be = net_stream_connect(cfg->gvproxy_path, err);
+		return *be ? 0 : -ECONNREFUSED;
 	case KRUN_NET_PASST:
 		return passt_backend(vmm, true, be, err);
 	case KRUN_NET_DEFAULT:

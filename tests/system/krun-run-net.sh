@@ -16,7 +16,9 @@
 # net-passt-fd.
 # PART failures: passt missing, no route, passt killed mid-run,
 #   gvproxy framing against a test peer, the caller's passt socket through
-#   the API, refused combinations.
+#   the API, a libkrun chroot-style client (chroot_vm: 4 vCPUs, its own
+#   passt via krun_add_net_unixstream, rlimits, relative workdir; then a
+#   32 MiB guest), refused combinations.
 # PART blob64: only the fetch, of 64 MiB (the slow suite).
 KRUN_RUN=${1:?usage: krun-run-net.sh KRUN-RUN PART [HELPER-DIR]}
 part=${2:?usage: krun-run-net.sh KRUN-RUN PART [HELPER-DIR]}
@@ -302,6 +304,26 @@ passt_fd_api() {
 		$'hello-from-host\n'
 }
 
+chroot_vm_api() {
+	last=$work/chroot last_cmd="chroot_vm -p -w tmp ROOT /bin/sh -c ..."
+	timeout -k 5 "$check_timeout" "$helpers/chroot_vm" -p -w tmp "$root" \
+		/bin/sh -c 'ulimit -n; ulimit -Hn; pwd; echo "$KRUN_CLIENT"
+			grep -c ^processor /proc/cpuinfo
+			wget -q -O- http://192.0.2.1:8000/; exit 7' </dev/null \
+		>"$last.out" 2>"$last.err"
+	echo "$?" >"$last.rc"
+	expect_status "chroot_vm (libkrun client): the workload's status" 7
+	expect_file "chroot_vm: rlimits, relative workdir, env, 4 vCPUs, fetch" \
+		"$last.out" $'256\n512\n/tmp\nchroot\n4\nhello-from-host\n'
+	last=$work/chroot32 last_cmd="chroot_vm -m 32 ROOT /bin/sh -c ..."
+	timeout -k 5 "$check_timeout" "$helpers/chroot_vm" -m 32 "$root" \
+		/bin/sh -c 'echo small; exit 3' </dev/null \
+		>"$last.out" 2>"$last.err"
+	echo "$?" >"$last.rc"
+	expect_status "chroot_vm -m 32: a 32 MiB guest runs" 3
+	expect_file "chroot_vm -m 32: output" "$last.out" $'small\n'
+}
+
 refused() {
 	krun refused-fd --root "$root" --net passt-fd=0 -p 80:80 -- true
 	expect_status "-p with the caller's passt socket: refused" 125
@@ -331,6 +353,7 @@ failures)
 	passt_killed
 	gvproxy_peer
 	passt_fd_api
+	chroot_vm_api
 	refused
 	no_passt_left failures
 	boot_cost

@@ -72,7 +72,7 @@ expect 125 'krun-run: --frobnicate: unknown option' --frobnicate ls
 expect 125 'krun-run: --cpus: missing argument' --cpus
 expect 125 'krun-run: --cpus: invalid number `x` (expected 1 to 64 vCPUs; a fraction rounds up)' \
 	--cpus x ls
-expect 125 'krun-run: --memory: memory `1` out of range (64 MiB to 1048576 MiB; a number without unit is bytes)' \
+expect 125 'krun-run: --memory: memory `1` out of range (32 MiB to 1048576 MiB; a number without unit is bytes)' \
 	--memory 1 ls
 expect 125 'krun-run: --net: unknown network `tcp` (expected passt, passt-fd=FD, gvproxy=PATH or none)' \
 	--net tcp ls

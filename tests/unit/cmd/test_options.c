@@ -174,7 +174,7 @@ static const struct {
 	{A("--cpus", "65", "ls"),
 	 "--cpus: invalid vCPU count `65`: must be 1..64"},
 	{A("--memory", "32", "ls"),
-	 "--memory: memory `32` out of range (64 MiB to 1048576 MiB; a number "
+	 "--memory: memory `32` out of range (32 MiB to 1048576 MiB; a number "
 	 "without unit is bytes)"},
 	{A("--disk", "nocolon", "ls"), NULL},
 	{A("--disk", ":/x", "ls"), NULL},
@@ -271,10 +271,10 @@ static const struct {
 	 "--memory: invalid size `1.` (expected a number with b, k, m, g or t, "
 	 "e.g. 512m, 1.5g)"},
 	{A("--memory", "2T", "ls"),
-	 "--memory: memory `2T` out of range (64 MiB to 1048576 MiB; a number "
+	 "--memory: memory `2T` out of range (32 MiB to 1048576 MiB; a number "
 	 "without unit is bytes)"},
 	{A("--memory", "512k", "ls"),
-	 "--memory: memory `512k` out of range (64 MiB to 1048576 MiB; a "
+	 "--memory: memory `512k` out of range (32 MiB to 1048576 MiB; a "
 	 "number without unit is bytes)"},
 	{A("--cpus", "1.", "ls"),
 	 "--cpus: invalid number `1.` (expected 1 to 64 vCPUs; a fraction "

@@ -31,7 +31,8 @@
 	X(STR, block_id) \
 	X(STR, path)     \
 	X(UINT, format)  \
-	X(UINT, read_only)
+	X(UINT, read_only) \
+	X(UINT, sync_mode)
 
 #define SHARE_FIELDS(X)      \
 	X(STR, tag)          \
@@ -100,6 +101,8 @@
 	X(UINT, net_mode)                                                 \
 	X(INT, passt_fd)                                                  \
 	X(STR, gvproxy_path)                                              \
+	X(UINT, net_vfkit)                                                \
+	X(UINT, net_features)                                             \
 	X(UINT, mac_set)                                                  \
 	X(BYTES, mac)                                                     \
 	X(UINT, port_map_set)                                             \
@@ -139,6 +142,17 @@
 	X(UINT, timeout_ms)                                               \
 	X(UINT, stop_grace_set)                                           \
 	X(UINT, stop_grace_ms)                                            \
+	X(UINT, nested_virt)                                              \
+	X(UINT, no_implicit_console)                                      \
+	X(UINT, console_fds_set)                                          \
+	X(BYTES, console_fds)                                             \
+	X(UINT, no_implicit_vsock)                                        \
+	X(UINT, explicit_vsock)                                           \
+	X(UINT, no_implicit_init)                                         \
+	X(UINT, vmm_uid_set)                                              \
+	X(UINT, vmm_gid_set)                                              \
+	X(UINT, vmm_uid)                                                  \
+	X(UINT, vmm_gid)                                                  \
 	X(STR, console_output)                                            \
 	X(STR, kernel_path)                                               \
 	X(UINT, kernel_log)                                               \
@@ -193,7 +207,7 @@ __attribute__((unused)) static const struct krun_config config_listed = {
 #define SIZE_MSG(s)                                                        \
 	"struct " s " changed size: update its *_FIELDS list in " __FILE__ \
 	" (then this size)"
-_Static_assert(sizeof(struct krun_disk) == 24, SIZE_MSG("krun_disk"));
+_Static_assert(sizeof(struct krun_disk) == 32, SIZE_MSG("krun_disk"));
 _Static_assert(sizeof(struct krun_share) == 40, SIZE_MSG("krun_share"));
 _Static_assert(sizeof(struct krun_rlimit) == 24, SIZE_MSG("krun_rlimit"));
 _Static_assert(sizeof(struct krun_port) == 52, SIZE_MSG("krun_port"));
@@ -202,7 +216,7 @@ _Static_assert(sizeof(struct krun_vsock_port) == 24,
 _Static_assert(sizeof(struct krun_fsmount) == 40, SIZE_MSG("krun_fsmount"));
 _Static_assert(sizeof(struct krun_seccomp_rule) == 168,
 	       SIZE_MSG("krun_seccomp_rule"));
-_Static_assert(sizeof(struct krun_config) == 480, SIZE_MSG("krun_config"));
+_Static_assert(sizeof(struct krun_config) == 520, SIZE_MSG("krun_config"));
 #endif
 
 /* ---- comparison ---- */

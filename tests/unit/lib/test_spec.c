@@ -95,8 +95,8 @@ static const struct {
 	{"{\"krun\":{\"vcpus\":1.5}}", ".krun.vcpus: expected an integer"},
 	{"{\"krun\":{\"memory\":true}}",
 	 ".krun.memory: expected an integer (MiB) or a size string"},
-	{"{\"krun\":{\"memory\":32}}",
-	 ".krun.memory: invalid RAM size `32` MiB: must be 64..1048576 MiB"},
+	{"{\"krun\":{\"memory\":31}}",
+	 ".krun.memory: invalid RAM size `31` MiB: must be 32..1048576 MiB"},
 	{"{\"krun\":{\"disks\":[{\"id\":\"d\",\"path\":\"/x\",\"format\":\"vmdk\"}]}}",
 	 ".krun.disks[0].format: unknown format `vmdk` (expected raw or qcow2)"},
 	{"{\"krun\":{\"disks\":[{\"id\":\"d\",\"path\":\"/x\",\"size\":1}]}}",
@@ -242,8 +242,8 @@ static const struct {
 	 ".linux.resources: expected an object"},
 	{"{\"annotations\":{\"krun.cpus\":2}}",
 	 ".annotations.krun.cpus: expected a string"},
-	{"{\"annotations\":{\"krun.ram_mib\":\"32\"}}",
-	 "VM size hint (RAM): invalid RAM size `32` MiB: must be 64..1048576 "
+	{"{\"annotations\":{\"krun.ram_mib\":\"31\"}}",
+	 "VM size hint (RAM): invalid RAM size `31` MiB: must be 32..1048576 "
 	 "MiB"},
 };
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * A small program written against the installed libkrun.h / libkrun.so.1
- * only, the way a third-party user would. Exits 0 when every call returns
+ * only, the way a third-party user would, using only the calls the first
+ * libkrun API had (a client of that era must keep building). Exits 0 when every call returns
  * what the API promises; prints the first mismatch otherwise.
  */
 #include <errno.h>
@@ -31,7 +32,9 @@ int main(void)
 	int32_t ctx;
 
 	expect("krun_set_log_level(0)", krun_set_log_level(0), 0);
-	expect("krun_set_log_level(9)", krun_set_log_level(9), -EINVAL);
+	/* Above 5 is trace, as libkrun; then quiet again. */
+	expect("krun_set_log_level(9)", krun_set_log_level(9), 0);
+	expect("krun_set_log_level(0) again", krun_set_log_level(0), 0);
 	ctx = krun_create_ctx();
 	if (ctx < 0) {
 		fprintf(stderr, "client: krun_create_ctx: %d\n", ctx);
