@@ -193,9 +193,36 @@ static void raise_nofile_limit(void)
 	}
 }
 
+/* Listening vsock sockets and the gvproxy datagram socket are files the
+ * VMM creates and must not leave behind, even when killed. */
+static bool makes_socket_files(const struct krun_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_vsock_ports; i++)
+		if (cfg->vsock_ports[i].listen)
+			return true;
+	return cfg->gvproxy_path != NULL;
+}
+
+static void track_socket_files(struct vmm *vmm)
+{
+	const struct krun_config *cfg = vmm->cfg;
+	char local[4096];
+
+	for (size_t i = 0; i < cfg->n_vsock_ports; i++)
+		if (cfg->vsock_ports[i].listen)
+			vmm_janitor_track(&vmm->janitor,
+					  cfg->vsock_ports[i].path);
+	if (cfg->gvproxy_path &&
+	    snprintf(local, sizeof(local), "%s%s", cfg->gvproxy_path,
+		     GVPROXY_LOCAL_SUFFIX) < (int)sizeof(local))
+		vmm_janitor_track(&vmm->janitor, local);
+}
+
 int vmm_run(struct krun_config *cfg, struct krun_err **err)
 {
-	struct vmm vmm = {.cfg = cfg, .passt = {.pidfd = -1, .log_fd = -1}};
+	struct vmm vmm = {.cfg = cfg,
+			  .passt = {.pidfd = -1, .log_fd = -1},
+			  .janitor = {.pid = -1, .fd = -1}};
 	const char *kernel = NULL;
 	sigset_t old_mask;
 	int ret;
@@ -218,16 +245,22 @@ int vmm_run(struct krun_config *cfg, struct krun_err **err)
 	/* Quiet: kernel messages over emulated hardware are slow. */
 	ret = vmm_cmdline_add(&vmm, cfg->kernel_log ? "loglevel=7" : "quiet",
 			      err);
+	if (ret == 0 && makes_socket_files(cfg))
+		ret = vmm_janitor_start(&vmm.janitor, err);
 	if (ret == 0)
 		ret = create_vm(&vmm, err);
 	if (ret == 0)
 		ret = vmm_add_devices(&vmm, err);
+	if (ret == 0)
+		track_socket_files(&vmm);
 	if (ret == 0)
 		ret = load_guest(&vmm, kernel, err);
 	if (ret == 0)
 		ret = run_guest(&vmm, err);
 	passt_expect_exit(&vmm.passt);
 	vmm_remove_devices(&vmm);
+	/* After the devices removed their sockets: it finds nothing to do. */
+	vmm_janitor_stop(&vmm.janitor);
 	/* After the device closed its socket: passt is ending already. */
 	passt_stop(&vmm.passt);
 	vm_destroy(vmm.vm);

@@ -14,6 +14,7 @@
 #include "lib/config/config.h"
 #include "lib/initramfs/initramfs.h"
 #include "lib/vmm/net_passt.h"
+#include "lib/vmm/vmm_janitor.h"
 #include "util/err.h"
 #include "virtio/mmio.h"
 #include "virtio/net_backend.h"
@@ -41,7 +42,12 @@ struct vmm {
 	bool has_net; /* a virtio-net device is attached */
 	/* How init finds the root and the volumes. */
 	struct initramfs_params init_params;
+	/* Removes the socket files below after a crash (none: pid -1). */
+	struct vmm_janitor janitor;
 };
+
+/* The datagram socket krun-run binds next to gvproxy's: its path plus this. */
+#define GVPROXY_LOCAL_SUFFIX "-krun.sock"
 
 /* Append " text" to the kernel command line. */
 int vmm_cmdline_add(struct vmm *vmm, const char *text, struct krun_err **err);

@@ -14,7 +14,6 @@
 #include "util/log.h"
 
 /* The vfkit convention: our end of gvproxy's socket sits beside it. */
-#define GVPROXY_LOCAL_SUFFIX "-krun.sock"
 
 static int passt_backend(struct vmm *vmm, bool explicit,
 			 struct net_backend **be, struct krun_err **err)

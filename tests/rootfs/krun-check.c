@@ -131,6 +131,23 @@ static int check_isatty(void)
 	return 0;
 }
 
+/* Allocate and touch mib MiB, one MiB at a time, never freeing: in a
+ * guest with less RAM the OOM killer ends it (SIGKILL). */
+static int alloc_touch(int mib)
+{
+	for (int i = 0; i < mib; i++) {
+		char *p = malloc(1 << 20);
+
+		if (!p) {
+			printf("malloc failed after %d MiB\n", i);
+			return 1;
+		}
+		memset(p, 0x5a, 1 << 20);
+	}
+	printf("survived %d MiB\n", mib);
+	return 0;
+}
+
 static int parse_int(const char *s, int max)
 {
 	char *end;
@@ -158,6 +175,9 @@ int main(int argc, char **argv)
 		return check_mkdir(argv[2]);
 	if (argc == 2 && !strcmp(cmd, "umask"))
 		return check_umask();
+	if (argc == 3 && !strcmp(cmd, "alloc-touch") &&
+	    parse_int(argv[2], 1 << 20) > 0)
+		return alloc_touch(parse_int(argv[2], 1 << 20));
 	if (argc == 3 && !strcmp(cmd, "exit") && n >= 0)
 		return n;
 	if (argc == 3 && !strcmp(cmd, "kill") && n > 0 && n < NSIG) {
@@ -167,6 +187,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fprintf(stderr, "usage: krun-check ids|rlimits|isatty|seccomp|umask|"
-			"write PATH|mkdir PATH|exit N|kill SIG\n");
+			"write PATH|mkdir PATH|exit N|kill SIG|"
+			"alloc-touch MIB\n");
 	return 2;
 }

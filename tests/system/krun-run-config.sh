@@ -197,7 +197,7 @@ KRUN_RUN=$(command -v setpriv)
 krun unprivileged --reuid 65534 --regid 65534 --clear-groups -- "$saved_run" \
 	--root "$unpriv/root" -- /bin/sh -c 'id; touch /x; echo "x $(stat -c "%u:%g" /x)"
 	chown 1000 /x 2>/dev/null; echo "chown-other $?"'
-KRUN_RUN=$saved_run
+KRUN_RUN=$saved_run last_argv=()
 chmod "$kvm_mode" /dev/kvm
 expect_status "unprivileged: uid 65534 runs krun-run, exit status" 0
 expect_eq "unprivileged: the guest process is root in the guest" "uid=0(root) gid=0(root)" \
