@@ -134,7 +134,7 @@ def fuse_seeds():
 
 
 # ---- virtio (virtio_driver.c) ----
-def vstart(features=0xffffffff, qlog=4):
+def vstart(features=0, qlog=4):
     return bytes([4]) + struct.pack('<IB', features, qlog)
 
 
@@ -173,6 +173,25 @@ def virtio_seeds():
                                    + vchain([(0, 16, 0), (0x100, 20, 1), (0x400, 1, 1)]))
     yield 'virtio_blk', 'past_end', (vstart() + vmem(data, hdr(0, 127))
                                      + vchain([(0, 16, 0), (0x100, 1024, 1), (0x400, 1, 1)]))
+    # virtio-net TX: a virtio_net_hdr (12 bytes) then an Ethernet frame.
+    frame = b'\xff' * 6 + b'\x52\x54\x00\x12\x34\x56' + b'\x08\x06' + b'\0' * 46
+    yield 'virtio_net', 'probe', probe
+    yield 'virtio_net', 'frame', (vstart() + vmem(data, b'\0' * 12 + frame)
+                                  + vchain([(0, 12 + len(frame), 0)])
+                                  + vchain([(0, 12, 0), (12, len(frame), 0)]))
+    yield 'virtio_net', 'runt', vstart() + vmem(data, b'\0' * 20) + vchain([(0, 20, 0)])
+
+    # virtio-vsock TX: 44-byte headers (src cid, dst cid, src port, dst
+    # port, len, type, op, flags, buf_alloc, fwd_cnt).
+    def vs(op, dst_port, length=0, src_port=40000):
+        return struct.pack('<QQIIIHHIII', 3, 2, src_port, dst_port, length, 1, op, 0, 65536, 0)
+    yield 'virtio_vsock', 'probe', probe
+    yield 'virtio_vsock', 'connect', (vstart() + vmem(data, vs(1, 1234)) + vchain([(0, 44, 0)])
+                                      + vmem(data, vs(5, 1234, 5) + b'hello') + vchain([(0, 49, 0)])
+                                      + vmem(data, vs(4, 1234)) + vchain([(0, 44, 0)]))
+    yield 'virtio_vsock', 'credit', (vstart() + vmem(data, vs(7, 5000)) + vchain([(0, 44, 0)])
+                                     + vmem(data, vs(3, 5000)) + vchain([(0, 44, 0)])
+                                     + vmem(data, vs(2, 5000, src_port=1)) + vchain([(0, 44, 0)]))
 
 
 # ---- spec, cli, guest config, ELF ----

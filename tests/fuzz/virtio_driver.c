@@ -6,9 +6,11 @@
  *   2 write    u16 offset, u8 size, u64 value
  *   3 memory   u16 offset into RAM, u8 len, len bytes
  *   4 start    u32 driver features, u8 queue size (log2): the usual
- *              bring-up, queue 0 at fixed addresses, DRIVER_OK
+ *              bring-up, the target's queue (0 unless it names another)
+ *              at fixed addresses (with all_queues, every other queue
+ *              too, one empty entry each), DRIVER_OK
  *   5 chain    u8 count (1..4), count * {u16 offset, u16 len, u8 writable}
- *              into fresh descriptors of queue 0, published and kicked
+ *              into fresh descriptors of that queue, published and kicked
  *   6 notify   u8 queue
  *   7 reset    status 0
  * Offsets are masked to the register window and config space (0x000 to
@@ -36,6 +38,7 @@
 #define DESC_OFF 0x0000u
 #define AVAIL_OFF 0x1000u
 #define USED_OFF 0x2000u
+#define IDLE_OFF 0x3000u /* idle queues: 0x100 bytes each */
 #define DATA_OFF 0x4000u
 #define STATUS_REG 0x070
 #define NEEDS_RESET 64u
@@ -47,7 +50,9 @@ struct driver {
 	uint8_t *ram;
 	struct virtio_transport *t;
 	int irq_fd;
-	/* Queue 0 as set up by `start`. */
+	/* The target's queue as set up by `start`. */
+	uint16_t queue;
+	bool all_queues;
 	uint16_t qsize;
 	uint16_t next_desc;
 	uint16_t avail_idx;
@@ -177,7 +182,21 @@ static void op_start(struct driver *d, struct fuzz_in *in)
 	reg_write(d, 0x024, 1);
 	reg_write(d, 0x020, 1); /* VIRTIO_F_VERSION_1 */
 	reg_write(d, STATUS_REG, 3 | 8);
-	reg_write(d, 0x030, 0);
+	for (unsigned int q = 0; d->all_queues && q < real_ops->num_queues &&
+				 q < (DATA_OFF - IDLE_OFF) / 0x100;
+	     q++) {
+		uint64_t base = RAM_GPA + IDLE_OFF + 0x100u * q;
+
+		if (q == d->queue)
+			continue;
+		reg_write(d, 0x030, q);
+		reg_write(d, 0x038, 1);
+		set_queue_addr(d, 0x080, base);
+		set_queue_addr(d, 0x090, base + 0x40);
+		set_queue_addr(d, 0x0a0, base + 0x80);
+		reg_write(d, 0x044, 1);
+	}
+	reg_write(d, 0x030, d->queue);
 	reg_write(d, 0x038, d->qsize);
 	set_queue_addr(d, 0x080, RAM_GPA + DESC_OFF);
 	set_queue_addr(d, 0x090, RAM_GPA + AVAIL_OFF);
@@ -215,7 +234,7 @@ static void op_chain(struct driver *d, struct fuzz_in *in)
 	idx = d->avail_idx;
 	__atomic_store_n((uint16_t *)(d->ram + AVAIL_OFF + 2), idx,
 			 __ATOMIC_RELEASE);
-	reg_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	reg_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, d->queue);
 	settle(d);
 }
 
@@ -255,7 +274,9 @@ static void run_ops(struct driver *d, struct fuzz_in *in)
 int fuzz_virtio_run(const struct fuzz_virtio_target *target,
 		    const uint8_t *data, size_t size)
 {
-	struct driver d = {.irq_fd = -1};
+	struct driver d = {.irq_fd = -1,
+			   .queue = (uint16_t)target->queue,
+			   .all_queues = target->all_queues};
 	struct virtio_device *dev;
 	struct fuzz_in in;
 

@@ -9,6 +9,7 @@
 #ifndef KRUN_TESTS_FUZZ_VIRTIO_DRIVER_H
 #define KRUN_TESTS_FUZZ_VIRTIO_DRIVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,12 @@ struct fuzz_virtio_target {
 	struct virtio_device *(*create)(void);
 	/* After the transport and device are gone; may be NULL. */
 	void (*cleanup)(void);
+	/* The queue `start` sets up and `chain` feeds (0 unless set): the
+	 * one carrying the guest's requests (net and vsock: 1, TX). */
+	unsigned int queue;
+	/* `start` also readies every other queue, empty (devices that
+	 * activate only with all their queues, like net). */
+	bool all_queues;
 };
 
 int fuzz_virtio_run(const struct fuzz_virtio_target *target,
