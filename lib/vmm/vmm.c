@@ -16,6 +16,7 @@
 
 #include "configs/kernel_path.h"
 #include "lib/guest_abi.h"
+#include "lib/spec/spec.h"
 #include "lib/vmm/vmm_internal.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -199,7 +200,9 @@ int vmm_run(struct krun_config *cfg, struct krun_err **err)
 	sigset_t old_mask;
 	int ret;
 
-	ret = resolve_kernel(cfg, &kernel, err);
+	ret = spec_default_workload(cfg, err);
+	if (ret == 0)
+		ret = resolve_kernel(cfg, &kernel, err);
 	if (ret < 0)
 		return ret;
 	raise_nofile_limit();
