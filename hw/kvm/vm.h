@@ -41,6 +41,9 @@ struct vm_opts {
 	/* I/O port of the exit channel (a 32-bit OUT stops the VM with that
 	 * status); 0: none. lib/ passes KRUN_GUEST_EXIT_PORT. */
 	uint16_t exit_port;
+	/* SMBIOS type 11 OEM strings (NULL-terminated, may be NULL), written
+	 * by vm_load_kernel (hw/x86/smbios.h); must outlive that call. */
+	const char *const *oem_strings;
 	/* Testing only (tools/hw-boot raw blobs): skip the check that refuses
 	 * paravirtual (PVM) KVM, which cannot run a stock Linux kernel. */
 	bool allow_paravirt_kvm;

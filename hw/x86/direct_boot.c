@@ -15,6 +15,7 @@
 #include "hw/x86/elf_loader.h"
 #include "hw/x86/layout.h"
 #include "hw/x86/mptable.h"
+#include "hw/x86/smbios.h"
 #include "hw/kvm/vm_internal.h"
 
 #define PTE_PRESENT_RW 0x3ull
@@ -165,17 +166,24 @@ static int write_boot_tables(struct vm *vm, const struct bp_setup *setup,
 			     struct krun_err **err)
 {
 	struct boot_params_page zp;
-	uint64_t mp_room = LAYOUT_HIMEM_START - LAYOUT_MPTABLE;
+	uint64_t mp_room = LAYOUT_SMBIOS - LAYOUT_MPTABLE;
+	uint64_t smbios_room = LAYOUT_HIMEM_START - LAYOUT_SMBIOS;
 	uint8_t *mp = gm_slice(&vm->mem, LAYOUT_MPTABLE, mp_room);
+	uint8_t *smbios = gm_slice(&vm->mem, LAYOUT_SMBIOS, smbios_room);
+	size_t smbios_len;
 	int ret;
 
 	memset(&zp, 0, sizeof(zp));
 	ret = bp_build(&zp, setup, err);
 	if (ret < 0)
 		return ret;
-	if (gm_write(&vm->mem, LAYOUT_ZERO_PAGE, &zp, sizeof(zp)) || !mp)
+	if (gm_write(&vm->mem, LAYOUT_ZERO_PAGE, &zp, sizeof(zp)) || !mp ||
+	    !smbios)
 		return krun_err_set(err, EFAULT, "write boot tables");
 	ret = mptable_build(mp, mp_room, LAYOUT_MPTABLE, vm->opts.vcpus, err);
+	if (ret == 0)
+		ret = smbios_build(smbios, smbios_room, LAYOUT_SMBIOS,
+				   vm->opts.oem_strings, &smbios_len, err);
 	if (ret < 0)
 		return ret;
 	return write_page_tables(&vm->mem, err);

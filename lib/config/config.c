@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hw/x86/smbios.h"
 #include "lib/config/config_internal.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -294,14 +295,9 @@ int config_set_oem_strings(struct krun_config *cfg, const char *const strings[],
 	if (!strings)
 		return krun_err_set(err, EINVAL,
 				    "SMBIOS OEM strings: no list given");
-	for (size_t i = 0; strings[i]; i++) {
-		/* SMBIOS ends a string set at the first empty string. */
-		if (!*strings[i])
-			return krun_err_set(
-				err, EINVAL,
-				"invalid SMBIOS OEM string %zu: empty strings are not allowed",
-				i + 1);
-	}
+	ret = smbios_check_oem_strings(strings, err);
+	if (ret < 0)
+		return ret;
 	ret = cfg_strv_dup(strings, &copy, err);
 	if (ret < 0)
 		return ret;

@@ -25,11 +25,6 @@ static bool uses_tee(const struct krun_config *cfg)
 	return cfg->tee_config_file != NULL;
 }
 
-static bool uses_oem_strings(const struct krun_config *cfg)
-{
-	return cfg->oem_strings && cfg->oem_strings[0];
-}
-
 static bool uses_dax(const struct krun_config *cfg)
 {
 	for (size_t i = 0; i < cfg->n_shares; i++)
@@ -45,7 +40,6 @@ static const struct {
 	{"GPU", uses_gpu},
 	{"sound", uses_snd},
 	{"TEE config", uses_tee},
-	{"SMBIOS OEM strings", uses_oem_strings},
 	{"virtio-fs DAX window", uses_dax},
 };
 

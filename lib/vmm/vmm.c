@@ -155,6 +155,7 @@ static int create_vm(struct vmm *vmm, struct krun_err **err)
 		.serial_console = cfg->kernel_log,
 		.serial_fd = STDERR_FILENO,
 		.exit_port = KRUN_GUEST_EXIT_PORT,
+		.oem_strings = (const char *const *)cfg->oem_strings,
 	};
 
 	return vm_create(&opts, &vmm->vm, err);

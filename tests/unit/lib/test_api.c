@@ -377,8 +377,7 @@ static void start_consumes_context(void **state)
 {
 	uint32_t id = CTX(state);
 
-	/* Nothing to run: refused, and the context is gone anyway. */
-	assert_int_equal(krun_set_root(id, "/"), 0);
+	/* No root: refused, and the context is gone anyway. */
 	assert_int_equal(krun_start_enter(id), -EINVAL);
 	assert_int_equal(krun_free_ctx(id), -ENOENT);
 	assert_int_equal(krun_start_enter(id), -ENOENT);

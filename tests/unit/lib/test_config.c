@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config_test_util.h"
+#include "hw/x86/smbios.h"
 #include "tests/unit/lib/config_assert.h"
 
 static void defaults(void **state)
@@ -514,6 +515,15 @@ static void devices_and_vmm(void **state)
 	EXPECT_ERR(config_set_oem_strings(
 			   cfg, (const char *const[]){"a", "", NULL}, &err),
 		   EINVAL, "OEM string 2: empty");
+	{
+		char long_oem[SMBIOS_MAX_OEM_STRING_LEN + 2] = {0};
+
+		memset(long_oem, 'o', SMBIOS_MAX_OEM_STRING_LEN + 1);
+		EXPECT_ERR(config_set_oem_strings(
+				   cfg, (const char *const[]){long_oem, NULL},
+				   &err),
+			   EINVAL, "OEM string 1: 201 bytes, at most 200");
+	}
 	EXPECT_OK(config_set_oem_strings(
 		cfg, (const char *const[]){"a", "b", NULL}, &err));
 	assert_string_equal(cfg->oem_strings[1], "b");
