@@ -166,6 +166,31 @@ int32_t krun_set_workdir(uint32_t ctx_id, const char *workdir_path);
 int32_t krun_set_exec(uint32_t ctx_id, const char *exec_path,
 		      const char *const argv[], const char *const envp[]);
 
+#define KRUN_KERNEL_FORMAT_RAW 0
+#define KRUN_KERNEL_FORMAT_ELF 1
+#define KRUN_KERNEL_FORMAT_PE_GZ 2
+#define KRUN_KERNEL_FORMAT_IMAGE_BZ2 3
+#define KRUN_KERNEL_FORMAT_IMAGE_GZ 4
+#define KRUN_KERNEL_FORMAT_IMAGE_ZSTD 5
+/**
+ * Sets the path to the kernel to be loaded in the microVM.
+ *
+ * Arguments:
+ *  "ctx_id"        - the configuration context ID.
+ *  "kernel_path"   - the path to the kernel, relative to the host's filesystem.
+ *  "kernel_format" - the kernel format.
+ *  "initramfs"     - the path to the initramfs, relative to the host's filesystem.
+ *  "cmdline"       - the kernel command line.
+ *
+ * Returns:
+ *  Zero on success or a negative error number on failure.
+ */
+int32_t krun_set_kernel(uint32_t ctx_id,
+                        const char *kernel_path,
+                        uint32_t kernel_format,
+                        const char *initramfs,
+                        const char *cmdline);
+
 /* Replace the environment; NULL copies the calling process's one. */
 int32_t krun_set_env(uint32_t ctx_id, const char *const envp[]);
 

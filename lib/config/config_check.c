@@ -20,11 +20,6 @@ static bool uses_snd(const struct krun_config *cfg)
 	return cfg->snd_enabled;
 }
 
-static bool uses_tee(const struct krun_config *cfg)
-{
-	return cfg->tee_config_file != NULL;
-}
-
 static bool uses_dax(const struct krun_config *cfg)
 {
 	for (size_t i = 0; i < cfg->n_shares; i++)
@@ -39,7 +34,6 @@ static const struct {
 } not_built_yet[] = {
 	{"GPU", uses_gpu},
 	{"sound", uses_snd},
-	{"TEE config", uses_tee},
 	{"virtio-fs DAX window", uses_dax},
 };
 

@@ -16,6 +16,7 @@
 #define KRUN_LIB_SPEC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "lib/config/config.h"
@@ -61,6 +62,24 @@ int spec_load_process_string(struct krun_config *cfg, const char *text,
  * Does nothing when an executable is set.
  */
 int spec_default_workload(struct krun_config *cfg, struct krun_err **err)
+	__attribute__((warn_unused_result));
+
+/*
+ * Validate a TEE configuration file (libkrun's format: workload_id, cpus,
+ * ram_mib, tee "sev"|"snp"|"tdx", tee_data, attestation_url). On success
+ * the TEE kind is copied to tee (tee_size bytes; tee may be NULL). Errors
+ * read "TEE config `PATH`: .json.path: problem".
+ */
+int spec_tee_config_check(const char *path, char *tee, size_t tee_size,
+			  struct krun_err **err)
+	__attribute__((warn_unused_result));
+
+/*
+ * With a TEE config set: the file is validated, then the start is refused
+ * (ENOTSUP) in one line naming the TEE and what this build lacks.
+ */
+int spec_tee_check_startable(const struct krun_config *cfg,
+			     struct krun_err **err)
 	__attribute__((warn_unused_result));
 
 #define SPEC_DEFAULT_CONFIG_FILE ".krun_config.json"
