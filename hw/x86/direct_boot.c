@@ -252,8 +252,7 @@ int vm_load_kernel(struct vm *vm, const char *kernel_path, const char *cmdline,
 		.cmdline_gpa = LAYOUT_CMDLINE,
 		.initrd_len = initrd_len,
 	};
-	static struct boot_params_page zp_zero;
-	struct boot_params_page zp = zp_zero;
+	struct boot_params_page zp;
 	enum kernel_image_format fmt;
 	struct bzimage_info bz;
 	struct elf_image img;
@@ -261,6 +260,7 @@ int vm_load_kernel(struct vm *vm, const char *kernel_path, const char *cmdline,
 
 	if (vm->kernel_loaded)
 		return krun_err_set(err, EBUSY, "a kernel is already loaded");
+	memset(&zp, 0, sizeof(zp));
 	ret = kernel_image_probe(kernel_path, &fmt, err);
 	if (!ret && fmt == KERNEL_IMAGE_BZIMAGE)
 		ret = load_bzimage(vm, kernel_path, &img, &zp, &bz, err);
