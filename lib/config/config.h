@@ -327,8 +327,16 @@ int config_set_gpu(struct krun_config *cfg, uint32_t virgl_flags,
 		   uint64_t shm_size, struct krun_err **err);
 int config_set_snd(struct krun_config *cfg, bool enable,
 		   struct krun_err **err);
+/* Stored as given; checked and refused at start (spec_tee_check_startable). */
 int config_set_tee_config_file(struct krun_config *cfg, const char *path,
 			       struct krun_err **err);
+/*
+ * Confidential-computing support in this build, for krun_has_feature():
+ * none. With a 1 here spec_tee_check_startable() must let that TEE start.
+ */
+#define KRUN_BUILD_HAS_SEV 0
+#define KRUN_BUILD_HAS_SNP 0
+#define KRUN_BUILD_HAS_TDX 0
 int config_set_oem_strings(struct krun_config *cfg,
 			   const char *const strings[], struct krun_err **err);
 
