@@ -107,7 +107,7 @@ static struct krun_config *table_remove(uint32_t ctx_id, struct krun_err **err)
 }
 
 int ctx_lock_get(uint32_t ctx_id, struct krun_config **cfg,
-			struct krun_err **err)
+		 struct krun_err **err)
 {
 	ssize_t i;
 
