@@ -6,6 +6,8 @@
 # Builds configs/NAME-x86_64.config on top of `make tinyconfig` from Debian's
 # linux-source-6.1 and caches the ELF vmlinux outside the build tree at
 #   ${KRUN_KERNEL_CACHE:-/var/cache/krun-run}/kernels/NAME-<hash>/vmlinux
+# next to the same kernel as a bzImage (Linux boot protocol image), so both
+# boot paths can be tested with one build.
 # where <hash> covers the fragment, the kernel source package version, this
 # script and any patches. A cached kernel is reused instantly. The entry is
 # built in a temporary directory and renamed into place, so a killed build
@@ -125,8 +127,8 @@ if [ $missing -ne 0 ]; then
 	exit 1
 fi
 
-stage "make -j$jobs vmlinux"
-make -C "$ksrc" -s -j"$jobs" vmlinux >"$work/make.log" 2>&1 || {
+stage "make -j$jobs vmlinux bzImage"
+make -C "$ksrc" -s -j"$jobs" vmlinux bzImage >"$work/make.log" 2>&1 || {
 	tail -n 40 "$work/make.log" >&2
 	exit 1
 }
@@ -134,7 +136,7 @@ make -C "$ksrc" -s -j"$jobs" vmlinux >"$work/make.log" 2>&1 || {
 stage "install"
 staged=$work/out
 mkdir -p "$staged"
-cp "$ksrc/vmlinux" "$ksrc/.config" "$ksrc/System.map" "$staged/"
+cp "$ksrc/vmlinux" "$ksrc/arch/x86/boot/bzImage" "$ksrc/.config" "$ksrc/System.map" "$staged/"
 printf 'fragment=%s\nsource=%s\nbuild_seconds=%s\n' "$(basename "$fragment")" \
 	"$(src_version)" $(($(date +%s) - start)) >"$staged/build-info"
 mv -T "$staged" "$entry"

@@ -41,6 +41,9 @@ struct vm_opts {
 	/* I/O port of the exit channel (a 32-bit OUT stops the VM with that
 	 * status); 0: none. lib/ passes KRUN_GUEST_EXIT_PORT. */
 	uint16_t exit_port;
+	/* SMBIOS type 11 OEM strings (NULL-terminated, may be NULL), written
+	 * by vm_load_kernel (hw/x86/smbios.h); must outlive that call. */
+	const char *const *oem_strings;
 	/* Testing only (tools/hw-boot raw blobs): skip the check that refuses
 	 * paravirtual (PVM) KVM, which cannot run a stock Linux kernel. */
 	bool allow_paravirt_kvm;
@@ -79,13 +82,14 @@ int vm_create(const struct vm_opts *opts, struct vm **out,
 	      struct krun_err **err) __attribute__((warn_unused_result));
 
 /*
- * Load an ELF vmlinux and set up the boot CPU for its 64-bit entry point.
+ * Load a kernel, an ELF vmlinux or a bzImage (told apart by their magic,
+ * hw/x86/bzimage.h), and set up the boot CPU for its 64-bit entry point.
  * The kernel command line is cmdline followed by the pieces the hardware
  * model needs ("reboot=k panic=-1", and "console=ttyS0" or
  * "8250.nr_uarts=0"); at most 2047 bytes in all. The initrd (may be NULL)
  * is copied to the top of RAM below the MMIO gap.
  */
-int vm_load_kernel(struct vm *vm, const char *vmlinux_path, const char *cmdline,
+int vm_load_kernel(struct vm *vm, const char *kernel_path, const char *cmdline,
 		   const void *initrd, size_t initrd_len, struct krun_err **err)
 	__attribute__((warn_unused_result));
 

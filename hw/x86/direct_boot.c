@@ -7,14 +7,20 @@
  * __BOOT_CS (0x10) / __BOOT_DS (0x18) loaded from a flat GDT.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "hw/x86/boot_params.h"
+#include "hw/x86/bzimage.h"
 #include "hw/x86/elf_loader.h"
 #include "hw/x86/layout.h"
 #include "hw/x86/mptable.h"
+#include "hw/x86/smbios.h"
 #include "hw/kvm/vm_internal.h"
 
 #define PTE_PRESENT_RW 0x3ull
@@ -124,10 +130,10 @@ static int write_cmdline(struct vm *vm, const char *cmdline, uint32_t *len,
 			 struct krun_err **err)
 {
 	char buf[BP_CMDLINE_MAX];
-	int n = snprintf(buf, sizeof(buf), "%s%sreboot=k panic=-1 i8042.noaux %s",
-			 cmdline ? cmdline : "", cmdline && *cmdline ? " " : "",
-			 vm->opts.serial_console ? "console=ttyS0"
-						 : "8250.nr_uarts=0");
+	int n = snprintf(
+		buf, sizeof(buf), "%s%sreboot=k panic=-1 i8042.noaux %s",
+		cmdline ? cmdline : "", cmdline && *cmdline ? " " : "",
+		vm->opts.serial_console ? "console=ttyS0" : "8250.nr_uarts=0");
 
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return krun_err_set(
@@ -161,27 +167,84 @@ static int place_initrd(struct vm *vm, const struct elf_image *img,
 	return 0;
 }
 
+/* zp: zeroed, or holding a bzImage's setup header (bz set). */
 static int write_boot_tables(struct vm *vm, const struct bp_setup *setup,
+			     struct boot_params_page *zp_in,
+			     const struct bzimage_info *bz,
 			     struct krun_err **err)
 {
-	struct boot_params_page zp;
-	uint64_t mp_room = LAYOUT_HIMEM_START - LAYOUT_MPTABLE;
+	struct boot_params_page zp = *zp_in;
+	uint64_t mp_room = LAYOUT_SMBIOS - LAYOUT_MPTABLE;
+	uint64_t smbios_room = LAYOUT_HIMEM_START - LAYOUT_SMBIOS;
 	uint8_t *mp = gm_slice(&vm->mem, LAYOUT_MPTABLE, mp_room);
+	uint8_t *smbios = gm_slice(&vm->mem, LAYOUT_SMBIOS, smbios_room);
+	size_t smbios_len;
 	int ret;
 
-	memset(&zp, 0, sizeof(zp));
 	ret = bp_build(&zp, setup, err);
 	if (ret < 0)
 		return ret;
-	if (gm_write(&vm->mem, LAYOUT_ZERO_PAGE, &zp, sizeof(zp)) || !mp)
+	if (bz) { /* the kernel's own values, not the ELF defaults */
+		zp.version = bz->version;
+		zp.kernel_alignment = bz->kernel_alignment;
+	}
+	if (gm_write(&vm->mem, LAYOUT_ZERO_PAGE, &zp, sizeof(zp)) || !mp ||
+	    !smbios)
 		return krun_err_set(err, EFAULT, "write boot tables");
 	ret = mptable_build(mp, mp_room, LAYOUT_MPTABLE, vm->opts.vcpus, err);
+	if (ret == 0)
+		ret = smbios_build(smbios, smbios_room, LAYOUT_SMBIOS,
+				   vm->opts.oem_strings, &smbios_len, err);
 	if (ret < 0)
 		return ret;
 	return write_page_tables(&vm->mem, err);
 }
 
-int vm_load_kernel(struct vm *vm, const char *vmlinux_path, const char *cmdline,
+/* Map the file read-only; the caller munmaps *len bytes. */
+static int map_file(const char *path, const uint8_t **data, size_t *len,
+		    struct krun_err **err)
+{
+	struct stat st;
+	void *p;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return krun_err_set_errno(err, errno, "open kernel `%s`", path);
+	if (fstat(fd, &st) < 0 || st.st_size <= 0) {
+		close(fd);
+		return krun_err_set(err, ENOEXEC, "kernel `%s` is empty", path);
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return krun_err_set_errno(err, errno, "map kernel `%s`", path);
+	*data = p;
+	*len = (size_t)st.st_size;
+	return 0;
+}
+
+static int load_bzimage(struct vm *vm, const char *path, struct elf_image *img,
+			struct boot_params_page *zp, struct bzimage_info *bz,
+			struct krun_err **err)
+{
+	const uint8_t *data = NULL;
+	size_t len = 0;
+	int ret = map_file(path, &data, &len, err);
+
+	if (ret < 0)
+		return ret;
+	ret = bzimage_load(&vm->mem, data, len, LAYOUT_HIMEM_START, bz, err);
+	if (ret == 0) {
+		bzimage_copy_header(zp, data, bz);
+		img->entry = bz->entry;
+		img->start = bz->load_gpa;
+		img->end = bz->end;
+	}
+	munmap((void *)data, len);
+	return ret < 0 ? krun_err_wrap(err, "kernel `%s`", path) : 0;
+}
+
+int vm_load_kernel(struct vm *vm, const char *kernel_path, const char *cmdline,
 		   const void *initrd, size_t initrd_len, struct krun_err **err)
 {
 	struct bp_setup setup = {
@@ -189,20 +252,30 @@ int vm_load_kernel(struct vm *vm, const char *vmlinux_path, const char *cmdline,
 		.cmdline_gpa = LAYOUT_CMDLINE,
 		.initrd_len = initrd_len,
 	};
+	struct boot_params_page zp;
+	enum kernel_image_format fmt;
+	struct bzimage_info bz;
 	struct elf_image img;
 	int ret;
 
 	if (vm->kernel_loaded)
 		return krun_err_set(err, EBUSY, "a kernel is already loaded");
-	ret = elf_load_file(&vm->mem, vmlinux_path, LAYOUT_HIMEM_START, &img,
-			    err);
+	memset(&zp, 0, sizeof(zp));
+	ret = kernel_image_probe(kernel_path, &fmt, err);
+	if (!ret && fmt == KERNEL_IMAGE_BZIMAGE)
+		ret = load_bzimage(vm, kernel_path, &img, &zp, &bz, err);
+	else if (!ret)
+		ret = elf_load_file(&vm->mem, kernel_path, LAYOUT_HIMEM_START,
+				    &img, err);
 	if (!ret)
 		ret = write_cmdline(vm, cmdline, &setup.cmdline_len, err);
 	if (!ret)
 		ret = place_initrd(vm, &img, initrd, initrd_len,
 				   &setup.initrd_gpa, err);
 	if (!ret)
-		ret = write_boot_tables(vm, &setup, err);
+		ret = write_boot_tables(
+			vm, &setup, &zp,
+			fmt == KERNEL_IMAGE_BZIMAGE ? &bz : NULL, err);
 	if (!ret)
 		ret = vcpu_setup_boot(&vm->vcpus[0], img.entry,
 				      LAYOUT_ZERO_PAGE, err);

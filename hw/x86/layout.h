@@ -10,6 +10,7 @@
  *   0x0002_0000                 kernel command line (up to 64 KiB)
  *   0x0009_FC00 .. 0x000A_0000  MP table (floating pointer + config table)
  *   0x000A_0000 .. 0x0010_0000  legacy VGA/BIOS hole (reserved in e820)
+ *   0x000F_0000 .. 0x0010_0000  SMBIOS entry point + structure table
  *   0x0010_0000 ..              kernel image (loaded at its ELF paddr)
  *   RAM continues to MMIO_GAP_START; the rest above 4 GiB
  *   0xD000_0000 .. 0xD010_0000  virtio-mmio devices, 4 KiB apart
@@ -29,6 +30,7 @@
 #define LAYOUT_CMDLINE_MAX 0x10000ull
 #define LAYOUT_MPTABLE 0x9FC00ull
 #define LAYOUT_EBDA_START 0x9FC00ull
+#define LAYOUT_SMBIOS 0xF0000ull /* the DMI scan's window: 0xF0000..0xFFFFF */
 #define LAYOUT_HIMEM_START 0x100000ull
 
 #define LAYOUT_MMIO_GAP_START 0xC0000000ull

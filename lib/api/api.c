@@ -24,8 +24,6 @@
 #include "lib/vmm/vmm.h"
 #include "util/log.h"
 
-#define KRUN_API __attribute__((visibility("default")))
-
 struct ctx_slot {
 	uint32_t id;
 	struct krun_config *cfg;
@@ -111,9 +109,8 @@ static struct krun_config *table_remove(uint32_t ctx_id, struct krun_err **err)
 	return cfg;
 }
 
-/* Lock the table and find ctx_id; on success the caller must unlock. */
-static int ctx_lock_get(uint32_t ctx_id, struct krun_config **cfg,
-			struct krun_err **err)
+int ctx_lock_get(uint32_t ctx_id, struct krun_config **cfg,
+		 struct krun_err **err)
 {
 	ssize_t i;
 
@@ -128,13 +125,12 @@ static int ctx_lock_get(uint32_t ctx_id, struct krun_config **cfg,
 	return 0;
 }
 
-static void ctx_unlock(void)
+void ctx_unlock(void)
 {
 	pthread_mutex_unlock(&ctx_table.lock);
 }
 
-/* Where an error object ends: log it, free it, pass the code on. */
-static int32_t api_result(const char *func, int ret, struct krun_err **err)
+int32_t api_result(const char *func, int ret, struct krun_err **err)
 {
 	if (ret < 0)
 		log_error("%s: %s", func,
@@ -142,19 +138,6 @@ static int32_t api_result(const char *func, int ret, struct krun_err **err)
 	krun_err_free(err);
 	return ret;
 }
-
-/* Run one setter on a context under the table lock. */
-#define WITH_CTX(ctx_id, call)                                \
-	do {                                                  \
-		struct krun_err *err = NULL;                  \
-		struct krun_config *cfg = NULL;               \
-		int ret = ctx_lock_get((ctx_id), &cfg, &err); \
-		if (ret == 0) {                               \
-			ret = (call);                         \
-			ctx_unlock();                         \
-		}                                             \
-		return api_result(__func__, ret, &err);       \
-	} while (0)
 
 int krun_ctx_borrow(uint32_t ctx_id, struct krun_config **cfg)
 {
@@ -342,12 +325,6 @@ KRUN_API int32_t krun_set_rlimits(uint32_t ctx_id, const char *const rlimits[])
 	WITH_CTX(ctx_id, config_set_rlimits(cfg, rlimits, &err));
 }
 
-KRUN_API int32_t krun_set_smbios_oem_strings(uint32_t ctx_id,
-					     const char *const oem_strings[])
-{
-	WITH_CTX(ctx_id, config_set_oem_strings(cfg, oem_strings, &err));
-}
-
 KRUN_API int32_t krun_set_workdir(uint32_t ctx_id, const char *workdir_path)
 {
 	WITH_CTX(ctx_id, config_set_workdir(cfg, workdir_path, &err));
@@ -365,10 +342,6 @@ KRUN_API int32_t krun_set_env(uint32_t ctx_id, const char *const envp[])
 	WITH_CTX(ctx_id, config_set_env(cfg, envp, &err));
 }
 
-KRUN_API int32_t krun_set_tee_config_file(uint32_t ctx_id, const char *filepath)
-{
-	WITH_CTX(ctx_id, config_set_tee_config_file(cfg, filepath, &err));
-}
 
 /* Vsock ports need a vsock device: -ENODEV after
  * krun_disable_implicit_vsock() without krun_add_vsock(), as libkrun. */

@@ -18,4 +18,28 @@
  */
 int krun_ctx_borrow(uint32_t ctx_id, struct krun_config **cfg);
 
+/* Shared by the files that define krun_* entry points (api*.c). */
+#define KRUN_API __attribute__((visibility("default")))
+
+/* Lock the table and find ctx_id; on success the caller must unlock. */
+int ctx_lock_get(uint32_t ctx_id, struct krun_config **cfg,
+		 struct krun_err **err);
+void ctx_unlock(void);
+
+/* Where an error object ends: log it, free it, pass the code on. */
+int32_t api_result(const char *func, int ret, struct krun_err **err);
+
+/* Run one setter on a context under the table lock. */
+#define WITH_CTX(ctx_id, call)                                \
+	do {                                                  \
+		struct krun_err *err = NULL;                  \
+		struct krun_config *cfg = NULL;               \
+		int ret = ctx_lock_get((ctx_id), &cfg, &err); \
+		if (ret == 0) {                               \
+			ret = (call);                         \
+			ctx_unlock();                         \
+		}                                             \
+		return api_result(__func__, ret, &err);       \
+	} while (0)
+
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hw/x86/smbios.h"
 #include "lib/config/config_internal.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -194,6 +195,8 @@ void config_free(struct krun_config *cfg)
 	free_process_attrs(cfg);
 	free(cfg->console_output);
 	free(cfg->kernel_path);
+	free(cfg->initramfs_path);
+	free(cfg->kernel_cmdline);
 	if (cfg->shutdown_eventfd >= 0)
 		close(cfg->shutdown_eventfd);
 	free(cfg);
@@ -290,14 +293,9 @@ int config_set_oem_strings(struct krun_config *cfg, const char *const strings[],
 	if (!strings)
 		return krun_err_set(err, EINVAL,
 				    "SMBIOS OEM strings: no list given");
-	for (size_t i = 0; strings[i]; i++) {
-		/* SMBIOS ends a string set at the first empty string. */
-		if (!*strings[i])
-			return krun_err_set(
-				err, EINVAL,
-				"invalid SMBIOS OEM string %zu: empty strings are not allowed",
-				i + 1);
-	}
+	ret = smbios_check_oem_strings(strings, err);
+	if (ret < 0)
+		return ret;
 	ret = cfg_strv_dup(strings, &copy, err);
 	if (ret < 0)
 		return ret;
@@ -330,6 +328,67 @@ int config_set_kernel(struct krun_config *cfg, const char *path,
 	if (ret < 0)
 		return ret;
 	return cfg_replace_str(&cfg->kernel_path, path, err);
+}
+
+static int kernel_kind(uint32_t format, uint32_t *kind,
+		       struct krun_err **err)
+{
+	switch (format) {
+	case KRUN_KERNEL_API_ELF:
+		*kind = KRUN_KERNEL_ELF;
+		return 0;
+	case KRUN_KERNEL_API_RAW:
+	case KRUN_KERNEL_API_IMAGE_BZ2:
+	case KRUN_KERNEL_API_IMAGE_GZ:
+	case KRUN_KERNEL_API_IMAGE_ZSTD:
+		*kind = KRUN_KERNEL_BZIMAGE;
+		return 0;
+	case KRUN_KERNEL_API_PE_GZ:
+		return krun_err_set(
+			err, ENOTSUP,
+			"kernel format %u (PE_GZ) is an aarch64 format: on x86_64 give an ELF vmlinux or a bzImage",
+			format);
+	default:
+		return krun_err_set(err, EINVAL,
+				    "unknown kernel format %u (expected 0..5)",
+				    format);
+	}
+}
+
+int config_set_external_kernel(struct krun_config *cfg, const char *path,
+			       uint32_t format, const char *initramfs,
+			       const char *cmdline, struct krun_err **err)
+{
+	cleanup_free char *k = NULL;
+	cleanup_free char *i = NULL;
+	cleanup_free char *c = NULL;
+	uint32_t kind = 0;
+	int ret = cfg_check_path("kernel", path, err);
+
+	if (ret == 0)
+		ret = kernel_kind(format, &kind, err);
+	if (ret == 0 && initramfs)
+		ret = cfg_check_path("initramfs", initramfs, err);
+	if (ret == 0 && cmdline && strlen(cmdline) >= 2048)
+		ret = krun_err_set(err, E2BIG,
+				   "kernel command line of %zu bytes: at most 2047",
+				   strlen(cmdline));
+	if (ret == 0)
+		ret = cfg_strdup(path, &k, err);
+	if (ret == 0 && initramfs)
+		ret = cfg_strdup(initramfs, &i, err);
+	if (ret == 0 && cmdline)
+		ret = cfg_strdup(cmdline, &c, err);
+	if (ret < 0)
+		return ret;
+	free(cfg->kernel_path);
+	cfg->kernel_path = steal_ptr(k);
+	free(cfg->initramfs_path);
+	cfg->initramfs_path = steal_ptr(i);
+	free(cfg->kernel_cmdline);
+	cfg->kernel_cmdline = steal_ptr(c);
+	cfg->kernel_format = kind;
+	return 0;
 }
 
 int config_set_kernel_log(struct krun_config *cfg, bool on,

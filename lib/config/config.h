@@ -249,6 +249,12 @@ struct krun_config {
 	/* VMM behaviour. */
 	char *console_output;
 	char *kernel_path;
+	/* krun_set_kernel: the format the caller named (KRUN_KERNEL_ANY:
+	 * told apart by magic), its initramfs (NULL: the per-run initramfs
+	 * with krun-init) and command line (NULL: "quiet"). */
+	uint32_t kernel_format;
+	char *initramfs_path;
+	char *kernel_cmdline;
 	bool kernel_log; /* 8250 serial carries the kernel log */
 	uint32_t log_level;
 	int shutdown_eventfd; /* -1 until krun_get_shutdown_eventfd */
@@ -364,8 +370,16 @@ int config_set_gpu(struct krun_config *cfg, uint32_t virgl_flags,
 		   uint64_t shm_size, struct krun_err **err);
 int config_set_snd(struct krun_config *cfg, bool enable,
 		   struct krun_err **err);
+/* Stored as given; checked and refused at start (spec_tee_check_startable). */
 int config_set_tee_config_file(struct krun_config *cfg, const char *path,
 			       struct krun_err **err);
+/*
+ * Confidential-computing support in this build, for krun_has_feature():
+ * none. With a 1 here spec_tee_check_startable() must let that TEE start.
+ */
+#define KRUN_BUILD_HAS_SEV 0
+#define KRUN_BUILD_HAS_SNP 0
+#define KRUN_BUILD_HAS_TDX 0
 int config_set_oem_strings(struct krun_config *cfg,
 			   const char *const strings[], struct krun_err **err);
 
@@ -373,6 +387,35 @@ int config_set_console_output(struct krun_config *cfg, const char *path,
 			      struct krun_err **err);
 int config_set_kernel(struct krun_config *cfg, const char *path,
 		      struct krun_err **err);
+
+/* What a caller kernel must be (cfg->kernel_format). */
+enum krun_kernel_kind {
+	KRUN_KERNEL_ANY = 0, /* an ELF vmlinux or a bzImage */
+	KRUN_KERNEL_ELF,
+	KRUN_KERNEL_BZIMAGE,
+};
+
+/* libkrun's KRUN_KERNEL_FORMAT_* numbers (lib/api/libkrun.h). */
+#define KRUN_KERNEL_API_RAW 0
+#define KRUN_KERNEL_API_ELF 1
+#define KRUN_KERNEL_API_PE_GZ 2
+#define KRUN_KERNEL_API_IMAGE_BZ2 3
+#define KRUN_KERNEL_API_IMAGE_GZ 4
+#define KRUN_KERNEL_API_IMAGE_ZSTD 5
+
+/*
+ * krun_set_kernel: path and format (libkrun's number: ELF is an ELF
+ * vmlinux; RAW and the IMAGE_* formats must be a bzImage, which carries
+ * its own decompressor; PE_GZ is aarch64's and refused with ENOTSUP,
+ * unknown numbers with EINVAL), an optional initramfs replacing the
+ * per-run one (then no krun-init runs: the guest's own init reports a
+ * status with a 32-bit OUT to port 0xf4 or ends without one), and an
+ * optional command line that replaces the default "quiet" (the device
+ * entries and the platform's options are still appended).
+ */
+int config_set_external_kernel(struct krun_config *cfg, const char *path,
+			       uint32_t format, const char *initramfs,
+			       const char *cmdline, struct krun_err **err);
 int config_set_kernel_log(struct krun_config *cfg, bool on,
 			  struct krun_err **err);
 int config_set_log_level(struct krun_config *cfg, uint32_t level,

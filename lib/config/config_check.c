@@ -12,16 +12,6 @@
 
 #include "lib/config/config_internal.h"
 
-static bool uses_tee(const struct krun_config *cfg)
-{
-	return cfg->tee_config_file != NULL;
-}
-
-static bool uses_oem_strings(const struct krun_config *cfg)
-{
-	return cfg->oem_strings && cfg->oem_strings[0];
-}
-
 static bool uses_dax(const struct krun_config *cfg)
 {
 	for (size_t i = 0; i < cfg->n_shares; i++)
@@ -34,8 +24,6 @@ static const struct {
 	const char *feature;
 	bool (*used)(const struct krun_config *cfg);
 } not_built_yet[] = {
-	{"TEE config", uses_tee},
-	{"SMBIOS OEM strings", uses_oem_strings},
 	{"virtio-fs DAX window", uses_dax},
 };
 
@@ -64,10 +52,7 @@ int config_check_startable(const struct krun_config *cfg, struct krun_err **err)
 {
 	int ret;
 
-	if (!cfg->exec_path)
-		return krun_err_set(
-			err, EINVAL,
-			"no executable set: nothing to run in the VM");
+	/* No executable is fine: spec_default_workload() picks one. */
 	ret = check_root(cfg, err);
 	if (ret == 0)
 		ret = config_check_vsock(cfg, err);

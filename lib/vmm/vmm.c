@@ -11,11 +11,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "configs/kernel_path.h"
+#include "hw/x86/bzimage.h"
 #include "lib/guest_abi.h"
+#include "lib/spec/spec.h"
 #include "lib/vmm/vmm_internal.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -35,6 +40,32 @@ int vmm_cmdline_add(struct vmm *vmm, const char *text, struct krun_err **err)
 		vmm->cmdline[vmm->cmdline_len++] = ' ';
 	memcpy(vmm->cmdline + vmm->cmdline_len, text, n + 1);
 	vmm->cmdline_len += n;
+	return 0;
+}
+
+/* A format named with krun_set_kernel must match the file. */
+static int check_kernel_kind(const struct krun_config *cfg, const char *path,
+			     struct krun_err **err)
+{
+	enum kernel_image_format fmt;
+	int ret;
+
+	if (cfg->kernel_format == KRUN_KERNEL_ANY)
+		return 0;
+	ret = kernel_image_probe(path, &fmt, err);
+	if (ret < 0)
+		return ret;
+	if (cfg->kernel_format == KRUN_KERNEL_ELF && fmt != KERNEL_IMAGE_ELF)
+		return krun_err_set(
+			err, ENOEXEC,
+			"kernel `%s` is a bzImage, but KRUN_KERNEL_FORMAT_ELF was given",
+			path);
+	if (cfg->kernel_format == KRUN_KERNEL_BZIMAGE &&
+	    fmt != KERNEL_IMAGE_BZIMAGE)
+		return krun_err_set(
+			err, ENOEXEC,
+			"kernel `%s` is an ELF vmlinux, but a bzImage format was given (use KRUN_KERNEL_FORMAT_ELF)",
+			path);
 	return 0;
 }
 
@@ -70,7 +101,36 @@ static int resolve_kernel(const struct krun_config *cfg, const char **path,
 			KRUN_DEFAULT_KERNEL_PATH, KRUN_INSTALLED_KERNEL_PATH);
 	}
 	log_info("guest kernel `%s` (%s)", *path, from);
-	return 0;
+	return check_kernel_kind(cfg, *path, err);
+}
+
+/* The caller's initramfs (krun_set_kernel), mapped read-only. */
+static int load_caller_initramfs(struct vmm *vmm, const char *kernel,
+				 struct krun_err **err)
+{
+	const char *path = vmm->cfg->initramfs_path;
+	struct stat st;
+	void *data;
+	int ret, fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return krun_err_set_errno(err, errno, "open initramfs `%s`",
+					  path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+		close(fd);
+		return krun_err_set(err, EINVAL,
+				    "initramfs `%s`: not a non-empty regular file",
+				    path);
+	}
+	data = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (data == MAP_FAILED)
+		return krun_err_set_errno(err, errno, "map initramfs `%s`",
+					  path);
+	ret = vm_load_kernel(vmm->vm, kernel, vmm->cmdline, data,
+			     (size_t)st.st_size, err);
+	munmap(data, (size_t)st.st_size);
+	return ret;
 }
 
 static int load_guest(struct vmm *vmm, const char *kernel,
@@ -80,6 +140,8 @@ static int load_guest(struct vmm *vmm, const char *kernel,
 	size_t initrd_len = 0;
 	int ret;
 
+	if (vmm->cfg->initramfs_path)
+		return load_caller_initramfs(vmm, kernel, err);
 	ret = initramfs_default_params(vmm->cfg, &vmm->init_params, err);
 	if (ret < 0)
 		return ret;
@@ -155,6 +217,7 @@ static int create_vm(struct vmm *vmm, struct krun_err **err)
 		.nested_virt = cfg->nested_virt,
 		.serial_fd = STDERR_FILENO,
 		.exit_port = KRUN_GUEST_EXIT_PORT,
+		.oem_strings = (const char *const *)cfg->oem_strings,
 	};
 
 	return vm_create(&opts, &vmm->vm, err);
@@ -227,7 +290,11 @@ int vmm_run(struct krun_config *cfg, struct krun_err **err)
 	sigset_t old_mask;
 	int ret;
 
-	ret = resolve_kernel(cfg, &kernel, err);
+	ret = spec_tee_check_startable(cfg, err);
+	if (ret == 0)
+		ret = spec_default_workload(cfg, err);
+	if (ret == 0)
+		ret = resolve_kernel(cfg, &kernel, err);
 	if (ret < 0)
 		return ret;
 	raise_nofile_limit();
@@ -243,7 +310,10 @@ int vmm_run(struct krun_config *cfg, struct krun_err **err)
 	 */
 	vmm_signals_block(&old_mask);
 	/* Quiet: kernel messages over emulated hardware are slow. */
-	ret = vmm_cmdline_add(&vmm, cfg->kernel_log ? "loglevel=7" : "quiet",
+	ret = vmm_cmdline_add(&vmm,
+			      cfg->kernel_cmdline ? cfg->kernel_cmdline
+			      : cfg->kernel_log   ? "loglevel=7"
+						  : "quiet",
 			      err);
 	if (ret == 0 && makes_socket_files(cfg))
 		ret = vmm_janitor_start(&vmm.janitor, err);

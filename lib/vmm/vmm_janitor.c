@@ -56,7 +56,9 @@ static int read_full(int fd, void *buf, size_t len)
 	return 1;
 }
 
-static __attribute__((noreturn)) void janitor_main(int fd)
+static void janitor_main(int fd) __attribute__((noreturn));
+
+static void janitor_main(int fd)
 {
 	struct janitor_record recs[JANITOR_MAX_PATHS];
 	unsigned int n = 0;

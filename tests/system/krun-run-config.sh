@@ -6,8 +6,13 @@
 # --rlimit, --hostname, --user, --cpus (nproc and /proc/cpuinfo), --memory
 # (MemTotal), the defaults; --spec and --bundle boot what they describe;
 # the guest kernel is looked up in the order man/krun-run.1 gives
-# (--kernel, $KRUN_KERNEL, the build tree's, the installed one).
-KRUN_RUN=${1:?usage: krun-run-config.sh KRUN-RUN}
+# (--kernel, $KRUN_KERNEL, the build tree's, the installed one); with no
+# COMMAND (krun-run) or no krun_set_exec (API-DEFAULT-WORKLOAD, a libkrun
+# API client) the root's /.krun_config.json runs, else /bin/sh;
+# --smbios-oem strings reach /sys/firmware/dmi; the bzImage of the same
+# kernel boots by --kernel and by krun_set_kernel.
+KRUN_RUN=${1:?usage: krun-run-config.sh KRUN-RUN API-DEFAULT-WORKLOAD}
+API_CLIENT=${2:?usage: krun-run-config.sh KRUN-RUN API-DEFAULT-WORKLOAD}
 . "$(dirname "$0")/checklib.sh"
 
 export KRUN_TEST_LEAK=host-value
@@ -130,6 +135,70 @@ expect_status "--bundle: the bundle's command ran (exit 6)" 6
 expect_eq "--bundle: rootfs and data resolved against the bundle" \
 	from-bundle-volume "$(line_of bundle "$last.out")"
 umount "$work/bundle/rootfs"
+
+# ---- Default workload: /.krun_config.json, else /bin/sh ----
+# api_run NAME ARGS...: the API client, like krun() does krun-run.
+api_run() {
+	local name=$1
+	shift
+	last=$work/$name
+	last_cmd="$API_CLIENT $*"
+	timeout -k 5 "$check_timeout" "$API_CLIENT" "$@" </dev/null \
+		>"$last.out" 2>"$last.err"
+	echo "$?" >"$last.rc"
+}
+cat >"$root/.krun_config.json" <<'JSON'
+{"ociVersion": "1.0.2", "root": {"path": "rootfs"},
+ "process": {"terminal": false, "user": {"uid": 0, "gid": 0},
+  "args": ["/bin/sh", "-c",
+   "echo \"var $KRUN_CFG_VAR\"; echo \"cwd $(pwd)\"; echo \"args $#:$1\"; echo \"nofile $(ulimit -Sn)\"; exit 7",
+   "sh", "one two"],
+  "env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "KRUN_CFG_VAR=from-config"],
+  "cwd": "/usr",
+  "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 333, "soft": 222}]}}
+JSON
+api_run api-default "$root"
+expect_status "API without krun_set_exec: .krun_config.json's exit status" 7
+expect_eq "API default workload: process.env" from-config "$(line_of var "$last.out")"
+expect_eq "API default workload: process.cwd" /usr "$(line_of cwd "$last.out")"
+expect_eq "API default workload: process.args" "1:one two" "$(line_of args "$last.out")"
+expect_eq "API default workload: process.rlimits" 222 "$(line_of nofile "$last.out")"
+krun cli-default --root "$root"
+expect_status "krun-run without COMMAND: .krun_config.json's exit status" 7
+expect_eq "krun-run default workload: process.args" "1:one two" "$(line_of args "$last.out")"
+rm "$root/.krun_config.json"
+printf 'echo "sh $0"\nexit 3\n' >"$work/sh-input"
+KRUN_STDIN=$work/sh-input krun cli-sh --root "$root"
+expect_status "no .krun_config.json: /bin/sh reads the commands on stdin" 3
+expect_eq "no .krun_config.json: the shell is /bin/sh" /bin/sh "$(line_of sh "$last.out")"
+
+# ---- SMBIOS OEM strings, read back from the type 11 structure ----
+# raw: type, length, handle (2), count, then the strings, NUL-separated.
+krun smbios --root "$root" --smbios-oem io.krun.test=1 --smbios-oem 'two words' \
+	-- /bin/sh -c 'raw=/sys/firmware/dmi/entries/11-0/raw
+	echo "count $(od -An -tu1 -j4 -N1 $raw | tr -d " ")"
+	tail -c +6 $raw | tr "\000" "\n" | sed "s/^/oem /"
+	echo "vendor $(cat /sys/class/dmi/id/sys_vendor)"'
+expect_status "--smbios-oem: exit status" 0
+expect_eq "--smbios-oem: type 11 holds 2 strings" 2 "$(line_of count "$last.out")"
+expect_eq "--smbios-oem: the strings in order" "io.krun.test=1|two words" \
+	"$(sed -n 's/^oem //p' "$last.out" | head -n 2 | paste -sd '|')"
+expect_eq "SMBIOS type 1: the system vendor" krun-run "$(line_of vendor "$last.out")"
+
+# ---- The same kernel as a bzImage (Linux boot protocol) ----
+bzimage=$(dirname "$KRUN_GUEST_KERNEL")/bzImage
+krun bzimage --root "$root" --kernel "$bzimage" -- /bin/sh -c 'echo "booted $(uname -r)"; exit 5'
+expect_status "--kernel bzImage: the workload's exit status" 5
+expect_eq "--kernel bzImage: the guest runs the -krun kernel" krun \
+	"$(line_of booted "$last.out" | sed 's/.*-//')"
+echo '{"process": {"args": ["/bin/sh", "-c", "exit 9"]}}' >"$root/.krun_config.json"
+api_run api-bzimage "$root" "$bzimage" 0
+expect_status "krun_set_kernel(bzImage, KRUN_KERNEL_FORMAT_RAW) boots" 9
+api_run api-bzimage-as-elf "$root" "$bzimage" 1
+expect_status "krun_set_kernel: a bzImage given as ELF is refused (125)" 125
+expect_eq "krun_set_kernel: the refusal names the mismatch" 1 \
+	"$(grep -c 'is a bzImage, but KRUN_KERNEL_FORMAT_ELF was given' "$last.err")"
+rm "$root/.krun_config.json"
 
 # ---- Guest kernel lookup order ----
 # krun-run logs (--log-level info) which kernel it took and why. Each

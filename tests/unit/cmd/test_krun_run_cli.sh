@@ -76,11 +76,20 @@ expect 125 'krun-run: --memory: memory `1` out of range (32 MiB to 1048576 MiB; 
 	--memory 1 ls
 expect 125 'krun-run: --net: unknown network `tcp` (expected passt, passt-fd=FD, gvproxy=PATH or none)' \
 	--net tcp ls
-expect 125 'krun-run: COMMAND: missing (see krun-run --help)'
-expect 125 'krun-run: COMMAND: missing (see krun-run --help)' --root /
+# No COMMAND: the root's /.krun_config.json or /bin/sh, once there is a root.
+expect 125 'krun-run: no root: set a root directory or a root disk'
 expect 125 'krun-run: no root: set a root directory or a root disk' -- /bin/true
 expect 125 "krun-run: --spec: cannot read \`$TMP/none.json\`: No such file or directory" \
 	--spec "$TMP/none.json"
+
+# A TEE config: checked, then refused (no SEV/SNP/TDX in this build),
+# before any kernel or VM is touched.
+printf '%s' '{"workload_id":"w","cpus":1,"ram_mib":512,"tee":"sev","tee_data":"","attestation_url":"http://192.0.2.1"}' >"$TMP/tee.json"
+expect 125 "krun-run: TEE config \`$TMP/tee.json\` asks for a \`sev\` guest: this build has no AMD SEV/SNP or Intel TDX support (no memory encryption, attestation or measured boot)" \
+	--root / --tee-config "$TMP/tee.json" true
+printf '%s' '{"workload_id":"w","cpus":1,"ram_mib":512,"tee":"sgx","tee_data":"","attestation_url":""}' >"$TMP/tee.json"
+expect 125 "krun-run: TEE config \`$TMP/tee.json\`: .tee: unknown TEE \`sgx\` (expected sev, snp or tdx)" \
+	--root / --tee-config "$TMP/tee.json" true
 
 # vsock bridges: one clear line each.
 expect 125 'krun-run: --vsock: invalid vsock port `0`: must be 1..4294967294' \

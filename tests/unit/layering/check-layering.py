@@ -45,6 +45,9 @@ EXIT_ALLOWED = {
     ('lib/vmm/net_passt.c', 'child', '_exit'):
         'the forked child that execs passt ends itself when the exec '
         'fails (style rule 2: a forked child may _exit)',
+    ('lib/vmm/vmm_janitor.c', 'janitor_main', '_exit'):
+        'the forked janitor process ends itself once the VMM is gone '
+        '(style rule 2: a forked child may _exit)',
 }
 
 EXIT_CALL = re.compile(

@@ -155,6 +155,9 @@
 	X(UINT, vmm_gid)                                                  \
 	X(STR, console_output)                                            \
 	X(STR, kernel_path)                                               \
+	X(UINT, kernel_format)                                            \
+	X(STR, initramfs_path)                                            \
+	X(STR, kernel_cmdline)                                            \
 	X(UINT, kernel_log)                                               \
 	X(UINT, log_level)                                                \
 	X(INT, shutdown_eventfd)
@@ -216,7 +219,7 @@ _Static_assert(sizeof(struct krun_vsock_port) == 24,
 _Static_assert(sizeof(struct krun_fsmount) == 40, SIZE_MSG("krun_fsmount"));
 _Static_assert(sizeof(struct krun_seccomp_rule) == 168,
 	       SIZE_MSG("krun_seccomp_rule"));
-_Static_assert(sizeof(struct krun_config) == 520, SIZE_MSG("krun_config"));
+_Static_assert(sizeof(struct krun_config) == 544, SIZE_MSG("krun_config"));
 #endif
 
 /* ---- comparison ---- */

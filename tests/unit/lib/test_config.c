@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config_test_util.h"
+#include "hw/x86/smbios.h"
 #include "tests/unit/lib/config_assert.h"
 
 static void defaults(void **state)
@@ -515,6 +516,15 @@ static void devices_and_vmm(void **state)
 	EXPECT_ERR(config_set_oem_strings(
 			   cfg, (const char *const[]){"a", "", NULL}, &err),
 		   EINVAL, "OEM string 2: empty");
+	{
+		char long_oem[SMBIOS_MAX_OEM_STRING_LEN + 2] = {0};
+
+		memset(long_oem, 'o', SMBIOS_MAX_OEM_STRING_LEN + 1);
+		EXPECT_ERR(config_set_oem_strings(
+				   cfg, (const char *const[]){long_oem, NULL},
+				   &err),
+			   EINVAL, "OEM string 1: 201 bytes, at most 200");
+	}
 	EXPECT_OK(config_set_oem_strings(
 		cfg, (const char *const[]){"a", "b", NULL}, &err));
 	assert_string_equal(cfg->oem_strings[1], "b");
@@ -589,6 +599,49 @@ static void config_compare_sees_every_member(void **state)
 	assert_int_equal(config_diff(&full, &copy, NULL), 1);
 }
 
+/* krun_set_kernel's formats: ELF, bzImage (RAW and IMAGE_*), refusals. */
+static void external_kernel(void **state)
+{
+	struct krun_config *cfg = *state;
+	char long_cmdline[2049];
+
+	EXPECT_OK(config_set_external_kernel(cfg, "/k", KRUN_KERNEL_API_ELF,
+					     NULL, NULL, &err));
+	assert_string_equal(cfg->kernel_path, "/k");
+	assert_int_equal(cfg->kernel_format, KRUN_KERNEL_ELF);
+	assert_null(cfg->initramfs_path);
+	assert_null(cfg->kernel_cmdline);
+	for (uint32_t f = KRUN_KERNEL_API_IMAGE_BZ2;
+	     f <= KRUN_KERNEL_API_IMAGE_ZSTD; f++) {
+		EXPECT_OK(config_set_external_kernel(cfg, "/bz", f, "/i.cpio",
+						     "console=hvc0", &err));
+		assert_int_equal(cfg->kernel_format, KRUN_KERNEL_BZIMAGE);
+	}
+	EXPECT_OK(config_set_external_kernel(cfg, "/bz", KRUN_KERNEL_API_RAW,
+					     "/i.cpio", "console=hvc0", &err));
+	assert_int_equal(cfg->kernel_format, KRUN_KERNEL_BZIMAGE);
+	assert_string_equal(cfg->initramfs_path, "/i.cpio");
+	assert_string_equal(cfg->kernel_cmdline, "console=hvc0");
+	EXPECT_ERR(config_set_external_kernel(cfg, "/pe", KRUN_KERNEL_API_PE_GZ,
+					      NULL, NULL, &err),
+		   ENOTSUP, "kernel format 2 (PE_GZ) is an aarch64 format");
+	EXPECT_ERR(config_set_external_kernel(cfg, "/x", 6, NULL, NULL, &err),
+		   EINVAL, "unknown kernel format 6 (expected 0..5)");
+	EXPECT_ERR(config_set_external_kernel(cfg, NULL, 1, NULL, NULL, &err),
+		   EINVAL, "kernel");
+	EXPECT_ERR(config_set_external_kernel(cfg, "/k", 1, "", NULL, &err),
+		   EINVAL, "initramfs");
+	memset(long_cmdline, 'c', sizeof(long_cmdline) - 1);
+	long_cmdline[sizeof(long_cmdline) - 1] = '\0';
+	EXPECT_ERR(config_set_external_kernel(cfg, "/k", 1, NULL, long_cmdline,
+					      &err),
+		   E2BIG, "kernel command line of 2048 bytes");
+	/* Refusals left the last good setting alone. */
+	assert_string_equal(cfg->kernel_path, "/bz");
+	assert_string_equal(cfg->initramfs_path, "/i.cpio");
+	assert_int_equal(cfg->kernel_format, KRUN_KERNEL_BZIMAGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -613,6 +666,7 @@ int main(void)
 		CFG_TEST(mac_rules),
 		CFG_TEST(vsock_rules),
 		CFG_TEST(devices_and_vmm),
+		CFG_TEST(external_kernel),
 		cmocka_unit_test(config_compare_sees_every_member),
 	};
 
