@@ -3,8 +3,8 @@
  * The ELF kernel loader (elf_load) on arbitrary bytes over a fake guest
  * memory of two regions (1 MiB at 1 MiB, 1 MiB at 4 MiB) with a guard page
  * after each, and min_gpa at 1 MiB + 64 KiB. A loaded image must lie
- * inside one region above min_gpa with its entry point inside it. There
- * is no bzImage loader in the tree; one would get a harness beside this.
+ * inside one region above min_gpa with its entry point inside it
+ * (fuzz_bzimage.c does the same for bzImages).
  */
 #include <stdbool.h>
 #include <stdlib.h>

@@ -235,6 +235,24 @@ def elf(segments, entry):
     return ehdr + ph + data
 
 
+def bzimage(pref, init_size, kernel, setup_sects=1):
+    """A setup area (boot protocol 2.15, 64-bit entry) and a kernel."""
+    setup = bytearray((setup_sects + 1) * 512)
+    setup[0x1f1] = setup_sects
+    struct.pack_into('<I', setup, 0x1f4, len(kernel) // 16)
+    struct.pack_into('<H', setup, 0x1fe, 0xaa55)
+    setup[0x200:0x202] = bytes([0xeb, 0x66])  # header through 0x268
+    setup[0x202:0x206] = b'HdrS'
+    struct.pack_into('<H', setup, 0x206, 0x020f)
+    setup[0x211] = 0x01  # LOADED_HIGH
+    struct.pack_into('<I', setup, 0x230, 0x200000)
+    setup[0x234] = 1
+    struct.pack_into('<H', setup, 0x236, 0x01)  # XLF_KERNEL_64
+    struct.pack_into('<Q', setup, 0x258, pref)
+    struct.pack_into('<I', setup, 0x260, init_size)
+    return bytes(setup) + kernel
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
@@ -261,6 +279,8 @@ def main():
         r = subprocess.run([enc, os.path.join(CORPUS, 'spec', name), out])
         if r.returncode != 0:
             print(f'make-corpus: {name}: not encodable, skipped', file=sys.stderr)
+    write('bzimage', 'minimal', bzimage(0x1000000, 0x100000, b'\xf4' * 4096))
+    write('bzimage', 'low', bzimage(0x110000, 0x2000, b'\x90' * 512))
     write('elf_loader', 'one_segment', elf([(0x110000, b'\xf4' * 16, 0x1000)], 0x110000))
     write('elf_loader', 'two_regions', elf([(0x120000, b'\x90' * 32, 0x2000),
                                             (0x400000, b'\xcc' * 8, 0x100)], 0x400004))
