@@ -14,6 +14,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, 'corpus')
@@ -235,6 +236,27 @@ def elf(segments, entry):
     return ehdr + ph + data
 
 
+# qcow2 images made by qemu-img (512-byte clusters keep them small), with
+# data written by qemu-io: (name, -o options, qemu-io commands).
+QCOW2_SEEDS = [
+    ('empty', 'cluster_size=512', []),
+    ('data', 'cluster_size=512', ['write -P 0x5a 0 2k', 'write -z 4k 1k']),
+    ('v2', 'cluster_size=512,compat=0.10', ['write -P 0x11 512 512']),
+    ('refcount1', 'cluster_size=512,refcount_bits=1', ['write -P 0x22 0 1k']),
+]
+
+
+def qcow2_image(opts, writes):
+    with tempfile.TemporaryDirectory() as d:
+        img = os.path.join(d, 'seed.qcow2')
+        subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-o', opts, img, '64K'],
+                       check=True)
+        for w in writes:
+            subprocess.run(['qemu-io', '-c', w, img], check=True, stdout=subprocess.DEVNULL)
+        with open(img, 'rb') as f:
+            return f.read()
+
+
 def bzimage(pref, init_size, kernel, setup_sects=1):
     """A setup area (boot protocol 2.15, 64-bit entry) and a kernel."""
     setup = bytearray((setup_sects + 1) * 512)
@@ -279,6 +301,9 @@ def main():
         r = subprocess.run([enc, os.path.join(CORPUS, 'spec', name), out])
         if r.returncode != 0:
             print(f'make-corpus: {name}: not encodable, skipped', file=sys.stderr)
+    for name, opts, writes in QCOW2_SEEDS:
+        write('qcow2', name, b'\0' + qcow2_image(opts, writes))
+        write('qcow2', name + '-ro', b'\1' + qcow2_image(opts, writes))
     write('bzimage', 'minimal', bzimage(0x1000000, 0x100000, b'\xf4' * 4096))
     write('bzimage', 'low', bzimage(0x110000, 0x2000, b'\x90' * 512))
     write('elf_loader', 'one_segment', elf([(0x110000, b'\xf4' * 16, 0x1000)], 0x110000))
