@@ -298,6 +298,29 @@ static int write_new_cluster(struct qcow2_layer *l, uint64_t gc, uint64_t old)
 	return ret;
 }
 
+/*
+ * A data cluster written in place must count its reference: one counting
+ * none is free to the allocator, which would hand it to another guest
+ * cluster. Such an image is corrupt; the write fails instead.
+ */
+static int check_counted(struct qcow2 *q, uint64_t off)
+{
+	uint64_t rc;
+	int ret = qcow2_refcount_get(q, off >> q->cluster_bits, &rc);
+
+	if (ret < 0)
+		return ret;
+	if (rc == 0) {
+		if (!q->corrupt_logged)
+			log_warn(
+				"qcow2 image is corrupt: data cluster at 0x%llx counts no reference; writes there fail (`qemu-img check -r all` repairs the image)",
+				(unsigned long long)off);
+		q->corrupt_logged = true;
+		return -EIO;
+	}
+	return 0;
+}
+
 static int write_fn(struct qcow2_layer *l, uint64_t gc, uint64_t in_off,
 		    unsigned int cnt, size_t plen)
 {
@@ -313,8 +336,11 @@ static int write_fn(struct qcow2_layer *l, uint64_t gc, uint64_t in_off,
 	off = k == K_DATA || k == K_ZERO ? e & QCOW2_OFFSET_MASK : 0;
 	if (off && !data_offset(q, e))
 		return -EIO;
-	if (k == K_DATA && (e & QCOW2_OFLAG_COPIED))
-		return file_writev(q->fd, l->part, cnt, off + in_off);
+	if (k == K_DATA && (e & QCOW2_OFLAG_COPIED)) {
+		ret = check_counted(q, off);
+		return ret ? ret
+			   : file_writev(q->fd, l->part, cnt, off + in_off);
+	}
 	if (plen < q->cluster_size) {
 		ret = read_part(l, gc, 0, &whole, 1, q->cluster_size);
 		if (ret < 0)
@@ -634,6 +660,8 @@ static int parse_image(struct qcow2_layer *l, bool read_only,
 	if (ret == 0 && !read_only && (ret = qcow2_find_end(q)) < 0)
 		ret = krun_err_set(err, -ret, "cannot read the refcounts: %s",
 				   strerror(-ret));
+	if (ret == 0 && !read_only)
+		ret = qcow2_check_meta_counted(q, err);
 	return ret;
 }
 

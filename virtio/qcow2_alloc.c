@@ -322,6 +322,52 @@ static int grow_table(struct qcow2 *q, uint64_t need)
 	return ret;
 }
 
+/* 0 when [off, off + len) counts a reference in every cluster; else err. */
+static int range_counted(struct qcow2 *q, uint64_t off, uint64_t len,
+			 const char *what, struct krun_err **err)
+{
+	uint64_t rc;
+	int ret;
+
+	for (uint64_t c = off >> q->cluster_bits;
+	     len && c <= (off + len - 1) >> q->cluster_bits; c++) {
+		ret = qcow2_refcount_get(q, c, &rc);
+		if (ret < 0)
+			return krun_err_set(err, -ret,
+					    "cannot read the refcounts: %s",
+					    strerror(-ret));
+		if (rc == 0)
+			return krun_err_set(
+				err, EUCLEAN,
+				"qcow2 image is corrupt: its %s at 0x%llx counts no reference, so a write could overwrite it (`qemu-img check -r all` repairs the image)",
+				what,
+				(unsigned long long)(c << q->cluster_bits));
+	}
+	return 0;
+}
+
+int qcow2_check_meta_counted(struct qcow2 *q, struct krun_err **err)
+{
+	int ret = range_counted(q, 0, q->cluster_size, "header", err);
+
+	if (ret == 0)
+		ret = range_counted(q, q->l1_offset, (uint64_t)q->l1_size * 8,
+				    "L1 table", err);
+	if (ret == 0)
+		ret = range_counted(q, q->rt_offset,
+				    (uint64_t)q->rt_clusters * q->cluster_size,
+				    "refcount table", err);
+	for (uint64_t i = 0; ret == 0 && i < q->rt_entries; i++)
+		if (q->rt[i])
+			ret = range_counted(q, q->rt[i], q->cluster_size,
+					    "refcount block", err);
+	for (uint32_t i = 0; ret == 0 && i < q->l1_size; i++)
+		if (q->l1[i] & QCOW2_OFFSET_MASK)
+			ret = range_counted(q, q->l1[i] & QCOW2_OFFSET_MASK,
+					    q->cluster_size, "L2 table", err);
+	return ret;
+}
+
 int qcow2_find_end(struct qcow2 *q)
 {
 	uint64_t per = 1ull << q->rb_shift, rc, end = 0;

@@ -104,8 +104,9 @@ struct qcow2 {
 	uint32_t rc_bits;
 	uint32_t rb_shift; /* log2 of refcounts per refcount block */
 	uint64_t rc_max;
-	uint64_t free_hint; /* no free cluster below this index */
-	bool rc_unsynced;   /* refcount increments written since last sync */
+	uint64_t free_hint;  /* no free cluster below this index */
+	bool rc_unsynced;    /* refcount increments written since last sync */
+	bool corrupt_logged; /* the uncounted-data warning was given */
 	uint64_t resv[QCOW2_RESERVE_MAX]; /* counted, synced, not used yet */
 	unsigned int n_resv;
 	unsigned int resv_next;
@@ -197,6 +198,12 @@ void qcow2_unreserve(struct qcow2 *q);
  * and appending there would count them twice.
  */
 int qcow2_find_end(struct qcow2 *q);
+/*
+ * Before writing to an image: every metadata cluster (header, L1 table,
+ * refcount table, refcount blocks, L2 tables) must count at least one
+ * reference, or the allocator would hand it out as data and overwrite it.
+ */
+int qcow2_check_meta_counted(struct qcow2 *q, struct krun_err **err);
 /* Drop the clusters an L2 entry holds (after the entry left the disk). */
 int qcow2_release_entry(struct qcow2 *q, uint64_t entry);
 
