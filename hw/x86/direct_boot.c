@@ -181,14 +181,35 @@ static int write_boot_tables(struct vm *vm, const struct bp_setup *setup,
 	return write_page_tables(&vm->mem, err);
 }
 
-int vm_load_kernel(struct vm *vm, const char *vmlinux_path, const char *cmdline,
-		   const void *initrd, size_t initrd_len, struct krun_err **err)
+/* Everything after the ELF image is in guest RAM. */
+static int finish_boot(struct vm *vm, const struct elf_image *img,
+		       const char *cmdline, const void *initrd,
+		       size_t initrd_len, struct krun_err **err)
 {
 	struct bp_setup setup = {
 		.ram_bytes = vm->opts.ram_bytes,
 		.cmdline_gpa = LAYOUT_CMDLINE,
 		.initrd_len = initrd_len,
 	};
+	int ret = write_cmdline(vm, cmdline, &setup.cmdline_len, err);
+
+	if (!ret)
+		ret = place_initrd(vm, img, initrd, initrd_len,
+				   &setup.initrd_gpa, err);
+	if (!ret)
+		ret = write_boot_tables(vm, &setup, err);
+	if (!ret)
+		ret = vcpu_setup_boot(&vm->vcpus[0], img->entry,
+				      LAYOUT_ZERO_PAGE, err);
+	if (ret < 0)
+		return ret;
+	vm->kernel_loaded = true;
+	return 0;
+}
+
+int vm_load_kernel(struct vm *vm, const char *vmlinux_path, const char *cmdline,
+		   const void *initrd, size_t initrd_len, struct krun_err **err)
+{
 	struct elf_image img;
 	int ret;
 
@@ -196,18 +217,24 @@ int vm_load_kernel(struct vm *vm, const char *vmlinux_path, const char *cmdline,
 		return krun_err_set(err, EBUSY, "a kernel is already loaded");
 	ret = elf_load_file(&vm->mem, vmlinux_path, LAYOUT_HIMEM_START, &img,
 			    err);
-	if (!ret)
-		ret = write_cmdline(vm, cmdline, &setup.cmdline_len, err);
-	if (!ret)
-		ret = place_initrd(vm, &img, initrd, initrd_len,
-				   &setup.initrd_gpa, err);
-	if (!ret)
-		ret = write_boot_tables(vm, &setup, err);
-	if (!ret)
-		ret = vcpu_setup_boot(&vm->vcpus[0], img.entry,
-				      LAYOUT_ZERO_PAGE, err);
 	if (ret < 0)
 		return ret;
-	vm->kernel_loaded = true;
-	return 0;
+	return finish_boot(vm, &img, cmdline, initrd, initrd_len, err);
+}
+
+int vm_load_kernel_image(struct vm *vm, const void *image, size_t image_len,
+			 const char *name, const char *cmdline,
+			 const void *initrd, size_t initrd_len,
+			 struct krun_err **err)
+{
+	struct elf_image img;
+	int ret;
+
+	if (vm->kernel_loaded)
+		return krun_err_set(err, EBUSY, "a kernel is already loaded");
+	ret = elf_load(&vm->mem, image, image_len, LAYOUT_HIMEM_START, &img,
+		       err);
+	if (ret < 0)
+		return krun_err_wrap(err, "load kernel `%s`", name);
+	return finish_boot(vm, &img, cmdline, initrd, initrd_len, err);
 }
