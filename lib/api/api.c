@@ -407,6 +407,7 @@ KRUN_API int32_t krun_start_enter(uint32_t ctx_id)
 	if (!cfg)
 		return api_result(__func__, -ENOENT, &err);
 	cfg->log_level = krun_log_get_level();
+	cfg->net_fallback_log_only = true;
 	ret = config_check_startable(cfg, &err);
 	if (ret == 0)
 		ret = vmm_run(cfg, &ctx_table.kernel, &err);
