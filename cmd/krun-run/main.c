@@ -87,12 +87,6 @@ int main(int argc, char *argv[])
 		return fail(&err);
 	}
 	run_options_free(&opts);
-	if (!cfg->exec_path && !opts.print_config) {
-		config_free(cfg);
-		fprintf(stderr,
-			"krun-run: COMMAND: missing (see krun-run --help)\n");
-		return KRUN_EXIT_SETUP;
-	}
 	status = opts.print_config ? print_config(cfg, &err) : run(cfg, &err);
 	config_free(cfg);
 	return status;

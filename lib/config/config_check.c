@@ -74,10 +74,7 @@ int config_check_startable(const struct krun_config *cfg, struct krun_err **err)
 {
 	int ret;
 
-	if (!cfg->exec_path)
-		return krun_err_set(
-			err, EINVAL,
-			"no executable set: nothing to run in the VM");
+	/* No executable is fine: spec_default_workload() picks one. */
 	ret = check_root(cfg, err);
 	if (ret == 0)
 		ret = config_check_vsock(cfg, err);

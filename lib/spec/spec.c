@@ -468,6 +468,31 @@ int spec_load_string(struct krun_config *cfg, const char *text,
 	return ret;
 }
 
+int spec_load_process_string(struct krun_config *cfg, const char *text,
+			     struct spec_result *res, struct krun_err **err)
+{
+	struct spec_ctx ctx = {.cfg = cfg, .res = res};
+	struct json_object *top = NULL, *proc;
+	size_t len = strlen(text);
+	int ret;
+
+	*res = (struct spec_result){0};
+	if (len > SPEC_MAX_FILE_SIZE)
+		return krun_err_set(err, EFBIG, "larger than %u bytes",
+				    SPEC_MAX_FILE_SIZE);
+	ret = sj_parse(text, len, &top, err);
+	if (ret == 0)
+		ret = sj_expect(top, json_type_object, "", err);
+	/* The rest of an OCI config (root, mounts, ...) was for the runtime
+	 * that prepared the root; only the process runs in the VM. */
+	if (ret == 0 && json_object_object_get_ex(top, "process", &proc))
+		ret = spec_process(&ctx, proc, ".process", err);
+	free(ctx.args);
+	free(ctx.env);
+	json_object_put(top);
+	return ret;
+}
+
 int spec_load_file(struct krun_config *cfg, const char *path,
 		   const char *base_dir, struct spec_result *res,
 		   struct krun_err **err)

@@ -39,6 +39,33 @@ int spec_load_string(struct krun_config *cfg, const char *text,
 		     const char *base_dir, struct spec_result *res,
 		     struct krun_err **err) __attribute__((warn_unused_result));
 
+/*
+ * Only the "process" object of an OCI config (args, env, cwd, user,
+ * rlimits, terminal, capabilities, noNewPrivileges), through the same
+ * handlers as spec_load_string; other top-level keys are not read. A text
+ * without "process" sets nothing. Errors read ".process.args: problem".
+ */
+int spec_load_process_string(struct krun_config *cfg, const char *text,
+			     struct spec_result *res, struct krun_err **err)
+	__attribute__((warn_unused_result));
+
+/*
+ * The default workload when no executable is set (libkrun's init does the
+ * same in the guest): the OCI process of the root directory's
+ * /.krun_config.json, else /bin/sh. The file is opened beneath the root
+ * (openat2 RESOLVE_IN_ROOT: symlinks resolve inside it, never out), must be
+ * a regular file of at most SPEC_MAX_FILE_SIZE bytes, and an invalid one is
+ * an error naming it. What the caller set explicitly wins: its environment
+ * entries (per variable), working directory, user, rlimits, capabilities
+ * and terminal choice. A disk root is not read on the host: /bin/sh.
+ * Does nothing when an executable is set.
+ */
+int spec_default_workload(struct krun_config *cfg, struct krun_err **err)
+	__attribute__((warn_unused_result));
+
+#define SPEC_DEFAULT_CONFIG_FILE ".krun_config.json"
+#define SPEC_DEFAULT_SHELL "/bin/sh"
+
 /* "0".."5" or off|error|warn|info|debug|trace (case-insensitive). */
 int spec_parse_log_level(const char *text, uint32_t *level,
 			 struct krun_err **err)

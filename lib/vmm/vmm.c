@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/guest_abi.h"
+#include "lib/spec/spec.h"
 #include "lib/vmm/vmm_internal.h"
 #include "lib/vmm/vmm_kernel.h"
 #include "util/cleanup.h"
@@ -198,7 +199,9 @@ int vmm_run(struct krun_config *cfg, const struct vmm_kernel *preloaded,
 	sigset_t old_mask;
 	int ret;
 
-	ret = take_kernel(cfg, preloaded, &own_kernel, &kernel, err);
+	ret = spec_default_workload(cfg, err);
+	if (ret == 0)
+		ret = take_kernel(cfg, preloaded, &own_kernel, &kernel, err);
 	if (ret < 0)
 		return ret;
 	raise_nofile_limit();

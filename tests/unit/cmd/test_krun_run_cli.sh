@@ -76,8 +76,8 @@ expect 125 'krun-run: --memory: memory `1` out of range (64 MiB to 1048576 MiB; 
 	--memory 1 ls
 expect 125 'krun-run: --net: unknown network `tcp` (expected passt, passt-fd=FD, gvproxy=PATH or none)' \
 	--net tcp ls
-expect 125 'krun-run: COMMAND: missing (see krun-run --help)'
-expect 125 'krun-run: COMMAND: missing (see krun-run --help)' --root /
+# No COMMAND: the root's /.krun_config.json or /bin/sh, once there is a root.
+expect 125 'krun-run: no root: set a root directory or a root disk'
 expect 125 'krun-run: no root: set a root directory or a root disk' -- /bin/true
 expect 125 "krun-run: --spec: cannot read \`$TMP/none.json\`: No such file or directory" \
 	--spec "$TMP/none.json"
