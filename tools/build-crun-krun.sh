@@ -51,8 +51,9 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-libkrun_prefix=$(cd "$libkrun_prefix" 2>/dev/null && pwd) ||
+[ -d "$libkrun_prefix" ] ||
 	die "no such directory \`$libkrun_prefix\` (--libkrun-prefix)"
+libkrun_prefix=$(cd "$libkrun_prefix" && pwd)
 
 # The installed pkg-config file, with its prefix moved to where it is now
 # (an install with --destdir keeps the configured prefix inside it).
