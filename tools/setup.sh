@@ -14,6 +14,7 @@ PACKAGES=(
 	linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio xz-utils
 	qemu-system-x86 qemu-utils busybox-static passt e2fsprogs debootstrap
 	crun python3 linux-libc-dev time clang libclang-rt-14-dev socat dnsmasq-base
+	podman patchelf
 )
 
 stage() { printf '==> %s\n' "$*"; }
@@ -44,9 +45,27 @@ build() {
 	ninja -C "$dir"
 }
 
+# crun with its krun handler, built by tools/build-crun-krun.sh against the
+# header and pkg-config file `meson install` gives (installed under the
+# build directory, not the system), as DIR/crun-krun/krun for the system
+# test krun-run-crun. The crun build is cached in /var/cache/krun-run/crun.
+build_crun_krun() {
+	local dir=$top/$1 pc prefix
+	stage "crun as krun: $1/crun-krun/krun (tools/build-crun-krun.sh)"
+	rm -rf "$dir/libkrun-install"
+	meson install -C "$dir" --destdir "$dir/libkrun-install" \
+		--tags libkrun,devel >/dev/null
+	pc=$(find "$dir/libkrun-install" -name libkrun.pc | head -n 1)
+	prefix=$(sed -n 's/^prefix=//p' "$pc")
+	"$top/tools/build-crun-krun.sh" \
+		--libkrun-prefix "$dir/libkrun-install$prefix" \
+		--prefix "$dir/crun-krun"
+}
+
 cmd_test() {
 	install_packages
 	build build
+	build_crun_krun build
 	build build-san -Dsanitize=true
 	stage "unit tests (plain build)"
 	meson test -C build --suite unit --print-errorlogs

@@ -59,7 +59,7 @@ static int run(struct krun_config *cfg, struct krun_err **err)
 	krun_log_set_level(cfg->log_level);
 	if (config_check_startable(cfg, err) < 0)
 		return fail(err);
-	status = vmm_run(cfg, err);
+	status = vmm_run(cfg, NULL, err);
 	if (status < 0)
 		return fail(err);
 	return status;

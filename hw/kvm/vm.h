@@ -93,6 +93,16 @@ int vm_load_kernel(struct vm *vm, const char *kernel_path, const char *cmdline,
 		   const void *initrd, size_t initrd_len, struct krun_err **err)
 	__attribute__((warn_unused_result));
 
+/*
+ * vm_load_kernel() on a kernel image already in memory (image_len bytes;
+ * name only labels errors), for a caller that mapped the kernel while its
+ * path could still be opened.
+ */
+int vm_load_kernel_image(struct vm *vm, const void *image, size_t image_len,
+			 const char *name, const char *cmdline,
+			 const void *initrd, size_t initrd_len,
+			 struct krun_err **err) __attribute__((warn_unused_result));
+
 struct io_bus *vm_mmio_bus(struct vm *vm);
 struct io_bus *vm_pio_bus(struct vm *vm);
 const struct guest_mem *vm_guest_mem(const struct vm *vm);

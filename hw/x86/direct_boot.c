@@ -223,29 +223,37 @@ static int map_file(const char *path, const uint8_t **data, size_t *len,
 	return 0;
 }
 
-static int load_bzimage(struct vm *vm, const char *path, struct elf_image *img,
-			struct boot_params_page *zp, struct bzimage_info *bz,
-			struct krun_err **err)
+/* A kernel image in memory into guest RAM: a bzImage (its setup header
+ * goes into *zp, *is_bz set) or an ELF vmlinux, told apart by magic. */
+static int load_image(struct vm *vm, const uint8_t *data, size_t len,
+		      struct elf_image *img, struct boot_params_page *zp,
+		      struct bzimage_info *bz, bool *is_bz,
+		      struct krun_err **err)
 {
-	const uint8_t *data = NULL;
-	size_t len = 0;
-	int ret = map_file(path, &data, &len, err);
+	int ret;
 
+	*is_bz = bzimage_is(data, len);
+	if (!*is_bz && (len < 4 || memcmp(data, "\x7f" "ELF", 4)))
+		return krun_err_set(err, ENOEXEC,
+				    "neither an ELF vmlinux nor a bzImage");
+	if (!*is_bz)
+		return elf_load(&vm->mem, data, len, LAYOUT_HIMEM_START, img,
+				err);
+	ret = bzimage_load(&vm->mem, data, len, LAYOUT_HIMEM_START, bz, err);
 	if (ret < 0)
 		return ret;
-	ret = bzimage_load(&vm->mem, data, len, LAYOUT_HIMEM_START, bz, err);
-	if (ret == 0) {
-		bzimage_copy_header(zp, data, bz);
-		img->entry = bz->entry;
-		img->start = bz->load_gpa;
-		img->end = bz->end;
-	}
-	munmap((void *)data, len);
-	return ret < 0 ? krun_err_wrap(err, "kernel `%s`", path) : 0;
+	bzimage_copy_header(zp, data, bz);
+	img->entry = bz->entry;
+	img->start = bz->load_gpa;
+	img->end = bz->end;
+	return 0;
 }
 
-int vm_load_kernel(struct vm *vm, const char *kernel_path, const char *cmdline,
-		   const void *initrd, size_t initrd_len, struct krun_err **err)
+/* Load the image, then everything after it: command line, initrd, boot
+ * tables, the boot vCPU. */
+static int load_and_boot(struct vm *vm, const uint8_t *data, size_t len,
+			 const char *cmdline, const void *initrd,
+			 size_t initrd_len, struct krun_err **err)
 {
 	struct bp_setup setup = {
 		.ram_bytes = vm->opts.ram_bytes,
@@ -253,29 +261,23 @@ int vm_load_kernel(struct vm *vm, const char *kernel_path, const char *cmdline,
 		.initrd_len = initrd_len,
 	};
 	struct boot_params_page zp;
-	enum kernel_image_format fmt;
 	struct bzimage_info bz;
 	struct elf_image img;
+	bool is_bz = false;
 	int ret;
 
 	if (vm->kernel_loaded)
 		return krun_err_set(err, EBUSY, "a kernel is already loaded");
 	memset(&zp, 0, sizeof(zp));
-	ret = kernel_image_probe(kernel_path, &fmt, err);
-	if (!ret && fmt == KERNEL_IMAGE_BZIMAGE)
-		ret = load_bzimage(vm, kernel_path, &img, &zp, &bz, err);
-	else if (!ret)
-		ret = elf_load_file(&vm->mem, kernel_path, LAYOUT_HIMEM_START,
-				    &img, err);
+	ret = load_image(vm, data, len, &img, &zp, &bz, &is_bz, err);
 	if (!ret)
 		ret = write_cmdline(vm, cmdline, &setup.cmdline_len, err);
 	if (!ret)
 		ret = place_initrd(vm, &img, initrd, initrd_len,
 				   &setup.initrd_gpa, err);
 	if (!ret)
-		ret = write_boot_tables(
-			vm, &setup, &zp,
-			fmt == KERNEL_IMAGE_BZIMAGE ? &bz : NULL, err);
+		ret = write_boot_tables(vm, &setup, &zp, is_bz ? &bz : NULL,
+					err);
 	if (!ret)
 		ret = vcpu_setup_boot(&vm->vcpus[0], img.entry,
 				      LAYOUT_ZERO_PAGE, err);
@@ -283,4 +285,29 @@ int vm_load_kernel(struct vm *vm, const char *kernel_path, const char *cmdline,
 		return ret;
 	vm->kernel_loaded = true;
 	return 0;
+}
+
+int vm_load_kernel(struct vm *vm, const char *kernel_path, const char *cmdline,
+		   const void *initrd, size_t initrd_len, struct krun_err **err)
+{
+	const uint8_t *data = NULL;
+	size_t len = 0;
+	int ret = map_file(kernel_path, &data, &len, err);
+
+	if (ret < 0)
+		return ret;
+	ret = load_and_boot(vm, data, len, cmdline, initrd, initrd_len, err);
+	munmap((void *)data, len);
+	return ret < 0 ? krun_err_wrap(err, "kernel `%s`", kernel_path) : 0;
+}
+
+int vm_load_kernel_image(struct vm *vm, const void *image, size_t image_len,
+			 const char *name, const char *cmdline,
+			 const void *initrd, size_t initrd_len,
+			 struct krun_err **err)
+{
+	int ret = load_and_boot(vm, image, image_len, cmdline, initrd,
+				initrd_len, err);
+
+	return ret < 0 ? krun_err_wrap(err, "kernel `%s`", name) : 0;
 }

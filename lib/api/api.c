@@ -29,13 +29,18 @@ struct ctx_slot {
 	struct krun_config *cfg;
 };
 
-/* The API's context table: one of the two allowed mutable globals. */
+/*
+ * The API's context table: one of the two allowed mutable globals. kernel
+ * is the guest kernel mapped when libkrun.so.1 was loaded
+ * (krun_api_preload_kernel()); written only then and at unload.
+ */
 static struct {
 	pthread_mutex_t lock;
 	struct ctx_slot *slots;
 	size_t n_slots;
 	size_t cap;
 	uint32_t next_id;
+	struct vmm_kernel kernel;
 } ctx_table = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.next_id = 1,
@@ -149,6 +154,25 @@ int krun_ctx_borrow(uint32_t ctx_id, struct krun_config **cfg)
 	ctx_unlock();
 	*cfg = found;
 	return 0;
+}
+
+void krun_api_preload_kernel(void)
+{
+	struct krun_err *err = NULL;
+	const char *path, *from;
+
+	if (vmm_kernel_find(NULL, &path, &from, &err) == 0 &&
+	    vmm_kernel_map(path, &ctx_table.kernel, &err) == 0)
+		return;
+	/* Not an error yet: krun_start_enter() looks again, and says why
+	 * when it finds nothing either. */
+	log_debug("no guest kernel mapped at load: %s", krun_err_msg(err));
+	krun_err_free(&err);
+}
+
+void krun_api_release_kernel(void)
+{
+	vmm_kernel_unmap(&ctx_table.kernel);
 }
 
 KRUN_API int32_t krun_set_log_level(uint32_t level)
@@ -419,13 +443,14 @@ KRUN_API int32_t krun_start_enter(uint32_t ctx_id)
 	if (!cfg)
 		return api_result(__func__, -ENOENT, &err);
 	cfg->log_level = krun_log_get_level();
+	cfg->net_fallback_log_only = true;
 	ret = config_check_startable(cfg, &err);
 	if (ret == 0) {
 		config_warn_recorded(cfg);
 		ret = drop_ids(cfg, &err);
 	}
 	if (ret == 0)
-		ret = vmm_run(cfg, &err);
+		ret = vmm_run(cfg, &ctx_table.kernel, &err);
 	config_free(cfg);
 	if (ret < 0)
 		return api_result(__func__, ret, &err);

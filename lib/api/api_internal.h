@@ -42,4 +42,16 @@ int32_t api_result(const char *func, int ret, struct krun_err **err);
 		return api_result(__func__, ret, &err);       \
 	} while (0)
 
+/*
+ * Map the guest kernel (the lookup order of vmm_kernel_find()) for every
+ * later krun_start_enter() that names no kernel path; nothing happens when
+ * none is found. libkrun.so.1 calls it when it is loaded, so a process that
+ * then pivots into another root (crun's krun handler) still boots it.
+ * Call once, before any other thread uses the API.
+ */
+void krun_api_preload_kernel(void);
+
+/* Unmap what krun_api_preload_kernel() mapped (library unload). */
+void krun_api_release_kernel(void);
+
 #endif

@@ -171,6 +171,13 @@ struct krun_config {
 
 	/* Network. */
 	enum krun_net_mode net_mode;
+	/*
+	 * Set by krun_start_enter(): when the default passt cannot start, the
+	 * krun_* API says so at warn level only (libkrun callers such as
+	 * crun's krun handler ask for errors only, and their container's
+	 * stderr is the workload's); krun-run always prints that one line.
+	 */
+	bool net_fallback_log_only;
 	int passt_fd; /* PASST_FD and DGRAM_FD: the caller's socket */
 	char *gvproxy_path; /* GVPROXY and STREAM_PATH: the socket path */
 	bool net_vfkit; /* GVPROXY: send the vfkit greeting (default) */

@@ -59,7 +59,10 @@ int spec_load_process_string(struct krun_config *cfg, const char *text,
  * an error naming it. What the caller set explicitly wins: its environment
  * entries (per variable), working directory, user, rlimits, capabilities
  * and terminal choice. A disk root is not read on the host: /bin/sh.
- * Does nothing when an executable is set.
+ * When an executable is set, only the file's environment is merged in (the
+ * caller's entries still win), as libkrun's init applies it to any
+ * workload: crun's krun handler calls krun_set_exec with an empty
+ * environment and leaves the container's in the file.
  */
 int spec_default_workload(struct krun_config *cfg, struct krun_err **err)
 	__attribute__((warn_unused_result));

@@ -2,7 +2,8 @@
 /*
  * The default workload (spec_default_workload): with no executable set, run
  * the OCI process that the root directory's /.krun_config.json describes
- * (as crun leaves it for libkrun), else /bin/sh. The file is read on the
+ * (as crun leaves it for libkrun), else /bin/sh; with one set, take only
+ * that process's environment. The file is read on the
  * host, confined to the root, and goes through the spec loader's process
  * handlers, so it means exactly what .process means in a --spec file.
  */
@@ -169,10 +170,13 @@ static int load_config_file(struct krun_config *cfg, struct krun_config *file,
 		ret = spec_load_process_string(file, text, &res, err);
 	if (ret < 0)
 		return krun_err_wrap(err, "%s", path);
-	log_info("default workload from `%s`%s", path,
-		 file->exec_path ? ""
-				 : " (no process.args: " SPEC_DEFAULT_SHELL
-				   ")");
+	if (cfg->exec_path)
+		log_info("environment from `%s`", path);
+	else
+		log_info("default workload from `%s`%s", path,
+			 file->exec_path ? ""
+					 : " (no process.args: " SPEC_DEFAULT_SHELL
+					   ")");
 	return 0;
 }
 
@@ -181,14 +185,22 @@ int spec_default_workload(struct krun_config *cfg, struct krun_err **err)
 	struct krun_config *file;
 	int ret;
 
-	if (cfg->exec_path)
-		return 0;
 	file = config_new(err);
 	if (!file)
 		return -ENOMEM;
 	ret = cfg->root_dir ? load_config_file(cfg, file, err) : 0;
 	if (ret == 0)
 		ret = merge_env(cfg, file, err);
+	/*
+	 * With an executable set only the environment is taken, as libkrun's
+	 * init applies the file's env to whatever it runs: crun's krun
+	 * handler sets the executable with an empty environment and leaves
+	 * the container's in the file.
+	 */
+	if (cfg->exec_path) {
+		config_free(file);
+		return ret;
+	}
 	if (ret == 0 && !file->exec_path)
 		ret = config_set_exec(file, SPEC_DEFAULT_SHELL, no_strings,
 				      no_strings, err);

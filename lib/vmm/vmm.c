@@ -17,11 +17,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "configs/kernel_path.h"
 #include "hw/x86/bzimage.h"
 #include "lib/guest_abi.h"
 #include "lib/spec/spec.h"
 #include "lib/vmm/vmm_internal.h"
+#include "lib/vmm/vmm_kernel.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "virtio/console.h"
@@ -43,69 +43,61 @@ int vmm_cmdline_add(struct vmm *vmm, const char *text, struct krun_err **err)
 	return 0;
 }
 
-/* A format named with krun_set_kernel must match the file. */
-static int check_kernel_kind(const struct krun_config *cfg, const char *path,
-			     struct krun_err **err)
+/* A format named with krun_set_kernel must match the image. */
+static int check_kernel_kind(const struct krun_config *cfg,
+			     const struct vmm_kernel *k, struct krun_err **err)
 {
-	enum kernel_image_format fmt;
-	int ret;
+	bool is_bz = bzimage_is(k->map, k->len);
 
 	if (cfg->kernel_format == KRUN_KERNEL_ANY)
 		return 0;
-	ret = kernel_image_probe(path, &fmt, err);
-	if (ret < 0)
-		return ret;
-	if (cfg->kernel_format == KRUN_KERNEL_ELF && fmt != KERNEL_IMAGE_ELF)
+	if (cfg->kernel_format == KRUN_KERNEL_ELF && is_bz)
 		return krun_err_set(
 			err, ENOEXEC,
 			"kernel `%s` is a bzImage, but KRUN_KERNEL_FORMAT_ELF was given",
-			path);
-	if (cfg->kernel_format == KRUN_KERNEL_BZIMAGE &&
-	    fmt != KERNEL_IMAGE_BZIMAGE)
+			k->path);
+	if (cfg->kernel_format == KRUN_KERNEL_BZIMAGE && !is_bz)
 		return krun_err_set(
 			err, ENOEXEC,
-			"kernel `%s` is an ELF vmlinux, but a bzImage format was given (use KRUN_KERNEL_FORMAT_ELF)",
-			path);
+			"kernel `%s` is not a bzImage, but a bzImage format was given (use KRUN_KERNEL_FORMAT_ELF for a vmlinux)",
+			k->path);
 	return 0;
 }
 
 /*
- * The guest kernel, first found of: --kernel, $KRUN_KERNEL (both must be
- * readable when given), the kernel of the build tree, the one installed
- * with krun-run. The path and where it came from are logged at info.
+ * The kernel the run boots: the one mapped ahead (libkrun.so.1 maps it when
+ * loaded) unless a path was configured, else the first found of the lookup
+ * order (vmm_kernel_find()), mapped here. The path and where it came from
+ * are logged at info.
  */
-static int resolve_kernel(const struct krun_config *cfg, const char **path,
-			  struct krun_err **err)
+static int take_kernel(const struct krun_config *cfg,
+		       const struct vmm_kernel *preloaded,
+		       struct vmm_kernel *own, const struct vmm_kernel **use,
+		       struct krun_err **err)
 {
-	const char *env = getenv("KRUN_KERNEL");
-	const char *from;
+	const char *path, *from;
+	int ret;
 
-	if (cfg->kernel_path || (env && *env)) {
-		*path = cfg->kernel_path ? cfg->kernel_path : env;
-		from = cfg->kernel_path ? "--kernel" : "$KRUN_KERNEL";
-		if (access(*path, R_OK) < 0)
-			return krun_err_set_errno(
-				err, errno, "cannot read the guest kernel `%s` (%s)",
-				*path, from);
-	} else if (access(KRUN_DEFAULT_KERNEL_PATH, R_OK) == 0) {
-		*path = KRUN_DEFAULT_KERNEL_PATH;
-		from = "the build tree";
-	} else if (access(KRUN_INSTALLED_KERNEL_PATH, R_OK) == 0) {
-		*path = KRUN_INSTALLED_KERNEL_PATH;
-		from = "the install prefix";
-	} else {
-		return krun_err_set_errno(
-			err, errno,
-			"no guest kernel: no --kernel, no $KRUN_KERNEL, and "
-			"neither `%s` nor `%s` is readable",
-			KRUN_DEFAULT_KERNEL_PATH, KRUN_INSTALLED_KERNEL_PATH);
+	if (!cfg->kernel_path && preloaded && preloaded->map) {
+		log_info("guest kernel `%s` (mapped when the library was loaded)",
+			 preloaded->path);
+		*use = preloaded;
+		return check_kernel_kind(cfg, preloaded, err);
 	}
-	log_info("guest kernel `%s` (%s)", *path, from);
-	return check_kernel_kind(cfg, *path, err);
+	ret = vmm_kernel_find(cfg->kernel_path, &path, &from, err);
+	if (ret < 0)
+		return ret;
+	log_info("guest kernel `%s` (%s)", path, from);
+	ret = vmm_kernel_map(path, own, err);
+	if (ret < 0)
+		return ret;
+	*use = own;
+	return check_kernel_kind(cfg, own, err);
 }
 
 /* The caller's initramfs (krun_set_kernel), mapped read-only. */
-static int load_caller_initramfs(struct vmm *vmm, const char *kernel,
+static int load_caller_initramfs(struct vmm *vmm,
+				 const struct vmm_kernel *kernel,
 				 struct krun_err **err)
 {
 	const char *path = vmm->cfg->initramfs_path;
@@ -127,13 +119,14 @@ static int load_caller_initramfs(struct vmm *vmm, const char *kernel,
 	if (data == MAP_FAILED)
 		return krun_err_set_errno(err, errno, "map initramfs `%s`",
 					  path);
-	ret = vm_load_kernel(vmm->vm, kernel, vmm->cmdline, data,
-			     (size_t)st.st_size, err);
+	ret = vm_load_kernel_image(vmm->vm, kernel->map, kernel->len,
+				   kernel->path, vmm->cmdline, data,
+				   (size_t)st.st_size, err);
 	munmap(data, (size_t)st.st_size);
 	return ret;
 }
 
-static int load_guest(struct vmm *vmm, const char *kernel,
+static int load_guest(struct vmm *vmm, const struct vmm_kernel *kernel,
 		      struct krun_err **err)
 {
 	cleanup_free void *initrd = NULL;
@@ -157,8 +150,9 @@ static int load_guest(struct vmm *vmm, const char *kernel,
 			      err);
 	if (ret < 0)
 		return krun_err_wrap(err, "cannot build the guest initramfs");
-	return vm_load_kernel(vmm->vm, kernel, vmm->cmdline, initrd, initrd_len,
-			      err);
+	return vm_load_kernel_image(vmm->vm, kernel->map, kernel->len,
+				    kernel->path, vmm->cmdline, initrd,
+				    initrd_len, err);
 }
 
 static int status_from_exit(const struct vm_exit_info *info,
@@ -281,12 +275,14 @@ static void track_socket_files(struct vmm *vmm)
 		vmm_janitor_track(&vmm->janitor, local);
 }
 
-int vmm_run(struct krun_config *cfg, struct krun_err **err)
+int vmm_run(struct krun_config *cfg, const struct vmm_kernel *preloaded,
+	    struct krun_err **err)
 {
 	struct vmm vmm = {.cfg = cfg,
 			  .passt = {.pidfd = -1, .log_fd = -1},
 			  .janitor = {.pid = -1, .fd = -1}};
-	const char *kernel = NULL;
+	struct vmm_kernel own_kernel = {0};
+	const struct vmm_kernel *kernel = NULL;
 	sigset_t old_mask;
 	int ret;
 
@@ -294,14 +290,18 @@ int vmm_run(struct krun_config *cfg, struct krun_err **err)
 	if (ret == 0)
 		ret = spec_default_workload(cfg, err);
 	if (ret == 0)
-		ret = resolve_kernel(cfg, &kernel, err);
-	if (ret < 0)
+		ret = take_kernel(cfg, preloaded, &own_kernel, &kernel, err);
+	if (ret < 0) {
+		vmm_kernel_unmap(&own_kernel);
 		return ret;
+	}
 	raise_nofile_limit();
-	if (!initramfs_have_init())
+	if (!initramfs_have_init()) {
+		vmm_kernel_unmap(&own_kernel);
 		return krun_err_set(err, ENOTSUP,
 				    "this build has no guest init (built with "
 				    "-Dsanitize=true)");
+	}
 	/*
 	 * From here a stop request (SIGTERM, SIGINT, SIGHUP) waits for the
 	 * signal thread, which stops a guest that is still booting (man
@@ -334,6 +334,7 @@ int vmm_run(struct krun_config *cfg, struct krun_err **err)
 	/* After the device closed its socket: passt is ending already. */
 	passt_stop(&vmm.passt);
 	vm_destroy(vmm.vm);
+	vmm_kernel_unmap(&own_kernel);
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	return ret;
 }

@@ -8,14 +8,17 @@
 #define KRUN_LIB_VMM_H
 
 #include "lib/config/config.h"
+#include "lib/vmm/vmm_kernel.h"
 #include "util/err.h"
 
 /*
  * Run the VM. Returns a negative errno (err set) when setup fails before
  * the guest starts; otherwise the workload's exit status (0..255, 128+sig)
  * once the VM has stopped. The caller (krun_start_enter, krun-run) exits
- * with that status.
+ * with that status. preloaded (may be NULL, or empty) is a kernel mapped
+ * ahead; it is booted unless cfg names a kernel path.
  */
-int vmm_run(struct krun_config *cfg, struct krun_err **err);
+int vmm_run(struct krun_config *cfg, const struct vmm_kernel *preloaded,
+	    struct krun_err **err);
 
 #endif

@@ -26,7 +26,10 @@ static int passt_backend(struct vmm *vmm, bool explicit,
 	if (ret < 0) {
 		/* One line even at the default level (errors only): the run
 		 * goes on, but the user should know why it has no network. */
-		if (krun_log_get_level() >= KRUN_LOG_ERROR)
+		if (vmm->cfg->net_fallback_log_only)
+			log_warn("running without a network: %s",
+				 krun_err_msg(*err));
+		else if (krun_log_get_level() >= KRUN_LOG_ERROR)
 			krun_log_write(KRUN_LOG_WARN, NULL,
 				       "running without a network: %s (--net "
 				       "none chooses that quietly)",

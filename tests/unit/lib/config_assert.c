@@ -99,6 +99,7 @@
 	X(ARR, rlimits, n_rlimits, rlimit, struct krun_rlimit)            \
 	X(UINT, n_rlimits)                                                \
 	X(UINT, net_mode)                                                 \
+	X(UINT, net_fallback_log_only)                                    \
 	X(INT, passt_fd)                                                  \
 	X(STR, gvproxy_path)                                              \
 	X(UINT, net_vfkit)                                                \
@@ -219,7 +220,7 @@ _Static_assert(sizeof(struct krun_vsock_port) == 24,
 _Static_assert(sizeof(struct krun_fsmount) == 40, SIZE_MSG("krun_fsmount"));
 _Static_assert(sizeof(struct krun_seccomp_rule) == 168,
 	       SIZE_MSG("krun_seccomp_rule"));
-_Static_assert(sizeof(struct krun_config) == 544, SIZE_MSG("krun_config"));
+_Static_assert(sizeof(struct krun_config) == 552, SIZE_MSG("krun_config"));
 #endif
 
 /* ---- comparison ---- */

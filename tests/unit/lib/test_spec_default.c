@@ -136,15 +136,37 @@ static void caller_wins(void **state)
 	assert_int_equal(cfg->tty, KRUN_NO);
 }
 
-static void exec_set_file_unread(void **state)
+static void exec_set_env_only(void **state)
 {
 	struct fixture *f = *state;
+	const char *argv[] = {"-l", NULL};
+
+	write_config(f, "{\"process\":{\"args\":[\"/bin/echo\"],"
+			"\"env\":[\"A=file\",\"B=file\"],\"cwd\":\"/tmp\"}}");
+	EXPECT_OK(config_set_exec(f->cfg, "/bin/ls", argv,
+				  (const char *const[]){"B=caller", NULL},
+				  &err));
+	EXPECT_OK(spec_default_workload(f->cfg, &err));
+	assert_string_equal(f->cfg->exec_path, "/bin/ls");
+	assert_string_equal(f->cfg->argv[0], "-l");
+	assert_null(f->cfg->argv[1]);
+	assert_null(f->cfg->workdir);
+	assert_string_equal(f->cfg->envp[0], "A=file");
+	assert_string_equal(f->cfg->envp[1], "B=caller");
+	assert_null(f->cfg->envp[2]);
+}
+
+static void exec_set_bad_file_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct krun_err *e = NULL;
 
 	write_config(f, "not json");
 	EXPECT_OK(config_set_exec(f->cfg, "/bin/ls", NULL,
 				  (const char *const[]){NULL}, &err));
-	EXPECT_OK(spec_default_workload(f->cfg, &err));
-	assert_string_equal(f->cfg->exec_path, "/bin/ls");
+	assert_true(spec_default_workload(f->cfg, &e) < 0);
+	assert_non_null(strstr(krun_err_msg(e), ".krun_config.json"));
+	krun_err_free(&e);
 }
 
 static void no_args_runs_sh_with_env(void **state)
@@ -267,7 +289,8 @@ int main(void)
 		T(no_file_runs_sh),
 		T(process_from_file),
 		T(caller_wins),
-		T(exec_set_file_unread),
+		T(exec_set_env_only),
+		T(exec_set_bad_file_refused),
 		T(no_args_runs_sh_with_env),
 		T(malformed_files),
 		T(symlink_stays_in_root),
