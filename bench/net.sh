@@ -14,8 +14,9 @@
 #             up as passt's DHCP would (bench/lib/qemu-guest.sh)
 # Servers run only on the test host's loopback; the guest reaches them at
 # the gateway address, which passt maps to the loopback, and the host
-# reaches the guest's through passt's -t forwards. N times each (default
-# 3), medians printed:
+# reaches the guest's through passt's -t forwards. N boots of each
+# (default 3), alternating krun-run and QEMU so that load from elsewhere
+# hits both alike, each boot measuring once, medians printed:
 #   throughput guest -> host  the guest sends M MiB (default 64) to a sink
 #   throughput host -> guest  the host sends M MiB to a sink in the guest
 #   request latency           one TCP connection, 1 byte there and back,
@@ -61,7 +62,7 @@ for f in "$krun_run" "$kernel" "$rootfs/usr/bin/vsock-helper"; do
 	}
 done
 if [ $inside -eq 0 ]; then
-	exec "$src/tests/host/run-in-testhost" --timeout 1500 --no-workdir -- \
+	exec "$src/tests/host/run-in-testhost" --timeout 3000 --no-workdir -- \
 		"$here/net.sh" --inside "${args[@]}" --build "$build"
 fi
 
@@ -69,7 +70,12 @@ fi
 . "$here/lib/qemu-guest.sh"
 work=$(mktemp -d /tmp/krun-bench.XXXXXX)
 pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
+cleanup() {
+	local pid
+	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
 cp -a "$rootfs" "$work/root"
 H=$work/root/usr/bin/vsock-helper
 bytes=$((mib * 1048576))
@@ -97,18 +103,16 @@ guest_cmds="
 VSOCK_READY=/tmp/r1 vsock-helper serve tcp:0.0.0.0:5101 sink &
 VSOCK_READY=/tmp/r2 vsock-helper serve tcp:0.0.0.0:5102 seq-echo &
 while [ ! -e /tmp/r1 ] || [ ! -e /tmp/r2 ]; do sleep 0.1; done
-for i in \$(seq $runs); do
-	echo \"g2h \$(vsock-helper xfer connect tcp:$gw:5001 $bytes 1 2)\"
-	echo \"grtt \$(vsock-helper rtt tcp:$gw:5002 $rtts)\"
-	echo \"gconn \$(vsock-helper connects tcp:$gw:5002 $connects)\"
-done
+echo \"g2h \$(vsock-helper xfer connect tcp:$gw:5001 $bytes 1 2)\"
+echo \"grtt \$(vsock-helper rtt tcp:$gw:5002 $rtts)\"
+echo \"gconn \$(vsock-helper connects tcp:$gw:5002 $connects)\"
 echo guest-done
 vsock-helper listen tcp:0.0.0.0:5199 </dev/null >/dev/null
 "
 ports=(5101 5102 5199)
 
 # host_side OUT CONSOLE: once the guest is done, the host's measurements
-# into OUT, then the connection that ends the guest.
+# appended to OUT, then the connection that ends the guest.
 host_side() {
 	local i
 	for ((i = 0; i < 3000; i++)); do
@@ -119,22 +123,24 @@ host_side() {
 		echo "bench/net.sh: the guest did not finish its part" >&2
 		return 1
 	}
-	for ((i = 0; i < runs; i++)); do
-		echo "h2g $("$H" xfer connect tcp:127.0.0.1:5101 "$bytes" 1 2)"
-		echo "hrtt $("$H" rtt tcp:127.0.0.1:5102 "$rtts")"
-	done >"$1"
-	"$H" connect tcp:127.0.0.1:5199 </dev/null >/dev/null
+	{
+		echo "h2g $(timeout 900 "$H" xfer connect tcp:127.0.0.1:5101 "$bytes" 1 2)"
+		echo "hrtt $(timeout 900 "$H" rtt tcp:127.0.0.1:5102 "$rtts")"
+	} >>"$1"
+	timeout 60 "$H" connect tcp:127.0.0.1:5199 </dev/null >/dev/null
 }
 
 run_krun() {
 	local p=() port kpid rc=0
 	for port in "${ports[@]}"; do p+=(-p "$port:$port"); done
+	rm -f "$work/krun.cur" # host_side must not see the last boot's
 	KRUN_KERNEL=$kernel timeout -k 5 1200 "$krun_run" --root "$work/root" \
 		--cpus 1 --memory 512m "${p[@]}" -- /bin/sh -c "$guest_cmds" \
-		</dev/null >"$work/krun.guest" 2>"$work/krun.err" &
+		</dev/null >"$work/krun.cur" 2>"$work/krun.err" &
 	kpid=$!
-	host_side "$work/krun.host" "$work/krun.guest" || kill "$kpid" 2>/dev/null
+	host_side "$work/krun.host" "$work/krun.cur" || kill "$kpid" 2>/dev/null
 	wait "$kpid" || rc=$?
+	cat "$work/krun.cur" >>"$work/krun.guest"
 	if [ $rc -ne 0 ]; then
 		echo "bench/net.sh: krun-run exited $rc:" >&2
 		tail -n 20 "$work/krun.err" >&2
@@ -144,6 +150,7 @@ run_krun() {
 
 run_qemu() {
 	local t=() port ppid qpid rc=0 i
+	rm -rf "$work/passt"
 	for port in "${ports[@]}"; do t+=(-t "$port"); done
 	# passt drops to user nobody before it binds its socket.
 	mkdir -p "$work/passt"
@@ -157,17 +164,19 @@ run_qemu() {
 		[ -S "$work/passt/sock" ] && break
 		sleep 0.1
 	done
+	rm -f "$work/qemu.cur" # host_side must not see the last boot's
 	qemu_guest --kernel "$kernel" --tree "$work/root" --cpus 1 --memory 512 \
 		--net-socket "$work/passt/sock" --net-addr "$addr" --net-gw "$gw" \
-		--console "$work/qemu.guest" --timeout 1200 -- "$guest_cmds" &
+		--console "$work/qemu.cur" --timeout 1200 -- "$guest_cmds" &
 	qpid=$!
-	host_side "$work/qemu.host" "$work/qemu.guest" || kill "$qpid" 2>/dev/null
+	host_side "$work/qemu.host" "$work/qemu.cur" || kill "$qpid" 2>/dev/null
 	wait "$qpid" || rc=$?
+	tr -d '\r' <"$work/qemu.cur" >>"$work/qemu.guest"
 	kill "$ppid" 2>/dev/null
 	wait "$ppid" 2>/dev/null
 	if [ $rc -ne 0 ]; then
 		echo "bench/net.sh: the QEMU guest ended with $rc:" >&2
-		tr -d '\r' <"$work/qemu.guest" | tail -n 20 >&2
+		tr -d '\r' <"$work/qemu.cur" | tail -n 20 >&2
 		tail -n 20 "$work/passt.log" >&2
 	fi
 	return $rc
@@ -185,9 +194,11 @@ xfer_ms() {
 # avg_us FILE KEY: median of KEY's "avg_us U" lines.
 avg_us() { tr -d '\r' <"$1" | sed -n "s/^$2 .* avg_us \([0-9]*\)$/\1/p" | median; }
 
-for side in krun qemu; do
-	[ -n "$only" ] && [ "$only" != $side ] && continue
-	"run_$side" || echo "bench/net.sh: $side: failed" >&2
+for ((run = 1; run <= runs; run++)); do
+	for side in krun qemu; do
+		[ -n "$only" ] && [ "$only" != $side ] && continue
+		"run_$side" || echo "bench/net.sh: $side: boot $run failed" >&2
+	done
 done
 
 mibs() { [ -n "$1" ] && awk -v b="$bytes" -v ms="$1" 'BEGIN { printf "%.1f", b / 1048576 / (ms / 1000) }'; }
