@@ -155,7 +155,8 @@ static int do_listen(const union addr *a, socklen_t len)
 	if (a->sa.sa_family == AF_UNIX)
 		unlink(a->un.sun_path);
 	if (a->sa.sa_family == AF_INET)
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int));
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){1},
+			   sizeof(int));
 	if (bind(fd, &a->sa, len) < 0)
 		die("bind");
 	if (listen(fd, 1024) < 0)

@@ -441,8 +441,8 @@ static int probe_randio(const char *path, const char *mode, long count,
 	memset(buf, 0x5a, 4096);
 	for (long i = 0; i < count && !ret; i++) {
 		off_t off = (off_t)(xorshift64s(&x) % blocks) * 4096;
-		ssize_t n = wr ? pwrite(fd, buf, 4096, off) :
-				 pread(fd, buf, 4096, off);
+		ssize_t n = wr ? pwrite(fd, buf, 4096, off)
+			       : pread(fd, buf, 4096, off);
 
 		if (n != 4096)
 			ret = 1;
