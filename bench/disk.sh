@@ -44,6 +44,10 @@ while [ $# -gt 0 ]; do
 	*) sed -n '4,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
+case $only in
+'' | krun | qemu) ;;
+*) echo "bench/disk.sh: --only takes krun or qemu" >&2; exit 2 ;;
+esac
 
 if [ $inner -eq 0 ]; then
 	export KRUN_RUN=$build/cmd/krun-run/krun-run
