@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * vsock-helper: AF_VSOCK (and AF_UNIX) streams for system tests; busybox
- * has no vsock client. Static, so it runs in the guest and on the test
- * host alike. ADDR is `CID PORT` for connect and `PORT` for listen
- * (AF_VSOCK), or `unix:PATH` for either.
+ * vsock-helper: AF_VSOCK (and AF_UNIX, TCP) streams for system tests and
+ * benchmarks; busybox has no vsock client. Static, so it runs in the guest
+ * and on the test host alike. ADDR is `CID PORT` for connect and `PORT`
+ * for listen (AF_VSOCK), or `unix:PATH` or `tcp:IPV4:PORT` (TCP_NODELAY)
+ * for either.
  *
  *   connect ADDR             stdin -> socket (then SHUT_WR), socket -> stdout
  *   listen ADDR              accept one connection, then the same
@@ -25,6 +26,8 @@
  *                            "write ok|ERRNO" and "read N|ERRNO"
  *   connects ADDR N          N times: connect, 1 byte there and back, close;
  *                            prints "connects N avg_us U"
+ *   rtt ADDR N               one connection, N times 1 byte there and back
+ *                            (an echo peer); prints "rtt N avg_us U"
  *
  * With VSOCK_READY=FILE in the environment, the listening commands create
  * FILE once they listen. Failures print "OP: ERRNO-NAME" and exit 1; bad
@@ -32,7 +35,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <linux/vm_sockets.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -60,6 +66,7 @@ union addr {
 	struct sockaddr sa;
 	struct sockaddr_vm vm;
 	struct sockaddr_un un;
+	struct sockaddr_in in;
 };
 
 static __attribute__((noreturn)) void die(const char *op)
@@ -87,6 +94,21 @@ static socklen_t parse_addr(char **argv, int argc, int *i, bool listen,
 			 argv[(*i)++] + 5);
 		return sizeof(a->un);
 	}
+	if (*i < argc && !strncmp(argv[*i], "tcp:", 4)) {
+		char host[64];
+		const char *colon = strrchr(argv[*i] + 4, ':');
+
+		if (!colon || colon - (argv[*i] + 4) >= (long)sizeof(host))
+			usage();
+		snprintf(host, sizeof(host), "%.*s",
+			 (int)(colon - (argv[*i] + 4)), argv[*i] + 4);
+		a->in.sin_family = AF_INET;
+		a->in.sin_port = htons((uint16_t)strtoul(colon + 1, NULL, 0));
+		if (inet_pton(AF_INET, host, &a->in.sin_addr) != 1)
+			usage();
+		(*i)++;
+		return sizeof(a->in);
+	}
 	a->vm.svm_family = AF_VSOCK;
 	a->vm.svm_cid = VMADDR_CID_ANY;
 	if (!listen) {
@@ -100,6 +122,18 @@ static socklen_t parse_addr(char **argv, int argc, int *i, bool listen,
 	return sizeof(a->vm);
 }
 
+/* Requests of one byte must not wait for Nagle's algorithm. */
+static void tcp_nodelay(int fd)
+{
+	int one = 1;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    ss.ss_family == AF_INET)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
 static int do_connect(const union addr *a, socklen_t len)
 {
 	int fd = socket(a->sa.sa_family, SOCK_STREAM, 0);
@@ -108,6 +142,7 @@ static int do_connect(const union addr *a, socklen_t len)
 		die("socket");
 	if (connect(fd, &a->sa, len) < 0)
 		die("connect");
+	tcp_nodelay(fd);
 	return fd;
 }
 
@@ -119,6 +154,9 @@ static int do_listen(const union addr *a, socklen_t len)
 		die("socket");
 	if (a->sa.sa_family == AF_UNIX)
 		unlink(a->un.sun_path);
+	if (a->sa.sa_family == AF_INET)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){1},
+			   sizeof(int));
 	if (bind(fd, &a->sa, len) < 0)
 		die("bind");
 	if (listen(fd, 1024) < 0)
@@ -134,6 +172,7 @@ static int accept_one(int lfd)
 
 	if (fd < 0)
 		die("accept");
+	tcp_nodelay(fd);
 	return fd;
 }
 
@@ -374,6 +413,7 @@ static __attribute__((noreturn)) void cmd_serve(int lfd, const char *mode,
 			continue;
 		if (fd < 0)
 			die("accept");
+		tcp_nodelay(fd);
 		if (!strcmp(mode, "seq-echo")) {
 			uint8_t buf[CHUNK];
 			ssize_t r;
@@ -488,6 +528,21 @@ static int cmd_connects(const union addr *a, socklen_t len, unsigned int n)
 	return 0;
 }
 
+static int cmd_rtt(const union addr *a, socklen_t len, unsigned int n)
+{
+	int fd = do_connect(a, len);
+	uint64_t t0 = now_us();
+	char c = 'x';
+
+	for (unsigned int i = 0; i < n; i++)
+		if (write(fd, &c, 1) != 1 || read(fd, &c, 1) != 1)
+			die("echo");
+	printf("rtt %u avg_us %llu\n", n,
+	       (unsigned long long)(n ? (now_us() - t0) / n : 0));
+	close(fd);
+	return 0;
+}
+
 static uint64_t num(char **argv, int argc, int i)
 {
 	if (i >= argc)
@@ -515,6 +570,8 @@ int main(int argc, char **argv)
 			  i + 1 < argc ? num(argv, argc, i + 1) : 0);
 	if (!strcmp(cmd, "connects"))
 		return cmd_connects(&a, len, (unsigned int)num(argv, argc, i));
+	if (!strcmp(cmd, "rtt"))
+		return cmd_rtt(&a, len, (unsigned int)num(argv, argc, i));
 	if (!strcmp(cmd, "multi"))
 		return cmd_multi(&a, len, (unsigned int)num(argv, argc, i),
 				 num(argv, argc, i + 1));

@@ -37,13 +37,18 @@
  *                                      byte and its position count) and size
  *   fsprobe time LABEL CMD [ARG...]    run CMD; print "time LABEL SECONDS" to
  *                                      stderr; exit with CMD's status
+ *   fsprobe randio PATH r|w COUNT SEED COUNT reads or writes of 4 KiB at
+ *                                      4 KiB-aligned pseudo-random offsets
+ *                                      inside PATH's size, with O_DIRECT
+ *                                      (writes: then fdatasync): ok | ERR
  *
- * Exit status 0 when the probe ran (whatever it found), 1 when flip or time
- * failed to run, 2 on bad usage.
+ * Exit status 0 when the probe ran (whatever it found), 1 when flip, time
+ * or randio failed to run, 2 on bad usage.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -411,6 +416,48 @@ static int probe_sum(const char *path)
 	return 0;
 }
 
+static int probe_randio(const char *path, const char *mode, long count,
+			uint64_t seed)
+{
+	bool wr = !strcmp(mode, "w");
+	uint64_t x = seed | 1, blocks;
+	struct stat st;
+	void *buf;
+	int fd, ret = 0;
+
+	if (!wr && strcmp(mode, "r"))
+		return -1;
+	fd = open(path, (wr ? O_RDWR : O_RDONLY) | O_DIRECT | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		put_errno();
+		return 1;
+	}
+	blocks = (uint64_t)st.st_size / 4096;
+	if (!blocks || posix_memalign(&buf, 4096, 4096)) {
+		printf("EINVAL\n");
+		close(fd);
+		return 1;
+	}
+	memset(buf, 0x5a, 4096);
+	for (long i = 0; i < count && !ret; i++) {
+		off_t off = (off_t)(xorshift64s(&x) % blocks) * 4096;
+		ssize_t n = wr ? pwrite(fd, buf, 4096, off)
+			       : pread(fd, buf, 4096, off);
+
+		if (n != 4096)
+			ret = 1;
+	}
+	if (!ret && wr && fdatasync(fd) < 0)
+		ret = 1;
+	if (ret)
+		put_errno();
+	else
+		printf("ok\n");
+	free(buf);
+	close(fd);
+	return ret;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -482,6 +529,9 @@ static int dispatch(int argc, char **argv)
 		return probe_pattern(a[0], atol(a[1]), strtoull(a[2], NULL, 0));
 	if (!strcmp(cmd, "sum") && n == 1)
 		return probe_sum(a[0]);
+	if (!strcmp(cmd, "randio") && n == 4)
+		return probe_randio(a[0], a[1], atol(a[2]),
+				    strtoull(a[3], NULL, 0));
 	if (!strcmp(cmd, "time") && n >= 2)
 		return probe_time(a[0], a + 1);
 	return -1;
