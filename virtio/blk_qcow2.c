@@ -289,6 +289,8 @@ static int write_new_cluster(struct qcow2_layer *l, uint64_t gc, uint64_t old)
 	uint64_t host;
 	int ret = qcow2_alloc_cluster(q, &host);
 
+	if (ret == 0 && qcow2_is_meta(q, host))
+		ret = qcow2_overlap_fail(q, host);
 	if (ret == 0)
 		ret = qcow2_pwrite(q, q->cbuf, q->cluster_size, host);
 	if (ret == 0)
@@ -336,6 +338,12 @@ static int write_fn(struct qcow2_layer *l, uint64_t gc, uint64_t in_off,
 	off = k == K_DATA || k == K_ZERO ? e & QCOW2_OFFSET_MASK : 0;
 	if (off && !data_offset(q, e))
 		return -EIO;
+	/*
+	 * Data over metadata: written in place it would overwrite it, copied
+	 * away the release would free it.
+	 */
+	if (off && qcow2_is_meta(q, off))
+		return qcow2_overlap_fail(q, off);
 	if (k == K_DATA && (e & QCOW2_OFLAG_COPIED)) {
 		ret = check_counted(q, off);
 		return ret ? ret
@@ -509,6 +517,7 @@ static void q_close(struct blk_backend *b)
 	qcow2_cache_free(&q->rbc);
 	free(q->l1);
 	free(q->rt);
+	free(q->meta);
 	free(q->cbuf);
 	free(q->zbuf);
 	free(l->dbuf);
@@ -662,6 +671,8 @@ static int parse_image(struct qcow2_layer *l, bool read_only,
 				   strerror(-ret));
 	if (ret == 0 && !read_only)
 		ret = qcow2_check_meta_counted(q, err);
+	if (ret == 0 && !read_only)
+		ret = qcow2_meta_build(q, err);
 	return ret;
 }
 

@@ -83,8 +83,10 @@ static int write_rt_entry(struct qcow2 *q, uint64_t bi, uint64_t off)
 static int install_block(struct qcow2 *q, uint64_t bi, uint64_t off,
 			 const uint8_t *blk)
 {
-	int ret = qcow2_pwrite(q, blk, q->cluster_size, off);
+	int ret = qcow2_meta_mark(q, off, q->cluster_size);
 
+	if (ret == 0)
+		ret = qcow2_pwrite(q, blk, q->cluster_size, off);
 	if (ret == 0 && fdatasync(q->fd) < 0)
 		ret = -errno;
 	if (ret == 0)
@@ -213,8 +215,11 @@ static int write_new_blocks(struct qcow2 *q, struct grow *g)
 			if (c >> q->rb_shift == b)
 				rc_write(blk, c & mask, q->rc_bits, 1, &at,
 					 &len);
-		ret = qcow2_pwrite(q, blk, q->cluster_size,
-				   slot << q->cluster_bits);
+		ret = qcow2_meta_mark(q, slot << q->cluster_bits,
+				      q->cluster_size);
+		if (ret == 0)
+			ret = qcow2_pwrite(q, blk, q->cluster_size,
+					   slot << q->cluster_bits);
 		if (ret < 0)
 			return ret;
 		g->rt[b] = slot++ << q->cluster_bits;
@@ -248,8 +253,11 @@ static int write_table_and_switch(struct qcow2 *q, struct grow *g)
 		return -ENOMEM;
 	for (uint64_t i = 0; i < g->entries; i++)
 		qcow2_put_be64(be + 8 * i, g->rt[i]);
-	ret = qcow2_pwrite(q, be, g->k << q->cluster_bits,
-			   g->first << q->cluster_bits);
+	ret = qcow2_meta_mark(q, g->first << q->cluster_bits,
+			      g->k << q->cluster_bits);
+	if (ret == 0)
+		ret = qcow2_pwrite(q, be, g->k << q->cluster_bits,
+				   g->first << q->cluster_bits);
 	if (ret == 0 && fdatasync(q->fd) < 0)
 		ret = -errno;
 	if (ret < 0)
@@ -272,6 +280,7 @@ static int retire_old_table(struct qcow2 *q, struct grow *g)
 	uint64_t old_n = q->rt_clusters;
 	int ret = 0;
 
+	qcow2_meta_unmark(q, q->rt_offset, old_n << q->cluster_bits);
 	free(q->rt);
 	q->rt = steal_ptr(g->rt);
 	q->rt_entries = g->entries;
@@ -366,6 +375,85 @@ int qcow2_check_meta_counted(struct qcow2 *q, struct krun_err **err)
 			ret = range_counted(q, q->l1[i] & QCOW2_OFFSET_MASK,
 					    q->cluster_size, "L2 table", err);
 	return ret;
+}
+
+int qcow2_meta_mark(struct qcow2 *q, uint64_t off, uint64_t len)
+{
+	uint64_t first = off >> q->cluster_bits, end, n;
+	uint64_t *m;
+
+	if (!len)
+		return 0;
+	end = ((off + len - 1) >> q->cluster_bits) + 1;
+	if (end > q->meta_n) {
+		n = q->meta_n ? q->meta_n : 4096;
+		while (n < end)
+			n *= 2;
+		if (n / 8 > QCOW2_MAX_META_MAP_BYTES)
+			n = (uint64_t)QCOW2_MAX_META_MAP_BYTES * 8;
+		if (end > n) {
+			log_debug(
+				"qcow2: metadata at cluster %llu is past the %u MiB metadata map",
+				(unsigned long long)(end - 1),
+				QCOW2_MAX_META_MAP_BYTES >> 20);
+			return -ENOSPC;
+		}
+		m = realloc(q->meta, n / 8);
+		if (!m)
+			return -ENOMEM;
+		memset(m + q->meta_n / 64, 0, (n - q->meta_n) / 8);
+		q->meta = m;
+		q->meta_n = n;
+	}
+	for (uint64_t c = first; c < end; c++)
+		q->meta[c / 64] |= 1ull << (c % 64);
+	return 0;
+}
+
+void qcow2_meta_unmark(struct qcow2 *q, uint64_t off, uint64_t len)
+{
+	for (uint64_t c = off >> q->cluster_bits;
+	     len && c <= (off + len - 1) >> q->cluster_bits && c < q->meta_n;
+	     c++)
+		q->meta[c / 64] &= ~(1ull << (c % 64));
+}
+
+int qcow2_meta_build(struct qcow2 *q, struct krun_err **err)
+{
+	int ret = qcow2_meta_mark(q, 0, q->cluster_size);
+
+	if (ret == 0)
+		ret = qcow2_meta_mark(q, q->l1_offset,
+				      (uint64_t)q->l1_size * 8);
+	if (ret == 0)
+		ret = qcow2_meta_mark(q, q->rt_offset,
+				      (uint64_t)q->rt_clusters *
+					      q->cluster_size);
+	for (uint64_t i = 0; ret == 0 && i < q->rt_entries; i++)
+		if (q->rt[i])
+			ret = qcow2_meta_mark(q, q->rt[i], q->cluster_size);
+	for (uint32_t i = 0; ret == 0 && i < q->l1_size; i++)
+		if (q->l1[i] & QCOW2_OFFSET_MASK)
+			ret = qcow2_meta_mark(q, q->l1[i] & QCOW2_OFFSET_MASK,
+					      q->cluster_size);
+	if (ret == -ENOSPC)
+		return krun_err_set(
+			err, EFBIG,
+			"qcow2 metadata lies past the %u MiB map of metadata clusters; open the image read-only",
+			QCOW2_MAX_META_MAP_BYTES >> 20);
+	if (ret < 0)
+		return krun_err_set(err, -ret, "out of memory");
+	return 0;
+}
+
+int qcow2_overlap_fail(struct qcow2 *q, uint64_t off)
+{
+	if (!q->overlap_logged)
+		log_warn(
+			"qcow2 image `%s` is corrupt: guest data would overwrite its metadata at 0x%llx; such writes fail (`qemu-img check -r all` repairs the image)",
+			q->path, (unsigned long long)off);
+	q->overlap_logged = true;
+	return -EIO;
 }
 
 int qcow2_find_end(struct qcow2 *q)
@@ -513,6 +601,10 @@ int qcow2_release_entry(struct qcow2 *q, uint64_t entry)
 		if (!first)
 			return 0;
 	}
+	/* A corrupt entry naming metadata must not free it. */
+	for (uint64_t c = first; c <= last; c++)
+		if (qcow2_is_meta(q, c << q->cluster_bits))
+			return qcow2_overlap_fail(q, c << q->cluster_bits);
 	for (uint64_t c = first; c <= last; c++) {
 		ret = qcow2_refcount_add(q, c, -1);
 		if (ret < 0)

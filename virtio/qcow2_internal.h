@@ -40,6 +40,12 @@
 /* Clusters counted ahead at the end of the file: 4 MiB, at most 64. */
 #define QCOW2_RESERVE_BYTES (4u << 20)
 #define QCOW2_RESERVE_MAX 64
+/*
+ * The metadata bitmap (one bit per cluster, up to the last metadata
+ * cluster) is at most 16 MiB: 2^27 clusters, 64 GiB of file with 512-byte
+ * clusters, 8 PiB with 64 KiB ones. Metadata past it is refused.
+ */
+#define QCOW2_MAX_META_MAP_BYTES (16u << 20)
 
 /* L1/L2 entry bits. */
 #define QCOW2_OFLAG_COPIED (1ull << 63)
@@ -107,6 +113,9 @@ struct qcow2 {
 	uint64_t free_hint;  /* no free cluster below this index */
 	bool rc_unsynced;    /* refcount increments written since last sync */
 	bool corrupt_logged; /* the uncounted-data warning was given */
+	bool overlap_logged; /* the data-on-metadata warning was given */
+	uint64_t *meta;	     /* writable: bit per metadata cluster */
+	uint64_t meta_n;     /* clusters the bitmap covers */
 	uint64_t resv[QCOW2_RESERVE_MAX]; /* counted, synced, not used yet */
 	unsigned int n_resv;
 	unsigned int resv_next;
@@ -204,6 +213,28 @@ int qcow2_find_end(struct qcow2 *q);
  * reference, or the allocator would hand it out as data and overwrite it.
  */
 int qcow2_check_meta_counted(struct qcow2 *q, struct krun_err **err);
+/*
+ * The metadata bitmap: qcow2_meta_build() marks every metadata cluster the
+ * tables name (writable open); qcow2_meta_mark() adds [off, off + len)
+ * before anything on disk points at new metadata, failing (-ENOSPC) past
+ * QCOW2_MAX_META_MAP_BYTES; qcow2_meta_unmark() forgets freed metadata.
+ */
+int qcow2_meta_build(struct qcow2 *q, struct krun_err **err);
+int qcow2_meta_mark(struct qcow2 *q, uint64_t off, uint64_t len);
+void qcow2_meta_unmark(struct qcow2 *q, uint64_t off, uint64_t len);
+
+static inline bool qcow2_is_meta(const struct qcow2 *q, uint64_t off)
+{
+	uint64_t c = off >> q->cluster_bits;
+
+	return c < q->meta_n && (q->meta[c / 64] >> (c % 64) & 1);
+}
+
+/*
+ * Guest data was about to go to the metadata cluster at off (an L2 entry
+ * of a corrupt image points there): warn once, return -EIO.
+ */
+int qcow2_overlap_fail(struct qcow2 *q, uint64_t off);
 /* Drop the clusters an L2 entry holds (after the entry left the disk). */
 int qcow2_release_entry(struct qcow2 *q, uint64_t entry);
 

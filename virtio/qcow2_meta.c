@@ -544,6 +544,8 @@ static int new_l2(struct qcow2 *q, uint64_t l1i, uint64_t *out)
 		return -ENOMEM;
 	ret = qcow2_alloc_cluster(q, &off);
 	if (ret == 0)
+		ret = qcow2_meta_mark(q, off, q->cluster_size);
+	if (ret == 0)
 		ret = qcow2_pwrite(q, zero, q->cluster_size, off);
 	if (ret == 0 && fdatasync(q->fd) < 0)
 		ret = -errno;

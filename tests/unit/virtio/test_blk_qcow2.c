@@ -523,6 +523,77 @@ static void test_bad_l2_entry(void **state)
 	b->ops->close(b);
 }
 
+/* qemu-img check's report of path, into out (its exit status returned). */
+static int check_report(const char *path, char *out, size_t len)
+{
+	char cmd[512];
+	FILE *fp;
+	size_t got;
+
+	snprintf(cmd, sizeof(cmd), "qemu-img check '%s' 2>&1", path);
+	fp = popen(cmd, "r");
+	assert_non_null(fp);
+	got = fread(out, 1, len - 1, fp);
+	out[got] = 0;
+	return pclose(fp);
+}
+
+/*
+ * An L2 entry pointing guest cluster 0 at a metadata cluster (L1 table,
+ * L2 table, refcount table, refcount block): writing there in place, as a
+ * preallocated zero cluster, or copying it away fails with EIO and leaves
+ * the file as it was; reads still work.
+ */
+static void test_data_on_metadata(void **state)
+{
+	static const uint64_t flags[] = {1ull << 63, (1ull << 63) | 1, 0};
+	struct fx *f = *state;
+	uint8_t buf[512];
+	struct iovec iov = {buf, sizeof(buf)};
+	char before[4096], after[4096];
+
+	memset(buf, 0xa5, sizeof(buf));
+	for (int t = 0; t < 4; t++) {
+		for (unsigned int v = 0; v < 3; v++) {
+			const char *p =
+				fresh(f, "dm.qcow2", "-o cluster_size=512");
+			const char *copy = pathf(f, "dm.orig");
+			uint64_t l1, l2, rt, target;
+			struct blk_backend *b;
+			int st;
+
+			assert_int_equal(
+				sh("qemu-io -f qcow2 -c 'write -P 7 0 512' -c 'write -P 8 1M 4k' '%s' >/dev/null",
+				   p),
+				0);
+			l1 = peek(p, 40, 8);
+			rt = peek(p, 48, 8);
+			l2 = peek(p, l1, 8) & 0x00fffffffffffe00ull;
+			target = t == 0	  ? l1
+				 : t == 1 ? l2
+				 : t == 2 ? rt
+					  : peek(p, rt, 8);
+			patch(p, l2, target | flags[v], 8);
+			st = check_report(p, before, sizeof(before));
+			assert_int_not_equal(st, 0);
+			assert_int_equal(sh("cp '%s' '%s'", p, copy), 0);
+			b = open_ok(p, false);
+			assert_int_equal(b->ops->readv(b, &iov, 1, 0), 0);
+			memset(buf, 0xa5, sizeof(buf));
+			assert_int_equal(b->ops->writev(b, &iov, 1, 0), -EIO);
+			assert_int_equal(b->ops->writev(b, &iov, 1, 100), -EIO);
+			assert_int_equal(b->ops->flush(b), 0);
+			b->ops->close(b);
+			if (sh("cmp -s '%s' '%s'", p, copy) != 0)
+				fail_msg(
+					"target %d variant %u: a refused write changed the image",
+					t, v);
+			check_report(p, after, sizeof(after));
+			assert_string_equal(before, after);
+		}
+	}
+}
+
 static void test_backing_loop(void **state)
 {
 	struct fx *f = *state;
@@ -694,6 +765,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bad_l2_entry, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_data_on_metadata, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_backing_loop, setup,
 						teardown),
