@@ -22,6 +22,7 @@
 #include "hw/kvm/guest_mem.h"
 #include "hw/kvm/io_bus.h"
 #include "util/err.h"
+#include "util/thread_launch.h"
 
 struct vm;
 
@@ -44,6 +45,9 @@ struct vm_opts {
 	/* Testing only (tools/hw-boot raw blobs): skip the check that refuses
 	 * paravirtual (PVM) KVM, which cannot run a stock Linux kernel. */
 	bool allow_paravirt_kvm;
+	/* Starts the vCPU threads (role "vcpu"); NULL: pthread_create().
+	 * Borrowed: must outlive vm_run(). */
+	struct thread_launcher *threads;
 };
 
 enum vm_stop_reason {

@@ -383,7 +383,12 @@ KRUN_API int32_t krun_start_enter(uint32_t ctx_id)
 	if (!cfg)
 		return api_result(__func__, -ENOENT, &err);
 	cfg->log_level = krun_log_get_level();
-	ret = config_check_startable(cfg, &err);
+	/* The API has no call for it: the environment chooses. */
+	const char *mode = getenv("KRUN_SECCOMP");
+
+	ret = mode ? config_set_vmm_seccomp(cfg, mode, &err) : 0;
+	if (ret == 0)
+		ret = config_check_startable(cfg, &err);
 	if (ret == 0)
 		ret = vmm_run(cfg, &err);
 	config_free(cfg);

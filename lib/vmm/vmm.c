@@ -133,7 +133,10 @@ static int run_guest(struct vmm *vmm, struct krun_err **err)
 	ret = vmm_signals_start(vmm, &sig, err);
 	if (ret < 0)
 		return ret;
-	ret = vm_run(vmm->vm, &info, err);
+	/* Every other thread is confined already or starts confined. */
+	ret = vmm_seccomp_enter(&vmm->seccomp, "main", err);
+	if (ret == 0)
+		ret = vm_run(vmm->vm, &info, err);
 	vmm_signals_stop(&sig);
 	/* Whatever the guest wrote before it reported is still ours. */
 	if (ret == 0 && vmm->console)
@@ -154,6 +157,7 @@ static int create_vm(struct vmm *vmm, struct krun_err **err)
 		.serial_console = cfg->kernel_log,
 		.serial_fd = STDERR_FILENO,
 		.exit_port = KRUN_GUEST_EXIT_PORT,
+		.threads = vmm_seccomp_launcher(&vmm->seccomp),
 	};
 
 	return vm_create(&opts, &vmm->vm, err);
@@ -214,9 +218,13 @@ int vmm_run(struct krun_config *cfg, struct krun_err **err)
 	 * VM half set up and the terminal raw.
 	 */
 	vmm_signals_block(&old_mask);
+	/* Before any thread: the launcher starts them all (docs/seccomp.md). */
+	ret = vmm_seccomp_start(&vmm.seccomp, cfg->vmm_seccomp, err);
 	/* Quiet: kernel messages over emulated hardware are slow. */
-	ret = vmm_cmdline_add(&vmm, cfg->kernel_log ? "loglevel=7" : "quiet",
-			      err);
+	if (ret == 0)
+		ret = vmm_cmdline_add(&vmm, cfg->kernel_log ? "loglevel=7"
+							    : "quiet",
+				      err);
 	if (ret == 0)
 		ret = create_vm(&vmm, err);
 	if (ret == 0)
@@ -230,6 +238,7 @@ int vmm_run(struct krun_config *cfg, struct krun_err **err)
 	/* After the device closed its socket: passt is ending already. */
 	passt_stop(&vmm.passt);
 	vm_destroy(vmm.vm);
+	vmm_seccomp_stop(&vmm.seccomp);
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	return ret;
 }

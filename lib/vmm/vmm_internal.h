@@ -14,6 +14,7 @@
 #include "lib/config/config.h"
 #include "lib/initramfs/initramfs.h"
 #include "lib/vmm/net_passt.h"
+#include "lib/vmm/seccomp.h"
 #include "util/err.h"
 #include "virtio/mmio.h"
 #include "virtio/net_backend.h"
@@ -41,6 +42,9 @@ struct vmm {
 	bool has_net; /* a virtio-net device is attached */
 	/* How init finds the root and the volumes. */
 	struct initramfs_params init_params;
+	/* The per-thread filters and the launcher that starts every thread
+	 * after setup (lib/vmm/seccomp.h). */
+	struct vmm_seccomp seccomp;
 };
 
 /* Append " text" to the kernel command line. */
