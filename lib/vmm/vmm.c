@@ -222,9 +222,8 @@ int vmm_run(struct krun_config *cfg, struct krun_err **err)
 	ret = vmm_seccomp_start(&vmm.seccomp, cfg->vmm_seccomp, err);
 	/* Quiet: kernel messages over emulated hardware are slow. */
 	if (ret == 0)
-		ret = vmm_cmdline_add(&vmm, cfg->kernel_log ? "loglevel=7"
-							    : "quiet",
-				      err);
+		ret = vmm_cmdline_add(
+			&vmm, cfg->kernel_log ? "loglevel=7" : "quiet", err);
 	if (ret == 0)
 		ret = create_vm(&vmm, err);
 	if (ret == 0)
