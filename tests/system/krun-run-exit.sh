@@ -76,6 +76,7 @@ for st in /proc/"$pid"/task/*/status; do
 		unconfined+=" ${tid##*/}:Seccomp=$mode,filters=$nf"
 	fi
 done
+echo "# seccomp: $threads threads of krun-run (pid ${pid:-none}) checked"
 touch "$root/seccomp-go"
 wait "$bg"
 last=$work/seccomp-threads last_cmd="krun-run --root ROOT -- /bin/sh -c '...wait for /seccomp-go...'"
