@@ -346,7 +346,8 @@ static void *launcher_main(void *arg)
 	for (;;) {
 		while (!s->stop && !(s->req && !s->req->done))
 			pthread_cond_wait(&s->cond, &s->lock);
-		if (s->stop)
+		/* A request posted before the stop is still served. */
+		if (!(s->req && !s->req->done))
 			break;
 		pthread_mutex_unlock(&s->lock);
 		serve(s, s->req);
@@ -368,8 +369,12 @@ static int launch(struct thread_launcher *l, const char *role,
 	    strcmp(role, "common") == 0)
 		return EINVAL;
 	pthread_mutex_lock(&s->lock);
-	while (s->req)
+	while (s->req && !s->stop)
 		pthread_cond_wait(&s->cond, &s->lock);
+	if (s->stop) { /* no launcher to serve it */
+		pthread_mutex_unlock(&s->lock);
+		return EAGAIN;
+	}
 	s->req = &req;
 	pthread_cond_broadcast(&s->cond);
 	while (!req.done)
