@@ -11,10 +11,12 @@
 #include <seccomp.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "lib/vmm/seccomp_policy.h"
@@ -74,7 +76,6 @@ static void report_violation(int sig, siginfo_t *si, void *uc)
 	int nr = si->si_syscall;
 
 	(void)sig;
-	(void)uc;
 	append(line, &n, sizeof(line), "krun: seccomp: the ");
 	append(line, &n, sizeof(line), thread_role ? thread_role : "unknown");
 	append(line, &n, sizeof(line),
@@ -85,6 +86,16 @@ static void report_violation(int sig, siginfo_t *si, void *uc)
 		append(line, &n, sizeof(line), "?");
 	append(line, &n, sizeof(line), " (");
 	append_num(line, &n, sizeof(line), nr);
+#if defined(__x86_64__)
+	/* An ioctl is only as clear as its request number. */
+	if (nr == SYS_ioctl) {
+		const ucontext_t *ctx = uc;
+
+		append(line, &n, sizeof(line), ", request ");
+		append_num(line, &n, sizeof(line),
+			   (long)(uint32_t)ctx->uc_mcontext.gregs[REG_RSI]);
+	}
+#endif
 	append(line, &n, sizeof(line), "); stopping the VMM\n");
 	/* Raw system calls: a libc or sanitizer wrapper could make a call
 	 * the filter forbids, and SIGSYS is blocked in here. */

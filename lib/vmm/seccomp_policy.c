@@ -65,8 +65,11 @@ static const char *const main_syscalls[] = {
 	"shutdown",  "tgkill",	  "unlink",	"wait4",
 	"waitid",    NULL,
 };
+/* The terminal restored when a run on a terminal ends: glibc's
+ * tcsetattr() is TCSETS, then TCGETS to check what the driver took. */
 static const struct seccomp_ioctl main_ioctls[] = {
-	IOCTL(TCSETS), /* tcsetattr(TCSANOW): the terminal restored */
+	IOCTL(TCGETS),
+	IOCTL(TCSETS),
 	IOCTL_END,
 };
 

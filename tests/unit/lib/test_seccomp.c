@@ -179,7 +179,7 @@ static void argument_filters_hold(void **state)
 				      terminal_ioctl, out, sizeof(out)),
 			 VMM_SECCOMP_EXIT);
 	assert_non_null(strstr(out, "the vcpu thread made a forbidden "
-				    "system call: ioctl (16)"));
+				    "system call: ioctl (16, request 21505)"));
 	assert_int_equal(run_confined("blk", KRUN_VMM_SECCOMP_ENFORCE, map_exec,
 				      out, sizeof(out)),
 			 VMM_SECCOMP_EXIT);
