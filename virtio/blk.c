@@ -259,6 +259,7 @@ static bool blk_handle(void *ctx, struct dev_queue *q, struct vq_elem *e,
 
 static const struct virtio_worker_ops blk_worker_ops = {
 	.handle_chain = blk_handle,
+	.role = "blk",
 };
 
 static int blk_activate(struct virtio_device *dev, uint64_t features,

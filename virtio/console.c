@@ -388,6 +388,7 @@ static int con_round(void *ctx, struct virtio_worker *w)
 
 static const struct virtio_worker_ops con_worker_ops = {
 	.process = con_round,
+	.role = "console",
 };
 
 /* ---- device ops ---- */

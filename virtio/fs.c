@@ -181,6 +181,7 @@ static int fs_process(void *ctx, struct virtio_worker *w)
 
 static const struct virtio_worker_ops fs_worker_ops = {
 	.process = fs_process,
+	.role = "fs",
 };
 
 static void fs_reset(struct virtio_device *dev)

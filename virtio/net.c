@@ -304,6 +304,7 @@ static int net_process(void *ctx, struct virtio_worker *w)
 
 static const struct virtio_worker_ops net_worker_ops = {
 	.process = net_process,
+	.role = "net",
 };
 
 static int net_activate(struct virtio_device *dev, uint64_t features,

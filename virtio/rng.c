@@ -51,6 +51,7 @@ static bool rng_handle(void *ctx, struct dev_queue *q, struct vq_elem *e,
 
 static const struct virtio_worker_ops rng_worker_ops = {
 	.handle_chain = rng_handle,
+	.role = "rng",
 };
 
 static int rng_activate(struct virtio_device *dev, uint64_t features,

@@ -30,6 +30,7 @@
 
 #include "hw/kvm/guest_mem.h"
 #include "util/err.h"
+#include "util/thread_launch.h"
 #include "virtio/queue.h"
 
 #define VIRTIO_ID_NET 1
@@ -90,6 +91,9 @@ struct virtio_device {
 	struct virtio_transport *transport; /* set by the transport */
 	const struct guest_mem *gm;
 	struct virtio_log_limit guest_log; /* kept across resets */
+	/* Starts the device's worker threads; NULL: pthread_create(). Set
+	 * by whoever wires the device, before the guest runs. */
+	struct thread_launcher *threads;
 };
 
 /* Raise the used-buffer interrupt for queue q if vq_needs_interrupt() says

@@ -214,6 +214,7 @@ static int vsock_process(void *ctx, struct virtio_worker *w)
 
 static const struct virtio_worker_ops vsock_worker_ops = {
 	.process = vsock_process,
+	.role = "vsock",
 };
 
 static int make_epoll_set(struct vsock_dev *d, struct krun_err **err)

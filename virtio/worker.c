@@ -119,7 +119,8 @@ int virtio_worker_start(struct virtio_worker *w, struct krun_err **err)
 			err, errno, "virtio worker: cannot create an eventfd");
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	ret = pthread_create(&w->thread, NULL, worker_main, w);
+	ret = thread_launch(w->nqueues ? w->queues[0].dev->threads : NULL,
+			    w->ops->role, &w->thread, worker_main, w);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ret) {
 		close(w->stop_fd);

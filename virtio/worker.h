@@ -40,6 +40,8 @@ struct virtio_worker_ops {
 	/* One round of work. Returns how long the next wait may last in ms
 	 * (a retry timer), or -1 to wait for a wake-up only. */
 	int (*process)(void *ctx, struct virtio_worker *w);
+	/* The thread's role for the launcher (its seccomp filter). */
+	const char *role;
 };
 
 struct virtio_worker {

@@ -484,6 +484,9 @@ static int apply_vmm(const struct run_options *o, struct krun_config *cfg,
 			ret = config_set_log_level(cfg, level, err);
 		ret = wrap(ret, "--log-level", err);
 	}
+	if (ret == 0 && o->seccomp)
+		ret = wrap(config_set_vmm_seccomp(cfg, o->seccomp, err),
+			   "--seccomp", err);
 	return ret;
 }
 

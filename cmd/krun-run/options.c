@@ -30,6 +30,7 @@ enum {
 	OPT_KERNEL,
 	OPT_KERNEL_LOG,
 	OPT_LOG_LEVEL,
+	OPT_SECCOMP,
 	OPT_HOSTNAME,
 	OPT_USER,
 	OPT_SMBIOS_OEM,
@@ -80,6 +81,7 @@ static const struct option long_options[] = {
 	{"console-output", required_argument, NULL, OPT_CONSOLE_OUTPUT},
 	{"kernel", required_argument, NULL, OPT_KERNEL},
 	{"kernel-log", no_argument, NULL, OPT_KERNEL_LOG},
+	{"seccomp", required_argument, NULL, OPT_SECCOMP},
 	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 	{"hostname", required_argument, NULL, OPT_HOSTNAME},
 	{"domainname", required_argument, NULL, OPT_DOMAINNAME},
@@ -145,6 +147,8 @@ const char run_options_usage[] =
 	"      --kernel-log               kernel log on the serial console (stderr)\n"
 	"      --console-output FILE      write the console to FILE\n"
 	"      --log-level LEVEL          0-5 or off|error|warn|info|debug|trace\n"
+	"      --seccomp MODE             the VMM's own filters: enforce (default),\n"
+	"                                 log or off\n"
 	"Process:\n"
 	"      --entrypoint PROGRAM       run PROGRAM with COMMAND [ARG...] as arguments\n"
 	"  -w, --workdir DIR              working directory in the guest\n"
@@ -343,6 +347,8 @@ static const char **value_slot(struct run_options *o, int c)
 		return &o->kernel;
 	case OPT_LOG_LEVEL:
 		return &o->log_level;
+	case OPT_SECCOMP:
+		return &o->seccomp;
 	case OPT_GPU_SHM:
 		return &o->gpu_shm;
 	case OPT_TEE_CONFIG:

@@ -52,6 +52,7 @@ struct run_options {
 	const char *kernel;
 	bool kernel_log;
 	const char *log_level;
+	const char *seccomp; /* --seccomp MODE */
 	bool gpu;
 	const char *gpu_flags; /* --gpu=FLAGS */
 	const char *gpu_shm;

@@ -22,6 +22,7 @@
 #include "hw/kvm/guest_mem.h"
 #include "hw/kvm/io_bus.h"
 #include "util/err.h"
+#include "util/thread_launch.h"
 
 struct vm;
 
@@ -50,6 +51,9 @@ struct vm_opts {
 	/* Expose the host's VMX/SVM to the guest (nested virtualization);
 	 * false hides them from CPUID. */
 	bool nested_virt;
+	/* Starts the vCPU threads (role "vcpu"); NULL: pthread_create().
+	 * Borrowed: must outlive vm_run(). */
+	struct thread_launcher *threads;
 };
 
 enum vm_stop_reason {

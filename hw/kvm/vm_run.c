@@ -174,7 +174,8 @@ static int start_vcpus(struct vm *vm, unsigned int *started,
 		int ret;
 
 		pthread_mutex_lock(&vm->stop_lock);
-		ret = pthread_create(&v->thread, NULL, vcpu_thread, v);
+		ret = thread_launch(vm->opts.threads, "vcpu", &v->thread,
+				    vcpu_thread, v);
 		v->running = ret == 0;
 		pthread_mutex_unlock(&vm->stop_lock);
 		if (ret != 0)

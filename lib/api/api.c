@@ -438,13 +438,17 @@ KRUN_API int32_t krun_start_enter(uint32_t ctx_id)
 {
 	struct krun_err *err = NULL;
 	struct krun_config *cfg = table_remove(ctx_id, &err);
+	/* No API call sets the VMM's seccomp mode: the environment does. */
+	const char *mode = getenv("KRUN_SECCOMP");
 	int ret;
 
 	if (!cfg)
 		return api_result(__func__, -ENOENT, &err);
 	cfg->log_level = krun_log_get_level();
 	cfg->net_fallback_log_only = true;
-	ret = config_check_startable(cfg, &err);
+	ret = mode ? config_set_vmm_seccomp(cfg, mode, &err) : 0;
+	if (ret == 0)
+		ret = config_check_startable(cfg, &err);
 	if (ret == 0) {
 		config_warn_recorded(cfg);
 		ret = drop_ids(cfg, &err);

@@ -544,6 +544,13 @@ int32_t krun_get_default_init(const uint8_t **data_out, size_t *len_out);
  * workload's status. It returns a negative errno only when the VM could
  * not be started (-EINVAL: nothing to run or no root; -ENOTSUP: a
  * configured feature this build lacks).
+ *
+ * The VMM confines its threads, the calling one included, with seccomp
+ * filters (docs/seccomp.md). The environment variable KRUN_SECCOMP
+ * chooses: "enforce" (default; a forbidden call ends the process with
+ * status 159 and one line on stderr), "log" or "off"; another value fails
+ * with -EINVAL. Other threads of the caller are not confined. The process
+ * has no_new_privs set from here on, and SIGSYS is the VMM's.
  */
 int32_t krun_start_enter(uint32_t ctx_id);
 

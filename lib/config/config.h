@@ -132,6 +132,15 @@ enum krun_tristate {
 
 #define KRUN_CAP_SETS 5 /* bounding effective inheritable permitted ambient */
 
+/* The VMM's seccomp filters: a forbidden system call ends the VMM
+ * (enforce, the zero value and default), is logged by the kernel's audit
+ * subsystem and allowed (log), or nothing is installed (off). */
+enum krun_vmm_seccomp {
+	KRUN_VMM_SECCOMP_ENFORCE = 0,
+	KRUN_VMM_SECCOMP_LOG,
+	KRUN_VMM_SECCOMP_OFF,
+};
+
 struct krun_config {
 	uint8_t vcpus;
 	uint32_t ram_mib;
@@ -265,7 +274,13 @@ struct krun_config {
 	bool kernel_log; /* 8250 serial carries the kernel log */
 	uint32_t log_level;
 	int shutdown_eventfd; /* -1 until krun_get_shutdown_eventfd */
+	/* The VMM's own seccomp filters (docs/seccomp.md). */
+	enum krun_vmm_seccomp vmm_seccomp;
 };
+
+/* Set the VMM's seccomp mode from "enforce", "log" or "off". */
+int config_set_vmm_seccomp(struct krun_config *cfg, const char *mode,
+			   struct krun_err **err);
 
 /* Allocate a config with defaults (1 vCPU, 512 MiB, no root, no net). */
 struct krun_config *config_new(struct krun_err **err);

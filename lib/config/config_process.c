@@ -272,3 +272,23 @@ int config_set_stop_grace_ms(struct krun_config *cfg, uint32_t ms,
 	cfg->stop_grace_set = true;
 	return 0;
 }
+
+int config_set_vmm_seccomp(struct krun_config *cfg, const char *mode,
+			   struct krun_err **err)
+{
+	static const char *const names[] = {
+		[KRUN_VMM_SECCOMP_ENFORCE] = "enforce",
+		[KRUN_VMM_SECCOMP_LOG] = "log",
+		[KRUN_VMM_SECCOMP_OFF] = "off",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(mode, names[i]) == 0) {
+			cfg->vmm_seccomp = (enum krun_vmm_seccomp)i;
+			return 0;
+		}
+	}
+	return krun_err_set(err, EINVAL,
+			    "seccomp mode `%s`: expected enforce, log or off",
+			    mode);
+}

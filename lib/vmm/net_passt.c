@@ -260,7 +260,7 @@ static int start_relay(struct passt_proc *p, struct krun_err **err)
 	/* Signals belong to the VMM's signal thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	ret = pthread_create(&p->thread, NULL, relay, p);
+	ret = thread_launch(p->threads, "passt-log", &p->thread, relay, p);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ret)
 		return krun_err_set_errno(err, ret,
@@ -340,13 +340,13 @@ static int spawn(const struct krun_config *cfg, struct passt_proc *p,
 }
 
 int passt_start(const struct krun_config *cfg, struct passt_proc *p, int *sock,
-		struct krun_err **err)
+		struct thread_launcher *threads, struct krun_err **err)
 {
 	char path[4096];
 	int sv[2];
 	int ret;
 
-	*p = (struct passt_proc){.pidfd = -1, .log_fd = -1};
+	*p = (struct passt_proc){.pidfd = -1, .log_fd = -1, .threads = threads};
 	ret = find_passt(path, sizeof(path), err);
 	if (ret < 0)
 		return ret;

@@ -12,6 +12,7 @@
 
 #include "lib/config/config.h"
 #include "util/err.h"
+#include "util/thread_launch.h"
 
 #define PASST_LINE_MAX 256
 
@@ -21,6 +22,8 @@ struct passt_proc {
 	int log_fd;	  /* read end of passt's stderr */
 	pthread_t thread; /* relays the log, reaps passt */
 	bool has_thread;
+	/* Starts the log thread (role "passt-log"); NULL: pthread_create. */
+	struct thread_launcher *threads;
 	bool stopping; /* atomic: the VMM is ending it */
 	char last_line[PASST_LINE_MAX];
 	char buf[PASST_LINE_MAX]; /* a partial line read from log_fd */
@@ -34,7 +37,8 @@ struct passt_proc {
  * exited early with its last message.
  */
 int passt_start(const struct krun_config *cfg, struct passt_proc *p, int *sock,
-		struct krun_err **err) __attribute__((warn_unused_result));
+		struct thread_launcher *threads, struct krun_err **err)
+	__attribute__((warn_unused_result));
 
 /* The VM is ending: passt's exit from now on is expected (the device
  * closing its socket ends it), not an error to report. */

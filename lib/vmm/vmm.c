@@ -189,7 +189,10 @@ static int run_guest(struct vmm *vmm, struct krun_err **err)
 	ret = vmm_signals_start(vmm, &sig, err);
 	if (ret < 0)
 		return ret;
-	ret = vm_run(vmm->vm, &info, err);
+	/* Every other thread is confined already or starts confined. */
+	ret = vmm_seccomp_enter(&vmm->seccomp, "main", err);
+	if (ret == 0)
+		ret = vm_run(vmm->vm, &info, err);
 	vmm_signals_stop(&sig);
 	/* Whatever the guest wrote before it reported is still ours. */
 	if (ret == 0 && vmm->console)
@@ -212,6 +215,7 @@ static int create_vm(struct vmm *vmm, struct krun_err **err)
 		.serial_fd = STDERR_FILENO,
 		.exit_port = KRUN_GUEST_EXIT_PORT,
 		.oem_strings = (const char *const *)cfg->oem_strings,
+		.threads = vmm_seccomp_launcher(&vmm->seccomp),
 	};
 
 	return vm_create(&opts, &vmm->vm, err);
@@ -309,14 +313,19 @@ int vmm_run(struct krun_config *cfg, const struct vmm_kernel *preloaded,
 	 * VM half set up and the terminal raw.
 	 */
 	vmm_signals_block(&old_mask);
+	/* Forked while this is the only thread of the VMM. */
+	ret = makes_socket_files(cfg) ? vmm_janitor_start(&vmm.janitor, err)
+				      : 0;
+	/* Before any thread: the launcher starts them all (docs/seccomp.md). */
+	if (ret == 0)
+		ret = vmm_seccomp_start(&vmm.seccomp, cfg->vmm_seccomp, err);
 	/* Quiet: kernel messages over emulated hardware are slow. */
-	ret = vmm_cmdline_add(&vmm,
-			      cfg->kernel_cmdline ? cfg->kernel_cmdline
-			      : cfg->kernel_log   ? "loglevel=7"
-						  : "quiet",
-			      err);
-	if (ret == 0 && makes_socket_files(cfg))
-		ret = vmm_janitor_start(&vmm.janitor, err);
+	if (ret == 0)
+		ret = vmm_cmdline_add(&vmm,
+				      cfg->kernel_cmdline ? cfg->kernel_cmdline
+				      : cfg->kernel_log   ? "loglevel=7"
+							  : "quiet",
+				      err);
 	if (ret == 0)
 		ret = create_vm(&vmm, err);
 	if (ret == 0)
@@ -335,6 +344,7 @@ int vmm_run(struct krun_config *cfg, const struct vmm_kernel *preloaded,
 	passt_stop(&vmm.passt);
 	vm_destroy(vmm.vm);
 	vmm_kernel_unmap(&own_kernel);
+	vmm_seccomp_stop(&vmm.seccomp);
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	return ret;
 }

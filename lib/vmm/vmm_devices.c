@@ -78,6 +78,7 @@ static int attach(struct vmm *vmm, struct virtio_device *dev,
 		return krun_err_set_errno(err, errno,
 					  "cannot create an eventfd");
 	}
+	dev->threads = vmm_seccomp_launcher(&vmm->seccomp);
 	slot->transport = virtio_mmio_create(dev, vm_guest_mem(vmm->vm),
 					     slot->irq_fd, err);
 	if (!slot->transport) {

@@ -15,6 +15,7 @@
 #include "lib/initramfs/initramfs.h"
 #include "lib/vmm/net_passt.h"
 #include "lib/vmm/vmm_janitor.h"
+#include "lib/vmm/seccomp.h"
 #include "util/err.h"
 #include "virtio/mmio.h"
 #include "virtio/net_backend.h"
@@ -44,6 +45,9 @@ struct vmm {
 	struct initramfs_params init_params;
 	/* Removes the socket files below after a crash (none: pid -1). */
 	struct vmm_janitor janitor;
+	/* The per-thread filters and the launcher that starts every thread
+	 * after setup (lib/vmm/seccomp.h). */
+	struct vmm_seccomp seccomp;
 };
 
 /* The datagram socket krun-run binds next to gvproxy's: its path plus this. */

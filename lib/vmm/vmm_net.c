@@ -19,7 +19,8 @@ static int passt_backend(struct vmm *vmm, bool explicit,
 			 struct net_backend **be, struct krun_err **err)
 {
 	int sock = -1;
-	int ret = passt_start(vmm->cfg, &vmm->passt, &sock, err);
+	int ret = passt_start(vmm->cfg, &vmm->passt, &sock,
+			      vmm_seccomp_launcher(&vmm->seccomp), err);
 
 	if (ret < 0 && explicit)
 		return ret;

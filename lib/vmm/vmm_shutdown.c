@@ -239,7 +239,8 @@ int vmm_signals_start(struct vmm *vmm, struct vmm_signals *s,
 	pthread_sigmask(SIG_BLOCK, &s->set, &s->old_mask);
 	ret = open_fds(s, err);
 	if (ret == 0) {
-		ret = pthread_create(&s->thread, NULL, signal_thread, s);
+		ret = thread_launch(vmm_seccomp_launcher(&vmm->seccomp),
+				    "signal", &s->thread, signal_thread, s);
 		if (ret != 0)
 			ret = krun_err_set_errno(err, ret,
 						 "cannot start a thread");

@@ -7,6 +7,8 @@
 # executable; 123 when the guest kernel crashes (a panic from
 # /proc/sysrq-trigger); 125 when the guest init cannot set the workload up
 # (a working directory that does not exist), with its one-line reason.
+# The VMM's own seccomp filters (docs/seccomp.md): every thread of a
+# running krun-run is in filter mode; a bad --seccomp value is refused.
 KRUN_RUN=${1:?usage: krun-run-exit.sh KRUN-RUN}
 . "$(dirname "$0")/checklib.sh"
 
@@ -43,5 +45,51 @@ expect_status "guest init setup failure (missing -w directory) gives 125" 125
 expect_eq "guest init setup failure: the workload did not run" "" "$(cat "$last.out")"
 expect_eq "guest init setup failure: the reason is on stderr" 1 \
 	"$(grep -c 'cannot change to workdir .*/no/such/dir' "$last.err")"
+
+# Every thread of a running krun-run (main, launcher, signal, vCPU, the
+# device workers, passt's log thread) is confined: Seccomp 2 (filter mode)
+# and at least one filter in /proc/PID/task/TID/status. The guest waits
+# for a file the host creates in its root once it has looked.
+rm -f "$root/seccomp-up" "$root/seccomp-go"
+krun seccomp-threads --root "$root" -- /bin/sh -c '
+	head -c 16 /dev/hwrng >/dev/null 2>&1
+	echo up >/seccomp-up
+	i=0
+	while [ ! -e /seccomp-go ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+	exit 9' &
+bg=$!
+for ((i = 0; i < 1200; i++)); do
+	[ -e "$root/seccomp-up" ] && break
+	sleep 0.1
+done
+pid=$(pgrep -x krun-run | head -n 1)
+threads=0 confined=0 unconfined=
+for st in /proc/"$pid"/task/*/status; do
+	[ -e "$st" ] || continue
+	threads=$((threads + 1))
+	mode=$(awk '$1 == "Seccomp:" {print $2}' "$st")
+	nf=$(awk '$1 == "Seccomp_filters:" {print $2}' "$st")
+	if [ "$mode" = 2 ] && [ "${nf:-0}" -ge 1 ]; then
+		confined=$((confined + 1))
+	else
+		tid=${st%/status}
+		unconfined+=" ${tid##*/}:Seccomp=$mode,filters=$nf"
+	fi
+done
+echo "# seccomp: $threads threads of krun-run (pid ${pid:-none}) checked"
+touch "$root/seccomp-go"
+wait "$bg"
+last=$work/seccomp-threads last_cmd="krun-run --root ROOT -- /bin/sh -c '...wait for /seccomp-go...'"
+expect_status "seccomp: the confined run ends with its workload's status" 9
+expect_range "seccomp: the running krun-run has its threads (main, launcher, signal, vCPU, workers)" \
+	6 "$threads" 64
+expect_eq "seccomp: every thread is in filter mode with a filter" \
+	"$threads${unconfined:+ (not:$unconfined)}" "$confined"
+
+krun seccomp-bad --root "$root" --seccomp strict -- /bin/true
+expect_status "seccomp: a bad --seccomp value gives 125" 125
+expect_eq "seccomp: a bad --seccomp value: one line" \
+	"krun-run: --seccomp: seccomp mode \`strict\`: expected enforce, log or off" \
+	"$(cat "$last.err")"
 
 checks_done

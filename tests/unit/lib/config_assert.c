@@ -161,7 +161,8 @@
 	X(STR, kernel_cmdline)                                            \
 	X(UINT, kernel_log)                                               \
 	X(UINT, log_level)                                                \
-	X(INT, shutdown_eventfd)
+	X(INT, shutdown_eventfd)                                          \
+	X(UINT, vmm_seccomp)
 
 /* ---- every member listed: a positional initializer per struct ---- */
 
