@@ -139,13 +139,13 @@ static int get_rlimits(struct reader *r, struct guest_config *c)
 			ret = get_u64(r, "rlimit.cur", &l->cur);
 		if (ret == 0)
 			ret = get_u64(r, "rlimit.max", &l->max);
-		if (ret == 0 &&
-		    (l->resource >= RLIMIT_NLIMITS || l->cur > l->max))
+		/* A soft limit above the hard one is the host's to pass on
+		 * (libkrun does): setrlimit() refuses it with its own error. */
+		if (ret == 0 && l->resource >= RLIMIT_NLIMITS)
 			ret = krun_err_set(
 				r->err, EINVAL,
-				"bad run configuration: bad rlimit %u (%llu > %llu?)",
-				l->resource, (unsigned long long)l->cur,
-				(unsigned long long)l->max);
+				"bad run configuration: unknown rlimit %u",
+				l->resource);
 	}
 	return ret;
 }
