@@ -62,24 +62,36 @@ build_crun_krun() {
 		--prefix "$dir/crun-krun"
 }
 
+# run_tests DIR ARGS...: meson test; when it fails, the failed checks once
+# more at the end of the log (tools/failure-summary.py).
+run_tests() {
+	local dir=$1 rc
+	shift
+	meson test -C "$dir" --print-errorlogs "$@" && return 0
+	rc=$?
+	stage "failed: $* (the failed checks, from $dir/meson-logs/testlog.json)"
+	python3 "$top/tools/failure-summary.py" "$dir" || true
+	return $rc
+}
+
 cmd_test() {
 	install_packages
 	build build
 	build_crun_krun build
 	build build-san -Dsanitize=true
 	stage "unit tests (plain build)"
-	meson test -C build --suite unit --print-errorlogs
+	run_tests build --suite unit
 	stage "unit tests (ASan + UBSan)"
-	meson test -C build-san --suite unit --print-errorlogs
+	run_tests build-san --suite unit
 	stage "fuzzers (clang + libFuzzer, 20 s per target)"
 	"$top/tools/fuzz.sh" --build build-fuzz --time 20 --jobs "$(nproc)"
 	stage "guest init tests (QEMU TCG, no KVM needed)"
-	meson test -C build --suite guest --print-errorlogs
+	run_tests build --suite guest
 	# Budget: the whole of this function within 45 minutes on a 2-core
 	# machine (docs/testing.md, Timings). Long cases belong to the slow
 	# suite (meson test -C build --suite slow), which CI does not run.
 	stage "system tests (emulated test host)"
-	meson test -C build --suite system --print-errorlogs
+	run_tests build --suite system
 }
 
 cmd_run() {
