@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""failure-summary.py BUILD-DIR: the failed checks of the last `meson test`.
+"""failure-summary.py [--names] BUILD-DIR: the failed checks of the last `meson test`.
 
 A failing system case prints a guest kernel log after its failed check, so
 the check's name and krun-run's status end up far above the end of a long
 CI log. This prints, per failed or timed-out test, its TAP `not ok` lines
 with the diagnostics that follow each (kernel log lines left out, at most
-12 lines per check), so the end of the log says what failed.
+12 lines per check), so the end of the log says what failed. --names prints only the names of
+the failed tests, one per line (for `meson test NAME...`).
 """
 import json
 import os
@@ -34,10 +35,14 @@ def failed_checks(stdout):
 
 
 def main():
-    if len(sys.argv) != 2:
+    args = sys.argv[1:]
+    names_only = args[:1] == ['--names']
+    if names_only:
+        args = args[1:]
+    if len(args) != 1:
         print(__doc__.strip().splitlines()[0], file=sys.stderr)
         return 2
-    log = os.path.join(sys.argv[1], 'meson-logs', 'testlog.json')
+    log = os.path.join(args[0], 'meson-logs', 'testlog.json')
     try:
         f = open(log)
     except OSError as e:
@@ -47,6 +52,10 @@ def main():
         for raw in f:
             test = json.loads(raw)
             if test.get('result') in ('OK', 'SKIP', 'EXPECTEDFAIL'):
+                continue
+            if names_only:
+                # "krun-run:system / NAME" -> NAME
+                print(test['name'].rsplit(' / ', 1)[-1])
                 continue
             print(f"== {test['name']}: {test['result']} "
                   f"(exit status {test.get('returncode')}, "

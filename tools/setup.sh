@@ -74,6 +74,24 @@ run_tests() {
 	return $rc
 }
 
+# The emulated test host's nested SVM fails a guest run now and then
+# (docs/testing.md, "Test-host flakes"): one or two failed system cases
+# are run once more, after their failed checks are printed; a second
+# failure fails the stage. A case that failed and then passed is named at the end.
+run_system_tests() {
+	local failed rc
+	run_tests build --suite system && return 0
+	rc=$?
+	failed=$(python3 "$top/tools/failure-summary.py" --names build) || return $rc
+	# Many failed cases are no flake: no second run then.
+	[ -n "$failed" ] && [ "$(wc -w <<<"$failed")" -le 2 ] || return $rc
+	# shellcheck disable=SC2086 # one test name per word
+	stage "system tests: running the failed cases once more:" $failed
+	# shellcheck disable=SC2086
+	run_tests build $failed || return $?
+	stage "system tests: passed on the second run (test-host flake?):" $failed
+}
+
 cmd_test() {
 	install_packages
 	build build
@@ -91,7 +109,7 @@ cmd_test() {
 	# machine (docs/testing.md, Timings). Long cases belong to the slow
 	# suite (meson test -C build --suite slow), which CI does not run.
 	stage "system tests (emulated test host)"
-	run_tests build --suite system
+	run_system_tests
 }
 
 cmd_run() {
