@@ -262,6 +262,7 @@ int vm_create(const struct vm_opts *opts, struct vm **out,
 		vm_destroy(vm);
 		return ret;
 	}
+	vm->times.ready = vm_clock_ns();
 	*out = vm;
 	return 0;
 }

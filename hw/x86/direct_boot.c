@@ -284,6 +284,7 @@ static int load_and_boot(struct vm *vm, const uint8_t *data, size_t len,
 	if (ret < 0)
 		return ret;
 	vm->kernel_loaded = true;
+	vm->times.loaded = vm_clock_ns();
 	return 0;
 }
 
