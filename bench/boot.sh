@@ -90,7 +90,7 @@ INIT
 
 now_ns() { date +%s%N; }
 
-stages='vmm kvm-ready loaded kernel-entry init exec exit stop done'
+stages='vmm kvm-ready devices loaded kernel-entry init exec exit stop done'
 
 # run_krun: one timed krun-run; prints milliseconds, fails on a bad status.
 # Its boot breakdown (the `boot:` line at --log-level debug: ms since the
@@ -134,9 +134,9 @@ krun_breakdown() {
 		printf '  %-13s %6s ms  (+%s ms)\n' "$name" "${at:--}" "${step:--}"
 		prev=$name col=$((col + 1))
 	done
-	# Columns: 1 wall, 2 vmm .. 5 kernel-entry .. 9 stop, 10 done.
-	echo "  VMM's own share (start to kernel entry + stop to done): $(awk '$5 != "-" && $9 != "-" { print $5 + $10 - $9 }' "$work/krun.stamps" | median) ms"
-	echo "  outside the VMM (process start and exit: wall - done): $(awk '$10 != "-" { print $1 - $10 }' "$work/krun.stamps" | median) ms"
+	# Columns: 1 wall, 2 vmm .. 6 kernel-entry .. 10 stop, 11 done.
+	echo "  VMM's own share (start to kernel entry + stop to done): $(awk '$6 != "-" && $10 != "-" { print $6 + $11 - $10 }' "$work/krun.stamps" | median) ms"
+	echo "  outside the VMM (process start and exit: wall - done): $(awk '$11 != "-" { print $1 - $11 }' "$work/krun.stamps" | median) ms"
 }
 
 # run_qemu: one timed QEMU boot; the serial port (a file, a few bytes:

@@ -362,6 +362,8 @@ int vmm_run(struct krun_config *cfg, const struct vmm_kernel *preloaded,
 	if (ret == 0)
 		ret = vmm_add_devices(&vmm, err);
 	if (ret == 0)
+		stamps[VMM_STAGE_DEVICES] = vm_clock_ns();
+	if (ret == 0)
 		track_socket_files(&vmm);
 	if (ret == 0)
 		ret = load_guest(&vmm, kernel, err);

@@ -7,6 +7,7 @@
 static const char *const stage_names[VMM_STAGE_N] = {
 	[VMM_STAGE_VMM] = "vmm",
 	[VMM_STAGE_KVM_READY] = "kvm-ready",
+	[VMM_STAGE_DEVICES] = "devices",
 	[VMM_STAGE_LOADED] = "loaded",
 	[VMM_STAGE_ENTRY] = "kernel-entry",
 	[VMM_STAGE_INIT] = "init",

@@ -12,7 +12,8 @@
 enum vmm_stage {
 	VMM_STAGE_VMM,	     /* vmm_run() entered */
 	VMM_STAGE_KVM_READY, /* VM, irqchip, RAM and vCPUs set up */
-	VMM_STAGE_LOADED,    /* devices added, kernel and initramfs loaded */
+	VMM_STAGE_DEVICES,   /* virtio devices (and passt) set up */
+	VMM_STAGE_LOADED,    /* initramfs built, kernel and initramfs loaded */
 	VMM_STAGE_ENTRY,     /* the boot vCPU's first KVM_RUN */
 	VMM_STAGE_INIT,	     /* krun-init's first action */
 	VMM_STAGE_EXEC,	     /* the workload's exec went through */

@@ -95,7 +95,7 @@ expect_status "boot breakdown: the run ends with its workload's status" 7
 stamps=$(grep '^krun\[debug\] boot: ' "$last.err")
 expect_eq "boot breakdown: one line at debug" 1 "$(printf '%s\n' "$stamps" | grep -c .)"
 expect_eq "boot breakdown: every stage reached, in order, never decreasing" \
-	"vmm kvm-ready loaded kernel-entry init exec exit stop done" \
+	"vmm kvm-ready devices loaded kernel-entry init exec exit stop done" \
 	"$(printf '%s\n' "$stamps" | sed 's/^krun\[debug\] boot: //' | tr ',' '\n' |
 		awk 'NF != 3 || $3 != "ms" || $2 !~ /^[0-9]+$/ || $2 < prev { bad = 1 }
 			{ prev = $2; names = names (NR > 1 ? " " : "") $1 }
