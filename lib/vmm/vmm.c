@@ -315,6 +315,7 @@ int vmm_run(struct krun_config *cfg, const struct vmm_kernel *preloaded,
 	int64_t stamps[VMM_STAGE_N] = {[VMM_STAGE_VMM] = vm_clock_ns()};
 	struct vmm vmm = {.cfg = cfg,
 			  .passt = {.pidfd = -1, .log_fd = -1},
+			  .passt_sock = -1,
 			  .janitor = {.pid = -1, .fd = -1}};
 	struct vmm_kernel own_kernel = {0};
 	const struct vmm_kernel *kernel = NULL;
@@ -350,6 +351,10 @@ int vmm_run(struct krun_config *cfg, const struct vmm_kernel *preloaded,
 	/* Before any thread: the launcher starts them all (docs/seccomp.md). */
 	if (ret == 0)
 		ret = vmm_seccomp_start(&vmm.seccomp, cfg->vmm_seccomp, err);
+	/* passt configures itself while the VM is set up; vmm_add_devices()
+	 * waits for it. */
+	if (ret == 0)
+		vmm_net_spawn(&vmm);
 	/* Quiet: kernel messages over emulated hardware are slow. */
 	if (ret == 0)
 		ret = vmm_cmdline_add(&vmm,
@@ -370,6 +375,7 @@ int vmm_run(struct krun_config *cfg, const struct vmm_kernel *preloaded,
 	if (ret == 0)
 		ret = run_guest(&vmm, err);
 	passt_expect_exit(&vmm.passt);
+	vmm_net_release(&vmm);
 	vmm_remove_devices(&vmm);
 	/* After the devices removed their sockets: it finds nothing to do. */
 	vmm_janitor_stop(&vmm.janitor);
