@@ -362,6 +362,11 @@ int vmm_run(struct krun_config *cfg, const struct vmm_kernel *preloaded,
 				      : cfg->kernel_log   ? "loglevel=7"
 							  : "quiet",
 				      err);
+	/* No BSD ptys (/dev/ptyXX; /dev/ptmx serves every pty user): the
+	 * kernel would register 256 pairs of devices at boot, its slowest
+	 * initcall by far. A caller's own command line is left as given. */
+	if (ret == 0 && !cfg->kernel_cmdline)
+		ret = vmm_cmdline_add(&vmm, "pty.legacy_count=0", err);
 	if (ret == 0)
 		ret = create_vm(&vmm, err);
 	if (ret == 0)
