@@ -75,9 +75,9 @@ struct vm_exit_info {
 
 /* When the VM reached each point, CLOCK_MONOTONIC nanoseconds; 0: never. */
 struct vm_times {
-	int64_t ready; /* vm_create() done: VM, irqchip, RAM, vCPUs */
+	int64_t ready;	/* vm_create() done: VM, irqchip, RAM, vCPUs */
 	int64_t loaded; /* vm_load_kernel*() done */
-	int64_t entry; /* the boot vCPU's first KVM_RUN */
+	int64_t entry;	/* the boot vCPU's first KVM_RUN */
 	int64_t mark[VM_GUEST_MARKS]; /* mark[n - 1]: guest mark n */
 	int64_t stop; /* the first stop reason (e.g. the exit status) */
 };

@@ -17,8 +17,7 @@ static const char *const stage_names[VMM_STAGE_N] = {
 	[VMM_STAGE_DONE] = "done",
 };
 
-int vmm_stamps_format(const int64_t stamps[VMM_STAGE_N], char *buf,
-		      size_t len)
+int vmm_stamps_format(const int64_t stamps[VMM_STAGE_N], char *buf, size_t len)
 {
 	size_t used = 0;
 	int n;

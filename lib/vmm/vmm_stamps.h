@@ -18,7 +18,7 @@ enum vmm_stage {
 	VMM_STAGE_INIT,	     /* krun-init's first action */
 	VMM_STAGE_EXEC,	     /* the workload's exec went through */
 	VMM_STAGE_EXIT,	     /* the workload exited */
-	VMM_STAGE_STOP,    /* the VM stopped (init reported the status) */
+	VMM_STAGE_STOP,	     /* the VM stopped (init reported the status) */
 	VMM_STAGE_DONE,	     /* the VMM tore everything down */
 	VMM_STAGE_N
 };
@@ -29,7 +29,6 @@ enum vmm_stage {
  * (0) shows as "NAME -". Returns the length, or -ENOSPC when buf is too
  * small (buf then holds a truncated line).
  */
-int vmm_stamps_format(const int64_t stamps[VMM_STAGE_N], char *buf,
-		      size_t len);
+int vmm_stamps_format(const int64_t stamps[VMM_STAGE_N], char *buf, size_t len);
 
 #endif

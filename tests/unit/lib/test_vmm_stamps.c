@@ -21,10 +21,16 @@
 static void all_stages_in_order(void **state)
 {
 	const int64_t stamps[VMM_STAGE_N] = {
-		T0,	       T0 + 12 * MS,   T0 + 12 * MS + 999999,
+		T0,
+		T0 + 12 * MS,
+		T0 + 12 * MS + 999999,
 		T0 + 13 * MS + 999999,
-		T0 + 14 * MS,  T0 + 1890 * MS, T0 + 2100 * MS,
-		T0 + 2140 * MS, T0 + 2150 * MS, T0 + 2160 * MS,
+		T0 + 14 * MS,
+		T0 + 1890 * MS,
+		T0 + 2100 * MS,
+		T0 + 2140 * MS,
+		T0 + 2150 * MS,
+		T0 + 2160 * MS,
 	};
 	const char *want =
 		"boot: vmm 0 ms, kvm-ready 12 ms, devices 12 ms, loaded 13 ms, "
@@ -54,10 +60,11 @@ static void missing_stages_show_a_dash(void **state)
 
 	(void)state;
 	assert_true(vmm_stamps_format(stamps, buf, sizeof(buf)) > 0);
-	assert_string_equal(buf, "boot: vmm 0 ms, kvm-ready 2 ms, devices 2 ms, "
-				 "loaded 3 ms, "
-				 "kernel-entry 4 ms, init -, exec -, exit -, "
-				 "stop 900 ms, done 901 ms");
+	assert_string_equal(buf,
+			    "boot: vmm 0 ms, kvm-ready 2 ms, devices 2 ms, "
+			    "loaded 3 ms, "
+			    "kernel-entry 4 ms, init -, exec -, exit -, "
+			    "stop 900 ms, done 901 ms");
 }
 
 static void too_small_is_refused(void **state)
