@@ -12,7 +12,8 @@
 #      mounts /proc, /sys, /dev, runs /bin/true and reboots (reboot=t, with
 #      -no-reboot: QEMU exits)
 # alternating A and B after one untimed warm-up run of each, and prints the
-# medians and the ratio A/B. Then it measures krun-run's memory overhead:
+# medians, krun-run's boot breakdown (its --log-level debug `boot:` line:
+# median time of each stage, the VMM's own share) and the ratio A/B. Then it measures krun-run's memory overhead:
 # its peak RSS (VmHWM) minus the guest RAM it has resident (the Rss of its
 # guest-memory mappings in /proc/PID/smaps), sampled while a workload that
 # has finished its work sleeps; see docs/testing.md for why.
@@ -89,11 +90,17 @@ INIT
 
 now_ns() { date +%s%N; }
 
+stages='vmm kvm-ready devices loaded kernel-entry init exec exit stop done'
+
 # run_krun: one timed krun-run; prints milliseconds, fails on a bad status.
+# Its boot breakdown (the `boot:` line at --log-level debug: ms since the
+# VMM started per stage) goes to krun.stamps as "WALL MS1 MS2 ..." ("-"
+# for a stage not reached).
 run_krun() {
-	local t0 t1 rc
+	local t0 t1 rc line
 	t0=$(now_ns)
-	KRUN_KERNEL=$kernel "$krun_run" --root "$work/root" --memory "${memory}m" -- /bin/true \
+	KRUN_KERNEL=$kernel "$krun_run" --log-level debug --root "$work/root" \
+		--memory "${memory}m" -- /bin/true \
 		</dev/null >"$work/krun.out" 2>"$work/krun.err"
 	rc=$?
 	t1=$(now_ns)
@@ -102,7 +109,34 @@ run_krun() {
 		cat "$work/krun.err" >&2
 		return 1
 	fi
+	line=$(sed -n 's/^krun\[debug\] boot: //p' "$work/krun.err" | tr ',' '\n' |
+		awk '{ printf " %s", $2 }')
+	echo "$(((t1 - t0) / 1000000))$line" >>"$work/krun.stamps"
 	echo $(((t1 - t0) / 1000000))
+}
+
+# krun_breakdown: medians over the timed runs of each stage's time since
+# the VMM started and of the step from the stage before; the VMM's own
+# share (start to the kernel's entry, plus the stop to the end) and the
+# time outside the VMM (process start, exit) per run, medians.
+krun_breakdown() {
+	local col=2 prev='' name at step
+	[ -s "$work/krun.stamps" ] || return 0
+	echo "krun-run boot breakdown (medians of $(wc -l <"$work/krun.stamps") runs, ms since the VMM started; step from the stage before):"
+	for name in $stages; do
+		at=$(awk -v c=$col '$c != "-" { print $c }' "$work/krun.stamps" | median)
+		if [ -n "$prev" ]; then
+			step=$(awk -v c=$col -v p=$((col - 1)) '$c != "-" && $p != "-" { print $c - $p }' \
+				"$work/krun.stamps" | median)
+		else
+			step=0
+		fi
+		printf '  %-13s %6s ms  (+%s ms)\n' "$name" "${at:--}" "${step:--}"
+		prev=$name col=$((col + 1))
+	done
+	# Columns: 1 wall, 2 vmm .. 6 kernel-entry .. 10 stop, 11 done.
+	echo "  VMM's own share (start to kernel entry + stop to done): $(awk '$6 != "-" && $10 != "-" { print $6 + $11 - $10 }' "$work/krun.stamps" | median) ms"
+	echo "  outside the VMM (process start and exit: wall - done): $(awk '$11 != "-" { print $1 - $11 }' "$work/krun.stamps" | median) ms"
 }
 
 # run_qemu: one timed QEMU boot; the serial port (a file, a few bytes:
@@ -143,6 +177,7 @@ time_boots() {
 	run_side qemu >/dev/null || return 1
 	: >"$work/krun.ms"
 	: >"$work/qemu.ms"
+	: >"$work/krun.stamps"
 	for ((i = 1; i <= runs; i++)); do
 		a=$(run_side krun) || return 1
 		b=$(run_side qemu) || return 1
@@ -154,6 +189,7 @@ time_boots() {
 	b=$(median <"$work/qemu.ms")
 	echo "median krun-run (--root tree, virtio-fs): ${a:--} ms"
 	echo "median qemu microvm (initramfs):          ${b:--} ms"
+	krun_breakdown
 	if [ -n "$a" ] && [ -n "$b" ]; then
 		echo "ratio krun-run/qemu: $(echo "scale=2; $a / $b" | bc) (goal <= 0.5)"
 	fi

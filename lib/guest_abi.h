@@ -19,6 +19,15 @@
 #define KRUN_GUEST_EXIT_PORT 0x0f4
 
 /*
+ * Boot progress marks: init writes one of these as an 8-bit OUT to the exit
+ * port when it reaches that point; the VMM notes the time (the boot
+ * breakdown at --log-level debug). A mark never stops the VM.
+ */
+#define KRUN_GUEST_MARK_INIT 1 /* init's first action */
+#define KRUN_GUEST_MARK_EXEC 2 /* the workload's exec went through */
+#define KRUN_GUEST_MARK_EXIT 3 /* the workload exited */
+
+/*
  * Exit statuses krun-run, libkrun's krun_start_enter() and krun-init use
  * besides the workload's own (0..255, 128+N for signal N). The same values
  * docker and libkrun use; the one definition every side includes.

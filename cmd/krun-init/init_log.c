@@ -70,6 +70,15 @@ void ilog_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+void init_mark(uint8_t mark)
+{
+	/* Port access only for the OUT: the workload must not inherit it. */
+	if (ioperm(KRUN_GUEST_EXIT_PORT, 1, 1) < 0)
+		return;
+	outb(mark, KRUN_GUEST_EXIT_PORT);
+	ioperm(KRUN_GUEST_EXIT_PORT, 1, 0);
+}
+
 void init_report_exit(uint32_t status)
 {
 	ilog_debug("reporting exit status %u", status);

@@ -19,6 +19,10 @@ void ilog_enable_kmsg(void);
 void ilog_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ilog_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Tell the VMM that init reached a point (KRUN_GUEST_MARK_*): an 8-bit
+ * OUT to KRUN_GUEST_EXIT_PORT, port access held only for it. */
+void init_mark(uint8_t mark);
+
 /*
  * Report `status` to the VMM through KRUN_GUEST_EXIT_PORT; if the port does
  * not stop the VM, reboot (the VMM treats a reset without a report as a

@@ -137,8 +137,11 @@ static int run(const struct guest_config *cfg, const struct init_stdio *io)
 	pid = workload_start(cfg, io, envp, &status);
 	if (pid < 0)
 		return status;
+	init_mark(KRUN_GUEST_MARK_EXEC);
 	ilog_debug("started `%s` as pid %d", cfg->argv[0], (int)pid);
-	return workload_wait(pid, cfg->shutdown_grace_ms);
+	status = workload_wait(pid, cfg->shutdown_grace_ms);
+	init_mark(KRUN_GUEST_MARK_EXIT);
+	return status;
 }
 
 /*
@@ -168,6 +171,8 @@ int main(void)
 	struct krun_err *err = NULL;
 	sigset_t set;
 
+	if (getpid() == 1)
+		init_mark(KRUN_GUEST_MARK_INIT);
 	ensure_std_fds();
 	if (getpid() != 1) {
 		fprintf(stderr,

@@ -2,7 +2,14 @@
 #include "hw/kvm/guest_mem.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
 
 static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
@@ -84,4 +91,17 @@ uint64_t gm_total_size(const struct guest_mem *gm)
 	for (unsigned int i = 0; i < gm->n_regions; i++)
 		total += gm->regions[i].size;
 	return total;
+}
+
+void gm_prefault(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
+{
+	uint8_t *p = gm_slice(gm, gpa, len);
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start, end;
+
+	if (!p)
+		return;
+	start = (uintptr_t)p & ~(page - 1);
+	end = ((uintptr_t)p + len + page - 1) & ~(page - 1);
+	(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
 }

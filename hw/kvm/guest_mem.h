@@ -36,6 +36,16 @@ int gm_add_region(struct guest_mem *gm, uint64_t gpa, uint64_t size, void *host,
  * len 0 is rejected (NULL). */
 void *gm_slice(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
 
+/*
+ * Make the host pages under [gpa, gpa+len) present and writable in one
+ * system call (MADV_POPULATE_WRITE) before they are written in bulk (the
+ * kernel image, the initrd): page faults taken one by one cost far more
+ * under nested virtualization. Best effort: where the host cannot, the
+ * writes fault the pages in as before. A range outside guest RAM is
+ * ignored (the write that follows reports it).
+ */
+void gm_prefault(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
+
 /* Copy in/out; return 0 or -EFAULT. */
 int gm_read(const struct guest_mem *gm, uint64_t gpa, void *dst, size_t len);
 int gm_write(const struct guest_mem *gm, uint64_t gpa, const void *src,

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "hw/x86/cpuid.h"
 #include "hw/x86/layout.h"
 #include "hw/x86/mptable.h"
 #include "hw/kvm/vm_internal.h"
@@ -188,6 +189,10 @@ static int get_supported_cpuid(struct vm *vm, struct krun_err **err)
 	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->supported_cpuid) < 0)
 		return krun_err_set_errno(err, errno,
 					  "KVM_GET_SUPPORTED_CPUID");
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) >
+	    0)
+		cpuid_set_tsc_deadline(vm->supported_cpuid->entries,
+				       vm->supported_cpuid->nent);
 	return 0;
 }
 
@@ -262,6 +267,7 @@ int vm_create(const struct vm_opts *opts, struct vm **out,
 		vm_destroy(vm);
 		return ret;
 	}
+	vm->times.ready = vm_clock_ns();
 	*out = vm;
 	return 0;
 }

@@ -4,7 +4,7 @@
  * (PIC + IOAPIC + LAPICs) and PIT, direct boot of an ELF vmlinux through
  * the 64-bit Linux boot protocol, an output-only COM1 for kernel logs,
  * an i8042 keyboard (reset, Ctrl-Alt-Del), and an exit port through which
- * the guest reports a status.
+ * the guest reports a status and marks its boot progress (struct vm_times).
  *
  * Order of use: vm_create(), register devices on vm_mmio_bus() /
  * vm_pio_bus() and wire vm_add_irqfd() / vm_add_ioeventfd(),
@@ -67,6 +67,19 @@ enum vm_stop_reason {
 struct vm_exit_info {
 	enum vm_stop_reason reason;
 	uint32_t status; /* VM_STOP_GUEST_EXIT: the value written */
+};
+
+/* Guest marks: a 1-byte OUT of n (1 .. VM_GUEST_MARKS) to the exit port
+ * records when the guest reached its point n (the first write counts). */
+#define VM_GUEST_MARKS 4
+
+/* When the VM reached each point, CLOCK_MONOTONIC nanoseconds; 0: never. */
+struct vm_times {
+	int64_t ready;	/* vm_create() done: VM, irqchip, RAM, vCPUs */
+	int64_t loaded; /* vm_load_kernel*() done */
+	int64_t entry;	/* the boot vCPU's first KVM_RUN */
+	int64_t mark[VM_GUEST_MARKS]; /* mark[n - 1]: guest mark n */
+	int64_t stop; /* the first stop reason (e.g. the exit status) */
 };
 
 /*
@@ -155,6 +168,12 @@ int vm_vcpu_rip(struct vm *vm, unsigned int index, uint64_t *rip,
 
 /* Free everything; the VM must not be running. Safe on NULL. */
 void vm_destroy(struct vm *vm);
+
+/* The times so far; complete once vm_run() has returned. */
+void vm_get_times(const struct vm *vm, struct vm_times *out);
+
+/* CLOCK_MONOTONIC now, in nanoseconds. */
+int64_t vm_clock_ns(void);
 
 /* Human-readable name of a stop reason. */
 const char *vm_stop_reason_name(enum vm_stop_reason reason);

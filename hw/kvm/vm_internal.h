@@ -49,6 +49,9 @@ struct vm {
 	bool stopping; /* read lock-free by vCPU threads (atomics) */
 	struct vm_exit_info exit;
 	struct krun_err *run_err; /* first vCPU failure */
+	/* Written by vCPU threads (entry, marks) and under stop_lock
+	 * (stop); read once the vCPU threads are joined. */
+	struct vm_times times;
 };
 
 /* hw/kvm/vcpu.c */

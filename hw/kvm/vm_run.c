@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 
 #include "hw/kvm/vm_internal.h"
 #include "util/cleanup.h"
@@ -36,6 +37,7 @@ void vm_stop_with(struct vm *vm, enum vm_stop_reason reason, uint32_t status)
 	if (!vm->stopping) {
 		vm->exit = (struct vm_exit_info){.reason = reason,
 						 .status = status};
+		vm->times.stop = vm_clock_ns();
 		__atomic_store_n(&vm->stopping, true, __ATOMIC_RELEASE);
 	}
 	kick_vcpus_locked(vm);
@@ -134,6 +136,8 @@ static void vcpu_loop(struct vcpu *vcpu)
 {
 	struct krun_err *e = NULL;
 
+	if (vcpu->index == 0)
+		vcpu->vm->times.entry = vm_clock_ns();
 	while (!vm_is_stopping(vcpu->vm)) {
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
@@ -214,6 +218,19 @@ int vm_run(struct vm *vm, struct vm_exit_info *out, struct krun_err **err)
 	}
 	*out = vm->exit;
 	return 0;
+}
+
+int64_t vm_clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void vm_get_times(const struct vm *vm, struct vm_times *out)
+{
+	*out = vm->times;
 }
 
 const char *vm_stop_reason_name(enum vm_stop_reason reason)

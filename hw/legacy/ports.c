@@ -49,7 +49,10 @@ int vm_send_ctrl_alt_del(struct vm *vm, struct krun_err **err)
 	return 0;
 }
 
-/* Only a 32-bit OUT counts, so stray byte writes cannot stop the VM. */
+/*
+ * Only a 32-bit OUT stops the VM, so stray byte writes cannot; a byte OUT
+ * of 1 .. VM_GUEST_MARKS at offset 0 is a boot progress mark.
+ */
 static void exit_port_io(void *opaque, uint64_t offset, uint8_t *data,
 			 uint32_t len, bool is_write)
 {
@@ -58,6 +61,12 @@ static void exit_port_io(void *opaque, uint64_t offset, uint8_t *data,
 
 	if (!is_write) {
 		memset(data, 0xff, len);
+		return;
+	}
+	if (len == 1 && offset == 0 && data[0] >= 1 &&
+	    data[0] <= VM_GUEST_MARKS) {
+		if (!vm->times.mark[data[0] - 1])
+			vm->times.mark[data[0] - 1] = vm_clock_ns();
 		return;
 	}
 	if (len != 4) {

@@ -156,6 +156,7 @@ int bzimage_load(const struct guest_mem *gm, const uint8_t *img, size_t len,
 			"bzImage needs guest RAM from 0x%llx to 0x%llx",
 			(unsigned long long)out->load_gpa,
 			(unsigned long long)out->end);
+	gm_prefault(gm, out->load_gpa, out->pm_len);
 	if (gm_write(gm, out->load_gpa, img + out->pm_offset, out->pm_len))
 		return krun_err_set(err, EFAULT, "write bzImage to guest RAM");
 	return 0;

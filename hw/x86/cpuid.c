@@ -201,3 +201,11 @@ void cpuid_set_nested(struct kvm_cpuid_entry2 *entries, uint32_t nent, bool on)
 	if (e)
 		e->ecx &= ~CPUID_EXT1_ECX_SVM;
 }
+
+void cpuid_set_tsc_deadline(struct kvm_cpuid_entry2 *entries, uint32_t nent)
+{
+	struct kvm_cpuid_entry2 *e = cpuid_find(entries, nent, 1, 0);
+
+	if (e)
+		e->ecx |= CPUID_LEAF1_ECX_TSC_DEADLINE;
+}

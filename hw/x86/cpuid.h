@@ -22,6 +22,7 @@
 
 #define CPUID_KVM_SIGNATURE_LEAF 0x40000000u
 #define CPUID_LEAF1_ECX_MONITOR (1u << 3)
+#define CPUID_LEAF1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID_LEAF1_ECX_HYPERVISOR (1u << 31)
 #define CPUID_LEAF1_EDX_HTT (1u << 28)
 
@@ -36,6 +37,14 @@ int cpuid_filter(struct kvm_cpuid_entry2 *entries, uint32_t *nent, uint32_t max,
  * nested virtualization. */
 void cpuid_set_nested(struct kvm_cpuid_entry2 *entries, uint32_t nent,
 		      bool on);
+
+/*
+ * Advertise the local APIC's TSC-deadline timer mode, which KVM's in-kernel
+ * LAPIC emulates when KVM_CAP_TSC_DEADLINE_TIMER says so, but which
+ * KVM_GET_SUPPORTED_CPUID leaves out. A Linux guest that sees it uses it
+ * and skips calibrating the LAPIC timer against the PIT (100 ms at boot).
+ */
+void cpuid_set_tsc_deadline(struct kvm_cpuid_entry2 *entries, uint32_t nent);
 
 /* The entry for (function, index), or NULL. */
 struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid_entry2 *entries,

@@ -162,6 +162,7 @@ static int place_initrd(struct vm *vm, const struct elf_image *img,
 			"initrd of %zu bytes does not fit in guest RAM above the kernel (%llu MiB RAM)",
 			len, (unsigned long long)(vm->opts.ram_bytes >> 20));
 	*gpa = (low_end - len) & ~0xfffull;
+	gm_prefault(&vm->mem, *gpa, len);
 	if (gm_write(&vm->mem, *gpa, initrd, len))
 		return krun_err_set(err, EFAULT, "write initrd to guest RAM");
 	return 0;
@@ -284,6 +285,7 @@ static int load_and_boot(struct vm *vm, const uint8_t *data, size_t len,
 	if (ret < 0)
 		return ret;
 	vm->kernel_loaded = true;
+	vm->times.loaded = vm_clock_ns();
 	return 0;
 }
 

@@ -8,7 +8,7 @@
  *
  * Readiness: passt prints "Template interface: ..." once it has derived its
  * configuration from the host; before that it may exit (no route, bad
- * option). passt_start() waits for that line or for the exit, and reports
+ * option). passt_wait_ready() waits for that line or for the exit, and reports
  * passt's last line as the cause.
  */
 #include "lib/vmm/net_passt.h"
@@ -339,7 +339,7 @@ static int spawn(const struct krun_config *cfg, struct passt_proc *p,
 	return 0;
 }
 
-int passt_start(const struct krun_config *cfg, struct passt_proc *p, int *sock,
+int passt_spawn(const struct krun_config *cfg, struct passt_proc *p, int *sock,
 		struct thread_launcher *threads, struct krun_err **err)
 {
 	char path[4096];
@@ -347,6 +347,7 @@ int passt_start(const struct krun_config *cfg, struct passt_proc *p, int *sock,
 	int ret;
 
 	*p = (struct passt_proc){.pidfd = -1, .log_fd = -1, .threads = threads};
+	*sock = -1;
 	ret = find_passt(path, sizeof(path), err);
 	if (ret < 0)
 		return ret;
@@ -355,10 +356,6 @@ int passt_start(const struct krun_config *cfg, struct passt_proc *p, int *sock,
 					  "cannot create a socket for passt");
 	ret = spawn(cfg, p, path, sv[1], err);
 	close(sv[1]);
-	if (ret == 0)
-		ret = wait_ready(p, err);
-	if (ret == 0)
-		ret = start_relay(p, err);
 	if (ret < 0) {
 		close(sv[0]);
 		passt_stop(p);
@@ -366,6 +363,20 @@ int passt_start(const struct krun_config *cfg, struct passt_proc *p, int *sock,
 	}
 	*sock = sv[0];
 	return 0;
+}
+
+int passt_wait_ready(struct passt_proc *p, int *sock, struct krun_err **err)
+{
+	int ret = wait_ready(p, err);
+
+	if (ret == 0)
+		ret = start_relay(p, err);
+	if (ret < 0) {
+		close(*sock);
+		*sock = -1;
+		passt_stop(p);
+	}
+	return ret;
 }
 
 void passt_expect_exit(struct passt_proc *p)

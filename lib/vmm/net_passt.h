@@ -31,13 +31,18 @@ struct passt_proc {
 };
 
 /*
- * Start passt and wait until it has configured itself (it prints its
- * addresses) or exited. On success *sock is the VMM's end of the
- * socketpair. Fails naming the cause: passt not found, not executable,
- * exited early with its last message.
+ * Start passt in two halves, so the VMM can set up other things while
+ * passt configures itself. passt_spawn() runs it; on success *sock is the
+ * VMM's end of the socketpair. passt_wait_ready() waits until passt has
+ * configured itself (it prints its addresses) or exited, then relays its
+ * log; on failure it closes *sock (-1) and stops passt. Both fail naming
+ * the cause: passt not found, not executable, exited early with its last
+ * message.
  */
-int passt_start(const struct krun_config *cfg, struct passt_proc *p, int *sock,
+int passt_spawn(const struct krun_config *cfg, struct passt_proc *p, int *sock,
 		struct thread_launcher *threads, struct krun_err **err)
+	__attribute__((warn_unused_result));
+int passt_wait_ready(struct passt_proc *p, int *sock, struct krun_err **err)
 	__attribute__((warn_unused_result));
 
 /* The VM is ending: passt's exit from now on is expected (the device

@@ -22,6 +22,7 @@
 #include "lib/spec/spec.h"
 #include "lib/vmm/vmm_internal.h"
 #include "lib/vmm/vmm_kernel.h"
+#include "lib/vmm/vmm_stamps.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "virtio/console.h"
@@ -279,11 +280,42 @@ static void track_socket_files(struct vmm *vmm)
 		vmm_janitor_track(&vmm->janitor, local);
 }
 
+/* The stages the VM saw (hw/kvm/vm.h, struct vm_times) into stamps. */
+static void take_vm_times(const struct vm *vm, int64_t stamps[VMM_STAGE_N])
+{
+	struct vm_times t;
+
+	if (!vm)
+		return;
+	vm_get_times(vm, &t);
+	stamps[VMM_STAGE_KVM_READY] = t.ready;
+	stamps[VMM_STAGE_LOADED] = t.loaded;
+	stamps[VMM_STAGE_ENTRY] = t.entry;
+	stamps[VMM_STAGE_INIT] = t.mark[KRUN_GUEST_MARK_INIT - 1];
+	stamps[VMM_STAGE_EXEC] = t.mark[KRUN_GUEST_MARK_EXEC - 1];
+	stamps[VMM_STAGE_EXIT] = t.mark[KRUN_GUEST_MARK_EXIT - 1];
+	stamps[VMM_STAGE_STOP] = t.stop;
+}
+
+static void log_stamps(const int64_t stamps[VMM_STAGE_N])
+{
+	char line[512];
+
+	if (krun_log_get_level() < KRUN_LOG_DEBUG)
+		return;
+	if (vmm_stamps_format(stamps, line, sizeof(line)) < 0)
+		log_debug("boot: stages do not fit the line");
+	else
+		krun_log_write(KRUN_LOG_DEBUG, NULL, "%s", line);
+}
+
 int vmm_run(struct krun_config *cfg, const struct vmm_kernel *preloaded,
 	    struct krun_err **err)
 {
+	int64_t stamps[VMM_STAGE_N] = {[VMM_STAGE_VMM] = vm_clock_ns()};
 	struct vmm vmm = {.cfg = cfg,
 			  .passt = {.pidfd = -1, .log_fd = -1},
+			  .passt_sock = -1,
 			  .janitor = {.pid = -1, .fd = -1}};
 	struct vmm_kernel own_kernel = {0};
 	const struct vmm_kernel *kernel = NULL;
@@ -319,6 +351,10 @@ int vmm_run(struct krun_config *cfg, const struct vmm_kernel *preloaded,
 	/* Before any thread: the launcher starts them all (docs/seccomp.md). */
 	if (ret == 0)
 		ret = vmm_seccomp_start(&vmm.seccomp, cfg->vmm_seccomp, err);
+	/* passt configures itself while the VM is set up; vmm_add_devices()
+	 * waits for it. */
+	if (ret == 0)
+		vmm_net_spawn(&vmm);
 	/* Quiet: kernel messages over emulated hardware are slow. */
 	if (ret == 0)
 		ret = vmm_cmdline_add(&vmm,
@@ -326,10 +362,17 @@ int vmm_run(struct krun_config *cfg, const struct vmm_kernel *preloaded,
 				      : cfg->kernel_log   ? "loglevel=7"
 							  : "quiet",
 				      err);
+	/* No BSD ptys (/dev/ptyXX; /dev/ptmx serves every pty user): the
+	 * kernel would register 256 pairs of devices at boot, its slowest
+	 * initcall by far. A caller's own command line is left as given. */
+	if (ret == 0 && !cfg->kernel_cmdline)
+		ret = vmm_cmdline_add(&vmm, "pty.legacy_count=0", err);
 	if (ret == 0)
 		ret = create_vm(&vmm, err);
 	if (ret == 0)
 		ret = vmm_add_devices(&vmm, err);
+	if (ret == 0)
+		stamps[VMM_STAGE_DEVICES] = vm_clock_ns();
 	if (ret == 0)
 		track_socket_files(&vmm);
 	if (ret == 0)
@@ -337,14 +380,18 @@ int vmm_run(struct krun_config *cfg, const struct vmm_kernel *preloaded,
 	if (ret == 0)
 		ret = run_guest(&vmm, err);
 	passt_expect_exit(&vmm.passt);
+	vmm_net_release(&vmm);
 	vmm_remove_devices(&vmm);
 	/* After the devices removed their sockets: it finds nothing to do. */
 	vmm_janitor_stop(&vmm.janitor);
 	/* After the device closed its socket: passt is ending already. */
 	passt_stop(&vmm.passt);
+	take_vm_times(vmm.vm, stamps);
 	vm_destroy(vmm.vm);
 	vmm_kernel_unmap(&own_kernel);
 	vmm_seccomp_stop(&vmm.seccomp);
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+	stamps[VMM_STAGE_DONE] = vm_clock_ns();
+	log_stamps(stamps);
 	return ret;
 }

@@ -38,8 +38,12 @@ struct vmm {
 	bool terminal;
 	char cmdline[VMM_CMDLINE_MAX];
 	size_t cmdline_len;
-	/* The passt krun-run started, if any (pid 0: none). */
+	/* The passt krun-run started, if any (pid 0: none), started early by
+	 * vmm_net_spawn(): its end of the socket until vmm_net_backend()
+	 * takes it (-1: none), or why it could not start. */
 	struct passt_proc passt;
+	int passt_sock;
+	struct krun_err *passt_err;
 	bool has_net; /* a virtio-net device is attached */
 	/* How init finds the root and the volumes. */
 	struct initramfs_params init_params;
@@ -63,10 +67,18 @@ int vmm_add_devices(struct vmm *vmm, struct krun_err **err);
 /* Tear every device down (resets stop their worker threads first). */
 void vmm_remove_devices(struct vmm *vmm);
 
-/* lib/vmm/vmm_net.c: the network backend the config asks for, or NULL
- * (with 0) when the guest gets no network device. */
+/* lib/vmm/vmm_net.c: start the passt the config asks for (if any) without
+ * waiting for it, so it configures itself while the VM is set up; a
+ * failure is kept for vmm_net_backend() to report or fall back from. */
+void vmm_net_spawn(struct vmm *vmm);
+
+/* The network backend the config asks for, or NULL (with 0) when the guest
+ * gets no network device. */
 int vmm_net_backend(struct vmm *vmm, struct net_backend **be,
 		    struct krun_err **err);
+
+/* Close what vmm_net_spawn() left unclaimed (passt_stop() ends passt). */
+void vmm_net_release(struct vmm *vmm);
 
 /* lib/vmm/vmm_shutdown.c: the thread that takes signals and the shutdown
  * eventfd while the guest runs. */

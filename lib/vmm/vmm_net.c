@@ -11,16 +11,52 @@
 #include <unistd.h>
 
 #include "lib/vmm/vmm_internal.h"
+#include "util/cleanup.h"
 #include "util/log.h"
 
 /* The vfkit convention: our end of gvproxy's socket sits beside it. */
+
+static bool runs_own_passt(const struct krun_config *cfg)
+{
+	return cfg->net_mode == KRUN_NET_PASST ||
+	       cfg->net_mode == KRUN_NET_DEFAULT;
+}
+
+void vmm_net_spawn(struct vmm *vmm)
+{
+	vmm->passt_sock = -1;
+	if (runs_own_passt(vmm->cfg) &&
+	    passt_spawn(vmm->cfg, &vmm->passt, &vmm->passt_sock,
+			vmm_seccomp_launcher(&vmm->seccomp),
+			&vmm->passt_err) < 0 &&
+	    !vmm->passt_err)
+		krun_err_set(&vmm->passt_err, EIO, "cannot start passt");
+}
+
+void vmm_net_release(struct vmm *vmm)
+{
+	if (vmm->passt_sock >= 0)
+		close(vmm->passt_sock);
+	vmm->passt_sock = -1;
+	krun_err_free(&vmm->passt_err);
+}
 
 static int passt_backend(struct vmm *vmm, bool explicit,
 			 struct net_backend **be, struct krun_err **err)
 {
 	int sock = -1;
-	int ret = passt_start(vmm->cfg, &vmm->passt, &sock,
-			      vmm_seccomp_launcher(&vmm->seccomp), err);
+	int ret;
+
+	if (vmm->passt_err) {
+		ret = -vmm->passt_err->errnum;
+		if (err && !*err)
+			*err = steal_ptr(vmm->passt_err);
+		krun_err_free(&vmm->passt_err);
+	} else {
+		ret = passt_wait_ready(&vmm->passt, &vmm->passt_sock, err);
+		sock = vmm->passt_sock;
+		vmm->passt_sock = -1;
+	}
 
 	if (ret < 0 && explicit)
 		return ret;

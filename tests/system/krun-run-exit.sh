@@ -7,6 +7,8 @@
 # executable; 123 when the guest kernel crashes (a panic from
 # /proc/sysrq-trigger); 125 when the guest init cannot set the workload up
 # (a working directory that does not exist), with its one-line reason.
+# The boot breakdown line at --log-level debug names every stage with
+# non-decreasing times.
 # The VMM's own seccomp filters (docs/seccomp.md): every thread of a
 # running krun-run is in filter mode; a bad --seccomp value is refused.
 KRUN_RUN=${1:?usage: krun-run-exit.sh KRUN-RUN}
@@ -85,6 +87,20 @@ expect_range "seccomp: the running krun-run has its threads (main, launcher, sig
 	6 "$threads" 64
 expect_eq "seccomp: every thread is in filter mode with a filter" \
 	"$threads${unconfined:+ (not:$unconfined)}" "$confined"
+
+# The boot breakdown (--log-level debug): one line naming every stage in
+# order, each reached, in milliseconds that never decrease.
+krun boot-stamps --log-level debug --root "$root" -- /bin/sh -c 'exit 7'
+expect_status "boot breakdown: the run ends with its workload's status" 7
+stamps=$(grep '^krun\[debug\] boot: ' "$last.err")
+expect_eq "boot breakdown: one line at debug" 1 "$(printf '%s\n' "$stamps" | grep -c .)"
+expect_eq "boot breakdown: every stage reached, in order, never decreasing" \
+	"vmm kvm-ready devices loaded kernel-entry init exec exit stop done" \
+	"$(printf '%s\n' "$stamps" | sed 's/^krun\[debug\] boot: //' | tr ',' '\n' |
+		awk 'NF != 3 || $3 != "ms" || $2 !~ /^[0-9]+$/ || $2 < prev { bad = 1 }
+			{ prev = $2; names = names (NR > 1 ? " " : "") $1 }
+			END { print bad ? "bad: " $0 : names }')"
+echo "# $stamps"
 
 krun seccomp-bad --root "$root" --seccomp strict -- /bin/true
 expect_status "seccomp: a bad --seccomp value gives 125" 125

@@ -158,6 +158,24 @@ static void kvm_signature_added_once(void **state)
 	assert_int_equal(n, before + 1);
 }
 
+static void tsc_deadline_on_leaf1_only(void **state)
+{
+	struct kvm_cpuid_entry2 e[MAX];
+	uint32_t n = fill(e, true);
+	struct kvm_cpuid_entry2 before[MAX];
+
+	(void)state;
+	memcpy(before, e, sizeof(e));
+	cpuid_set_tsc_deadline(e, n);
+	assert_int_equal(get(e, n, 1, 0)->ecx,
+			 0x0000000f | CPUID_LEAF1_ECX_TSC_DEADLINE);
+	get(e, n, 1, 0)->ecx = before[1].ecx;
+	assert_memory_equal(e, before, sizeof(e)); /* nothing else changed */
+	/* No leaf 1: nothing to mark, nothing written. */
+	cpuid_set_tsc_deadline(e + 2, n - 2);
+	assert_memory_equal(e, before, sizeof(e));
+}
+
 static void errors(void **state)
 {
 	struct kvm_cpuid_entry2 e[MAX];
@@ -179,6 +197,7 @@ int main(void)
 		cmocka_unit_test(intel_cache_and_extended_topology),
 		cmocka_unit_test(amd_core_counts),
 		cmocka_unit_test(kvm_signature_added_once),
+		cmocka_unit_test(tsc_deadline_on_leaf1_only),
 		cmocka_unit_test(errors),
 	};
 
