@@ -333,13 +333,12 @@ int config_add_share(struct krun_config *cfg, const char *tag,
 int config_add_share_spec(struct krun_config *cfg, const char *text,
 			  struct krun_err **err);
 /* DAX windows (0: none; else a multiple of KRUN_DAX_ALIGN, at most
- * KRUN_DAX_MAX) of the root directory share, or of the share named tag. */
+ * KRUN_DAX_MAX): the root directory share's here, a share's through
+ * config_add_share()'s shm_size. */
 #define KRUN_DAX_ALIGN (2ull << 20)
 #define KRUN_DAX_MAX (1ull << 40)
 int config_set_root_dax(struct krun_config *cfg, uint64_t size,
 			struct krun_err **err);
-int config_set_share_dax(struct krun_config *cfg, const char *tag,
-			 uint64_t size, struct krun_err **err);
 int config_set_mapped_volumes(struct krun_config *cfg,
 			      const char *const volumes[],
 			      struct krun_err **err);

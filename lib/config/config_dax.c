@@ -7,7 +7,6 @@
 #include "lib/config/config.h"
 
 #include <errno.h>
-#include <string.h>
 
 #include "lib/config/config_internal.h"
 
@@ -29,21 +28,4 @@ int config_set_root_dax(struct krun_config *cfg, uint64_t size,
 	if (ret == 0)
 		cfg->root_shm_size = size;
 	return ret;
-}
-
-int config_set_share_dax(struct krun_config *cfg, const char *tag,
-			 uint64_t size, struct krun_err **err)
-{
-	int ret = cfg_check_dax_size(size, err);
-
-	for (size_t i = 0; ret == 0 && tag && i < cfg->n_shares; i++) {
-		if (strcmp(cfg->shares[i].tag, tag) == 0) {
-			cfg->shares[i].shm_size = size;
-			return 0;
-		}
-	}
-	if (ret < 0)
-		return ret;
-	return krun_err_set(err, ENOENT, "no virtio-fs share with tag `%s`",
-			    tag ? tag : "");
 }
