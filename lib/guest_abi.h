@@ -49,6 +49,10 @@
  */
 #define KRUN_ROOT_TAG "/dev/root"
 
+/* Mount data of a virtio-fs share that has a DAX window: every regular
+ * file is read, written and mmapped through the window. */
+#define KRUN_GUEST_DAX_OPTIONS "dax=always"
+
 /*
  * Run configuration wire format (KRUN_GUEST_CONFIG_PATH). All integers are
  * little-endian. A reader rejects anything it does not understand; both

@@ -296,3 +296,15 @@ struct virtio_device *virtio_fs_create(const char *tag, const char *host_dir,
 	}
 	return &fs->vdev;
 }
+
+int virtio_fs_enable_dax(struct virtio_device *dev, uint64_t size, void **host,
+			 struct krun_err **err)
+{
+	struct fs_dev *fs = dev->priv;
+	int ret = fuse_server_enable_dax(fs->srv, size, host, err);
+
+	if (ret < 0)
+		krun_err_wrap(err, "virtio-fs `%.*s`", VIRTIO_FS_TAG_MAX,
+			      fs->config.tag);
+	return ret;
+}

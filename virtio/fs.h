@@ -2,8 +2,9 @@
 /*
  * virtio-fs (device id 26): serves host_dir to the guest under tag through
  * the in-process FUSE server (virtio/fs/fuse_server.h). Queue 0 is the
- * high-priority queue (FORGET), queue 1 the request queue. No DAX window:
- * the device has no shared memory region.
+ * high-priority queue (FORGET), queue 1 the request queue. A share may
+ * have a DAX window (virtio_fs_enable_dax()), which the wiring exposes as
+ * shared memory region VIRTIO_FS_SHMCAP_ID_CACHE.
  */
 #ifndef KRUN_VIRTIO_FS_H
 #define KRUN_VIRTIO_FS_H
@@ -15,6 +16,9 @@
 #include "virtio/virtio_dev.h"
 
 #define VIRTIO_FS_TAG_MAX 36
+/* The shared memory region id of the DAX cache window (virtio 1.2,
+ * 5.11.5). */
+#define VIRTIO_FS_SHMCAP_ID_CACHE 0
 
 /* Share policy flags for virtio_fs_create(). */
 #define VIRTIO_FS_READ_ONLY (1u << 0)	/* every change fails with EROFS */
@@ -27,5 +31,16 @@
 struct virtio_device *virtio_fs_create(const char *tag, const char *host_dir,
 				       unsigned int flags, uint32_t max_fds,
 				       struct krun_err **err);
+
+/*
+ * Give the share a DAX window of size bytes (a multiple of 2 MiB): *host
+ * is the host range the guest must see as shared memory region
+ * VIRTIO_FS_SHMCAP_ID_CACHE (the caller registers it as guest memory and
+ * on the transport). The device owns the range and unmaps it when
+ * destroyed. Before the guest runs; once.
+ */
+int virtio_fs_enable_dax(struct virtio_device *dev, uint64_t size, void **host,
+			 struct krun_err **err)
+	__attribute__((warn_unused_result));
 
 #endif

@@ -35,6 +35,7 @@
 #define MMIO_QUEUE_DRIVER_HIGH 0x094
 #define MMIO_QUEUE_DEVICE_LOW 0x0a0
 #define MMIO_QUEUE_DEVICE_HIGH 0x0a4
+#define MMIO_SHM_SEL 0x0ac
 #define MMIO_SHM_LEN_LOW 0x0b0
 #define MMIO_SHM_LEN_HIGH 0x0b4
 #define MMIO_SHM_BASE_LOW 0x0b8
@@ -60,6 +61,9 @@ struct virtio_transport {
 	uint32_t device_features_sel;
 	uint32_t driver_features_sel;
 	uint32_t queue_sel;
+	uint32_t shm_sel;
+	struct virtio_mmio_shm shm[VIRTIO_MMIO_MAX_SHM];
+	unsigned int n_shm; /* set before the guest runs, then fixed */
 	bool active; /* device activated (DRIVER_OK accepted) */
 	struct virtqueue queues[VIRTIO_MAX_QUEUES];
 	int notify_fds[VIRTIO_MAX_QUEUES];
@@ -307,6 +311,9 @@ static void write_reg(struct virtio_transport *t, uint64_t off, uint32_t val)
 	case MMIO_QUEUE_SEL:
 		t->queue_sel = val;
 		break;
+	case MMIO_SHM_SEL:
+		t->shm_sel = val;
+		break;
 	case VIRTIO_MMIO_QUEUE_NOTIFY:
 		notify_queue(t, val);
 		break;
@@ -335,6 +342,25 @@ static uint32_t read_queue_reg(struct virtio_transport *t, uint64_t off)
 	if (off == MMIO_QUEUE_READY)
 		return vq->ready;
 	return 0;
+}
+
+/* The selected shared memory region; a length of all ones says there is
+ * none (virtio 1.2, 4.2.2). */
+static uint32_t read_shm_reg(const struct virtio_transport *t, uint64_t off)
+{
+	const struct virtio_mmio_shm *r = NULL;
+	uint64_t v;
+
+	for (unsigned int i = 0; i < t->n_shm; i++)
+		if (t->shm[i].id == t->shm_sel)
+			r = &t->shm[i];
+	if (!r)
+		return 0xffffffff;
+	v = off == MMIO_SHM_LEN_LOW || off == MMIO_SHM_LEN_HIGH ? r->len
+								 : r->gpa;
+	return off == MMIO_SHM_LEN_HIGH || off == MMIO_SHM_BASE_HIGH
+		       ? (uint32_t)(v >> 32)
+		       : (uint32_t)v;
 }
 
 static uint32_t read_reg(struct virtio_transport *t, uint64_t off)
@@ -366,7 +392,7 @@ static uint32_t read_reg(struct virtio_transport *t, uint64_t off)
 	case MMIO_SHM_LEN_HIGH:
 	case MMIO_SHM_BASE_LOW:
 	case MMIO_SHM_BASE_HIGH:
-		return 0xffffffff; /* no shared memory regions */
+		return read_shm_reg(t, off);
 	case MMIO_CONFIG_GENERATION:
 		return __atomic_load_n(&t->config_generation, __ATOMIC_SEQ_CST);
 	default:
@@ -505,4 +531,30 @@ void virtio_mmio_destroy(struct virtio_transport *t)
 	pthread_mutex_unlock(&t->lock);
 	t->dev->ops->destroy(t->dev);
 	free_transport(t);
+}
+
+int virtio_mmio_add_shm(struct virtio_transport *t, uint8_t id, uint64_t gpa,
+			uint64_t len, struct krun_err **err)
+{
+	if (len == 0 || len == UINT64_MAX || gpa + len < gpa)
+		return krun_err_set(err, EINVAL,
+				    "virtio-%s: shared memory region %u: bad "
+				    "range 0x%llx+0x%llx",
+				    t->dev->ops->name, id,
+				    (unsigned long long)gpa,
+				    (unsigned long long)len);
+	for (unsigned int i = 0; i < t->n_shm; i++)
+		if (t->shm[i].id == id)
+			return krun_err_set(
+				err, EEXIST,
+				"virtio-%s: shared memory region %u is already set",
+				t->dev->ops->name, id);
+	if (t->n_shm >= VIRTIO_MMIO_MAX_SHM)
+		return krun_err_set(err, ENOSPC,
+				    "virtio-%s: too many shared memory regions",
+				    t->dev->ops->name);
+	pthread_mutex_lock(&t->lock);
+	t->shm[t->n_shm++] = (struct virtio_mmio_shm){id, gpa, len};
+	pthread_mutex_unlock(&t->lock);
+	return 0;
 }

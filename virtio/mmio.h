@@ -60,4 +60,24 @@ int virtio_mmio_notify_fd(struct virtio_transport *t, unsigned int q);
 /* Number of queues the device exposes (for ioeventfd registration). */
 unsigned int virtio_mmio_num_queues(const struct virtio_transport *t);
 
+/* A device shared memory region (virtio 1.2, 2.10): the guest finds it
+ * through SHMSel / SHMLen / SHMBase. */
+#define VIRTIO_MMIO_MAX_SHM 4
+struct virtio_mmio_shm {
+	uint8_t id;
+	uint64_t gpa;
+	uint64_t len;
+};
+
+/*
+ * Expose shared memory region id at guest-physical [gpa, gpa + len),
+ * which the caller has made guest memory (hw/kvm/vm.h vm_add_shm_slot()).
+ * Before the guest runs. -EINVAL for an empty or overflowing range (or a
+ * length of all ones, which means "no region"), -EEXIST for an id already
+ * set, -ENOSPC past VIRTIO_MMIO_MAX_SHM. An unset id reads as no region.
+ */
+int virtio_mmio_add_shm(struct virtio_transport *t, uint8_t id, uint64_t gpa,
+			uint64_t len, struct krun_err **err)
+	__attribute__((warn_unused_result));
+
 #endif

@@ -146,6 +146,17 @@ static int apply_root_partition(const char *value, struct krun_config *cfg,
 		    "--root-partition", err);
 }
 
+static int apply_root_dax(const char *value, struct krun_config *cfg,
+			  struct krun_err **err)
+{
+	uint64_t bytes;
+	int ret = spec_parse_size(value, &bytes, err);
+
+	if (ret == 0)
+		ret = config_set_root_dax(cfg, bytes, err);
+	return wrap(ret, "--root-dax", err);
+}
+
 static int apply_storage(const struct run_options *o, struct krun_config *cfg,
 			 struct krun_err **err)
 {
@@ -159,6 +170,8 @@ static int apply_storage(const struct run_options *o, struct krun_config *cfg,
 	if (ret == 0 && o->root_nosetid)
 		ret = wrap(config_set_root_setid(cfg, false, err),
 			   "--root-nosetid", err);
+	if (ret == 0 && o->root_dax)
+		ret = apply_root_dax(o->root_dax, cfg, err);
 	for (size_t i = 0; ret == 0 && i < o->disks.n; i++)
 		ret = wrap(config_add_disk_spec(cfg, o->disks.items[i], err),
 			   "--disk", err);

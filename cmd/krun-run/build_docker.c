@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "lib/spec/spec.h"
 #include "util/cleanup.h"
 
 static int wrap(int ret, const char *flag, struct krun_err **err)
@@ -57,8 +58,15 @@ static int host_dir(const char *path, char **out, struct krun_err **err)
 	return 0;
 }
 
+/* What -v's OPTIONS say besides the paths. */
+struct volume_opts {
+	bool ro;
+	bool setid;
+	uint64_t dax; /* DAX window bytes; 0: none */
+};
+
 static int add_bind(struct krun_config *cfg, const char *host,
-		    const char *guest, bool ro, bool setid,
+		    const char *guest, const struct volume_opts *v,
 		    struct krun_err **err)
 {
 	cleanup_free char *real = NULL;
@@ -77,14 +85,15 @@ static int add_bind(struct krun_config *cfg, const char *host,
 	if (ret < 0)
 		return ret;
 	new_tag(cfg, tag, sizeof(tag));
-	ret = config_add_share(cfg, tag, real, guest, ro, 0, err);
-	if (ret == 0 && setid)
+	ret = config_add_share(cfg, tag, real, guest, v->ro, v->dax, err);
+	if (ret == 0 && v->setid)
 		ret = config_set_share_setid(cfg, tag, true, err);
 	return ret;
 }
 
-/* A comma list of ro, rw and setid; docker's other options are refused. */
-static int volume_mode(const char *opts, bool *ro, bool *setid,
+/* A comma list of ro, rw, setid and dax=SIZE; docker's other options are
+ * refused. */
+static int volume_mode(const char *opts, struct volume_opts *v,
 		       struct krun_err **err)
 {
 	cleanup_free char *copy = strdup(opts);
@@ -95,14 +104,19 @@ static int volume_mode(const char *opts, bool *ro, bool *setid,
 	for (char *w = strtok_r(copy, ",", &save); w;
 	     w = strtok_r(NULL, ",", &save)) {
 		if (strcmp(w, "ro") == 0 || strcmp(w, "rw") == 0)
-			*ro = w[1] == 'o';
+			v->ro = w[1] == 'o';
 		else if (strcmp(w, "setid") == 0)
-			*setid = true;
-		else
-			return krun_err_set(err, EINVAL,
-					    "unsupported volume option `%s` "
-					    "(expected ro, rw or setid)",
-					    w);
+			v->setid = true;
+		else if (strncmp(w, "dax=", 4) == 0) {
+			if (spec_parse_size(w + 4, &v->dax, err) < 0)
+				return krun_err_wrap(err,
+						     "volume option `dax`");
+		} else
+			return krun_err_set(
+				err, EINVAL,
+				"unsupported volume option `%s` "
+				"(expected ro, rw, setid or dax=SIZE)",
+				w);
 	}
 	return 0;
 }
@@ -113,7 +127,7 @@ static int apply_volume(const char *text, struct krun_config *cfg,
 {
 	cleanup_free char *copy = strdup(text);
 	char *guest, *opts;
-	bool ro = false, setid = false;
+	struct volume_opts v = {0};
 	int ret;
 
 	if (!copy)
@@ -131,9 +145,9 @@ static int apply_volume(const char *text, struct krun_config *cfg,
 	if (!*copy)
 		return krun_err_set(err, EINVAL, "`%s`: empty host directory",
 				    text);
-	ret = opts ? volume_mode(opts, &ro, &setid, err) : 0;
+	ret = opts ? volume_mode(opts, &v, err) : 0;
 	if (ret == 0)
-		ret = add_bind(cfg, copy, guest, ro, setid, err);
+		ret = add_bind(cfg, copy, guest, &v, err);
 	return ret;
 }
 
@@ -211,7 +225,8 @@ static int apply_mount(const char *text, struct krun_config *cfg,
 	if (strcmp(m.type, "bind") == 0) {
 		if (!m.src)
 			return krun_err_set(err, EINVAL, "bind: needs src=");
-		return add_bind(cfg, m.src, m.dst, m.ro, false, err);
+		return add_bind(cfg, m.src, m.dst,
+				&(struct volume_opts){.ro = m.ro}, err);
 	}
 	if (strcmp(m.type, "tmpfs") != 0)
 		return krun_err_set(err, EINVAL,

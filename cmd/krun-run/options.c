@@ -16,6 +16,7 @@ enum {
 	OPT_ROOT = 256,
 	OPT_READ_ONLY,
 	OPT_ROOT_NOSETID,
+	OPT_ROOT_DAX,
 	OPT_DISK,
 	OPT_ROOT_DISK,
 	OPT_ROOT_PARTITION,
@@ -64,6 +65,7 @@ static const struct option long_options[] = {
 	{"root", required_argument, NULL, OPT_ROOT},
 	{"read-only", no_argument, NULL, OPT_READ_ONLY},
 	{"root-nosetid", no_argument, NULL, OPT_ROOT_NOSETID},
+	{"root-dax", required_argument, NULL, OPT_ROOT_DAX},
 	{"disk", required_argument, NULL, OPT_DISK},
 	{"root-disk", required_argument, NULL, OPT_ROOT_DISK},
 	{"root-partition", required_argument, NULL, OPT_ROOT_PARTITION},
@@ -123,6 +125,8 @@ const char run_options_usage[] =
 	"      --read-only                mount the root read-only\n"
 	"      --root-nosetid             clear set-ID bits the guest sets on files\n"
 	"                                 in the root (kept by default)\n"
+	"      --root-dax SIZE            DAX window of SIZE (a multiple of 2M) for\n"
+	"                                 the root directory share\n"
 	"      --disk ID:PATH[:raw|qcow2][:ro]  add a disk (repeatable)\n"
 	"      --root-disk ID|PATH        boot from disk ID, else from the image file\n"
 	"                                 PATH[:raw|qcow2][:ro] (disk \"root\")\n"
@@ -130,7 +134,8 @@ const char run_options_usage[] =
 	"                                 of the root disk (GPT or MBR)\n"
 	"  -v, --volume HOSTDIR:GUESTDIR[:OPTS]  share a host directory (relative\n"
 	"                                 or absolute) at GUESTDIR (repeatable); OPTS:\n"
-	"                                 ro|rw, setid (keep set-ID bits the guest sets)\n"
+	"                                 ro|rw, setid (keep set-ID bits the guest sets),\n"
+	"                                 dax=SIZE (a DAX window, a multiple of 2M)\n"
 	"      --mount type=bind,src=HOSTDIR,dst=GUESTDIR[,readonly]\n"
 	"      --mount type=tmpfs,dst=DIR[,tmpfs-size=SIZE][,tmpfs-mode=MODE]\n"
 	"      --tmpfs DIR[:OPTIONS]      a tmpfs at DIR (noexec,nosuid,nodev)\n"
@@ -351,6 +356,8 @@ static const char **value_slot(struct run_options *o, int c)
 		return &o->seccomp;
 	case OPT_GPU_SHM:
 		return &o->gpu_shm;
+	case OPT_ROOT_DAX:
+		return &o->root_dax;
 	case OPT_TEE_CONFIG:
 		return &o->tee_config;
 	case OPT_SPEC:

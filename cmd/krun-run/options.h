@@ -56,6 +56,7 @@ struct run_options {
 	bool gpu;
 	const char *gpu_flags; /* --gpu=FLAGS */
 	const char *gpu_shm;
+	const char *root_dax; /* --root-dax SIZE */
 	bool sound;
 	const char *tee_config;
 	const char *entrypoint;

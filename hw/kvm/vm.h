@@ -135,6 +135,35 @@ int vm_add_ioeventfd(struct vm *vm, uint64_t addr, uint32_t len,
 		     uint64_t datamatch, int eventfd, struct krun_err **err)
 	__attribute__((warn_unused_result));
 
+/* Shared memory windows a VM can have (KVM slots 2 and up). */
+#define VM_MAX_SHM_SLOTS 16
+
+/*
+ * Where the next shared memory window of size bytes goes: the first
+ * LAYOUT_SHM_ALIGN boundary at or above next (0: none placed yet, start
+ * past the end of RAM of ram_bytes, and never below 4 GiB). Refused
+ * (-ENOSPC) when the window would end past 2^phys_bits, the guest's
+ * physical address width, or the arithmetic overflows. Pure: no KVM.
+ */
+int vm_shm_place(uint64_t ram_bytes, uint64_t next, uint64_t size,
+		 unsigned int phys_bits, uint64_t *gpa, struct krun_err **err)
+	__attribute__((warn_unused_result));
+
+/*
+ * Give the guest a shared memory window: host[0, size) (page-aligned,
+ * size a non-zero multiple of 4 KiB) becomes guest memory at a gpa above
+ * RAM (vm_shm_place(), returned in *gpa), as a KVM memory slot of its own.
+ * It is not RAM: not in e820, not in vm_guest_mem() (the VMM never reads
+ * a device's window through guest addresses). read_only: guest writes
+ * are not let through (a KVM read-only slot where KVM has one; else the
+ * host mapping's protection decides). The caller keeps host mapped for
+ * the VM's life, and may replace pages inside it (mmap MAP_FIXED) at any
+ * time: KVM follows the host page tables.
+ */
+int vm_add_shm_slot(struct vm *vm, void *host, uint64_t size, bool read_only,
+		    uint64_t *gpa, struct krun_err **err)
+	__attribute__((warn_unused_result));
+
 /* Pulse (assert, deassert) an IRQ line from user space. */
 int vm_irq_pulse(struct vm *vm, unsigned int gsi, struct krun_err **err)
 	__attribute__((warn_unused_result));

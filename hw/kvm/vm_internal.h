@@ -40,6 +40,8 @@ struct vm {
 	struct i8042 i8042;
 	bool i8042_registered;
 	struct kvm_cpuid2 *supported_cpuid;
+	uint64_t shm_next;	   /* next free shared-memory gpa; 0: none yet */
+	unsigned int n_shm_slots; /* KVM slots 2.. used by vm_add_shm_slot() */
 	struct vcpu *vcpus;
 	unsigned int n_vcpus; /* created so far */
 	bool kernel_loaded;

@@ -16,6 +16,9 @@
  *   0xD000_0000 .. 0xD010_0000  virtio-mmio devices, 4 KiB apart
  *   0xFEC0_0000                 IOAPIC, 0xFEE0_0000 LAPIC (in the gap)
  *   initrd: placed at the top of low RAM, below the MMIO gap
+ *   shared memory windows (virtio-fs DAX): above the end of RAM, from the
+ *   first 1 GiB boundary past max(4 GiB, end of high RAM), each window
+ *   starting on a 1 GiB boundary; never RAM in e820
  */
 #ifndef KRUN_HW_LAYOUT_H
 #define KRUN_HW_LAYOUT_H
@@ -50,6 +53,11 @@
  * guest physical space; they sit in the MMIO gap, clear of everything. */
 #define LAYOUT_TSS_ADDR 0xFFFBD000ull
 #define LAYOUT_IDENTITY_MAP_ADDR 0xFFFBC000ull
+
+/* Device shared memory windows (virtio 1.2, 2.10): above RAM, each at a
+ * multiple of LAYOUT_SHM_ALIGN so the guest can hot-plug it as device
+ * memory (x86 memory sections are 128 MiB). */
+#define LAYOUT_SHM_ALIGN 0x40000000ull
 
 /* Legacy port I/O devices. */
 #define LAYOUT_COM1_PORT 0x3F8

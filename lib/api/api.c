@@ -276,13 +276,11 @@ static int add_virtiofs(struct krun_config *cfg, const char *tag,
 	if (!tag || strcmp(tag, KRUN_FS_ROOT_TAG))
 		return config_add_share(cfg, tag, path, NULL, read_only,
 					shm_size, err);
-	if (shm_size)
-		return krun_err_set(
-			err, ENOTSUP,
-			"a DAX window for the root share is not supported by this build");
 	ret = config_set_root(cfg, path, err);
 	if (ret == 0)
 		ret = config_set_root_read_only(cfg, read_only, err);
+	if (ret == 0)
+		ret = config_set_root_dax(cfg, shm_size, err);
 	return ret;
 }
 

@@ -177,10 +177,13 @@ int32_t krun_set_mapped_volumes(uint32_t ctx_id,
 /*
  * Share a host directory as virtio-fs under c_tag (1..36 of
  * [A-Za-z0-9._/-], unique). KRUN_FS_ROOT_TAG makes it the root instead
- * (as krun_set_root). krun_add_virtiofs2/3 also ask for a DAX window of
- * shm_size bytes (refused when the VM starts: -ENOTSUP; for the root at
- * once); krun_add_virtiofs3 can share read-only. A NULL c_path (a share
- * with only virtual files) is not supported: -EINVAL.
+ * (as krun_set_root). krun_add_virtiofs2/3 also give the share a DAX
+ * window of shm_size bytes (0: none; else a multiple of 2 MiB, at most
+ * 1 TiB, -EINVAL otherwise): guest-physical memory above RAM into which
+ * the guest maps file ranges (the share is mounted with dax=always), so
+ * reads and mmap reach the host's page cache with no copy.
+ * krun_add_virtiofs3 can share read-only. A NULL c_path (a share with
+ * only virtual files) is not supported: -EINVAL.
  */
 int32_t krun_add_virtiofs(uint32_t ctx_id, const char *c_tag,
 			  const char *c_path);

@@ -151,6 +151,7 @@ struct krun_config {
 	/* Clear set-ID bits the guest sets in the root directory (kept by
 	 * default: a distribution root needs its set-user-ID programs). */
 	bool root_strip_setid;
+	uint64_t root_shm_size; /* the root share's DAX window; 0 = none */
 
 	enum krun_disk_api disk_api;
 	char *legacy_root_disk;
@@ -331,6 +332,13 @@ int config_add_share(struct krun_config *cfg, const char *tag,
 /* Parse "TAG:HOSTDIR[:GUESTPATH][:ro]" and add it. */
 int config_add_share_spec(struct krun_config *cfg, const char *text,
 			  struct krun_err **err);
+/* DAX windows (0: none; else a multiple of KRUN_DAX_ALIGN, at most
+ * KRUN_DAX_MAX): the root directory share's here, a share's through
+ * config_add_share()'s shm_size. */
+#define KRUN_DAX_ALIGN (2ull << 20)
+#define KRUN_DAX_MAX (1ull << 40)
+int config_set_root_dax(struct krun_config *cfg, uint64_t size,
+			struct krun_err **err);
 int config_set_mapped_volumes(struct krun_config *cfg,
 			      const char *const volumes[],
 			      struct krun_err **err);

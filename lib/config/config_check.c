@@ -1,31 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Whole-config checks before a VM starts. Features whose device is not
- * built yet are refused here, from one table: when a device lands, delete
- * its row. GPU and sound are not in it: as libkrun built without them,
- * they are recorded and named in one warning at start
- * (config_warn_recorded()).
+ * Whole-config checks before a VM starts. GPU and sound are not refused:
+ * as libkrun built without them, they are recorded and named in one
+ * warning at start (config_warn_recorded()).
  */
 #include "lib/config/config.h"
 
 #include <errno.h>
 
 #include "lib/config/config_internal.h"
-
-static bool uses_dax(const struct krun_config *cfg)
-{
-	for (size_t i = 0; i < cfg->n_shares; i++)
-		if (cfg->shares[i].shm_size > 0)
-			return true;
-	return false;
-}
-
-static const struct {
-	const char *feature;
-	bool (*used)(const struct krun_config *cfg);
-} not_built_yet[] = {
-	{"virtio-fs DAX window", uses_dax},
-};
 
 static int check_root(const struct krun_config *cfg, struct krun_err **err)
 {
@@ -40,6 +23,10 @@ static int check_root(const struct krun_config *cfg, struct krun_err **err)
 			err, EINVAL,
 			"a root partition (%u) is set but no root disk: set one",
 			cfg->root_partition);
+	if (cfg->root_shm_size && !cfg->root_dir)
+		return krun_err_set(
+			err, EINVAL,
+			"a DAX window for the root needs a root directory, not a root disk");
 	if (cfg->root_dir && has_disk_root)
 		return krun_err_set(
 			err, EINVAL,
@@ -56,14 +43,5 @@ int config_check_startable(const struct krun_config *cfg, struct krun_err **err)
 	ret = check_root(cfg, err);
 	if (ret == 0)
 		ret = config_check_vsock(cfg, err);
-	if (ret < 0)
-		return ret;
-	for (size_t i = 0; i < sizeof(not_built_yet) / sizeof(not_built_yet[0]);
-	     i++)
-		if (not_built_yet[i].used(cfg))
-			return krun_err_set(
-				err, ENOTSUP,
-				"`%s` is not supported yet by this build",
-				not_built_yet[i].feature);
-	return 0;
+	return ret;
 }

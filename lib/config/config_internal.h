@@ -32,6 +32,10 @@ int cfg_strv_add(char ***v, const char *s, struct krun_err **err);
 /* Grow *array (of elem_size elements, n in use) by one zeroed slot. */
 int cfg_grow(void **array, size_t n, size_t elem_size, struct krun_err **err);
 
+/* A DAX window size: a multiple of KRUN_DAX_ALIGN up to KRUN_DAX_MAX
+ * (0: none). config_dax.c */
+int cfg_check_dax_size(uint64_t size, struct krun_err **err);
+
 /*
  * Strict decimal parse of the whole of s[0..len) (len SIZE_MAX: up to the
  * NUL): digits only, no sign, no blanks, value <= max. Returns false when

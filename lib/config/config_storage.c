@@ -298,6 +298,8 @@ int config_add_share(struct krun_config *cfg, const char *tag,
 	struct krun_share *share;
 	int ret = check_new_share(cfg, tag, host_path, guest_path, err);
 
+	if (ret == 0)
+		ret = cfg_check_dax_size(shm_size, err);
 	if (ret < 0)
 		return ret;
 	if ((ret = cfg_strdup(tag, &tag_copy, err)) < 0 ||

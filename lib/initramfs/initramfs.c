@@ -148,6 +148,7 @@ static void put_mounts(struct bytebuf *b, const struct krun_config *cfg,
 		struct initramfs_mount m = {
 			.kind = KRUN_GUEST_MOUNT_VIRTIOFS,
 			.source = s->tag,
+			.options = s->shm_size ? KRUN_GUEST_DAX_OPTIONS : NULL,
 			.read_only = s->read_only,
 		};
 
@@ -224,6 +225,8 @@ int initramfs_default_params(const struct krun_config *cfg,
 	if (cfg->root_dir) {
 		root->kind = KRUN_GUEST_MOUNT_VIRTIOFS;
 		root->source = KRUN_ROOT_TAG;
+		if (cfg->root_shm_size)
+			root->options = KRUN_GUEST_DAX_OPTIONS;
 	} else if (cfg->root_disk_id) {
 		const struct krun_disk *d = find_disk(cfg, cfg->root_disk_id);
 

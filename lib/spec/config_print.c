@@ -134,6 +134,8 @@ static void add_root(struct jbuild *b, struct json_object *top,
 	put_str(b, root, "path", cfg->root_dir);
 	put_bool(b, root, "readonly", cfg->root_read_only);
 	put_bool(b, root, "setid", !cfg->root_strip_setid);
+	if (cfg->root_shm_size)
+		put_u64(b, root, "shmSize", cfg->root_shm_size);
 	put_str(b, root, "disk", cfg->root_disk_id);
 	if (cfg->root_partition)
 		put_u64(b, root, "partition", cfg->root_partition);

@@ -328,10 +328,20 @@ static int root_setid(struct spec_ctx *ctx, struct json_object *val,
 				 path, err);
 }
 
+static int root_shm_size(struct spec_ctx *ctx, struct json_object *val,
+			 const char *path, struct krun_err **err)
+{
+	uint64_t bytes;
+	int ret = spec_size_value(val, path, &bytes, err);
+
+	return ret < 0 ? ret
+		       : spec_setter(config_set_root_dax(ctx->cfg, bytes, err),
+				     path, err);
+}
+
 static const struct spec_field root_fields[] = {
-	{"path", root_path},
-	{"readonly", root_readonly},
-	{"setid", root_setid},
+	{"path", root_path},   {"readonly", root_readonly},
+	{"setid", root_setid}, {"shmSize", root_shm_size},
 	{NULL, NULL},
 };
 

@@ -55,6 +55,9 @@ int spec_resolve(const struct spec_ctx *ctx, const char *path, char **out,
 		 struct krun_err **err);
 /* Wrap a setter's error with the JSON path; pass success through. */
 int spec_setter(int ret, const char *path, struct krun_err **err);
+/* A size: an integer (bytes) or a size string ("64M"). spec_krun.c */
+int spec_size_value(struct json_object *val, const char *path, uint64_t *bytes,
+		    struct krun_err **err);
 
 /* ---- OCI parts honoured in the guest (spec_oci*.c) ---- */
 

@@ -183,15 +183,44 @@ static int k_disks(struct spec_ctx *ctx, struct json_object *val,
 	return spec_each(ctx, val, path, k_disk, err);
 }
 
+int spec_size_value(struct json_object *val, const char *path, uint64_t *bytes,
+		    struct krun_err **err)
+{
+	if (json_object_is_type(val, json_type_string))
+		return spec_setter(spec_parse_size(json_object_get_string(val),
+						   bytes, err),
+				   path, err);
+	if (json_object_is_type(val, json_type_int))
+		return sj_uint(val, path, UINT64_MAX, bytes, err);
+	return sj_fail(err, path,
+		       "expected an integer (bytes) or a size string");
+}
+
+/* An optional "shmSize" member of obj (0 when absent). */
+static int shm_size_member(struct json_object *obj, const char *parent,
+			   uint64_t *bytes, struct krun_err **err)
+{
+	char path[SPEC_JPATH_MAX];
+	struct json_object *val;
+
+	*bytes = 0;
+	if (!json_object_object_get_ex(obj, "shmSize", &val))
+		return 0;
+	sj_key(path, parent, "shmSize");
+	return spec_size_value(val, path, bytes, err);
+}
+
 static int k_volume(struct spec_ctx *ctx, struct json_object *val,
 		    const char *path, struct krun_err **err)
 {
 	static const char *const keys[] = {"tag",      "hostPath", "guestPath",
-					   "readonly", "setid",	   NULL};
+					   "readonly", "setid",	   "shmSize",
+					   NULL};
 	char tag_path[SPEC_JPATH_MAX], host_path[SPEC_JPATH_MAX];
 	cleanup_free char *host = NULL;
 	const char *tag, *src, *guest = NULL;
 	bool ro = false, setid = false;
+	uint64_t shm = 0;
 	int ret;
 
 	ret = sj_expect(val, json_type_object, path, err);
@@ -210,10 +239,12 @@ static int k_volume(struct spec_ctx *ctx, struct json_object *val,
 	if (ret == 0)
 		ret = sj_opt_bool(val, "setid", path, &setid, err);
 	if (ret == 0)
+		ret = shm_size_member(val, path, &shm, err);
+	if (ret == 0)
 		ret = spec_resolve(ctx, src, &host, err);
 	if (ret < 0)
 		return ret;
-	ret = config_add_share(ctx->cfg, tag, host, guest, ro, 0, err);
+	ret = config_add_share(ctx->cfg, tag, host, guest, ro, shm, err);
 	if (ret == 0)
 		ret = config_set_share_setid(ctx->cfg, tag, setid, err);
 	return spec_setter(ret, path, err);
@@ -379,26 +410,6 @@ static int k_log_level(struct spec_ctx *ctx, struct json_object *val,
 			   err);
 }
 
-static int gpu_shm(struct json_object *obj, const char *parent, uint64_t *bytes,
-		   struct krun_err **err)
-{
-	char path[SPEC_JPATH_MAX];
-	struct json_object *val;
-
-	*bytes = 0;
-	if (!json_object_object_get_ex(obj, "shmSize", &val))
-		return 0;
-	sj_key(path, parent, "shmSize");
-	if (json_object_is_type(val, json_type_string))
-		return spec_setter(spec_parse_size(json_object_get_string(val),
-						   bytes, err),
-				   path, err);
-	if (json_object_is_type(val, json_type_int))
-		return sj_uint(val, path, UINT64_MAX, bytes, err);
-	return sj_fail(err, path,
-		       "expected an integer (bytes) or a size string");
-}
-
 /* Present means enabled; both members are optional. */
 static int k_gpu(struct spec_ctx *ctx, struct json_object *val,
 		 const char *path, struct krun_err **err)
@@ -417,7 +428,7 @@ static int k_gpu(struct spec_ctx *ctx, struct json_object *val,
 	    json_object_object_get_ex(val, "virglFlags", &flags_val))
 		ret = sj_uint(flags_val, child, UINT32_MAX, &flags, err);
 	if (ret == 0)
-		ret = gpu_shm(val, path, &shm, err);
+		ret = shm_size_member(val, path, &shm, err);
 	if (ret < 0)
 		return ret;
 	return spec_setter(config_set_gpu(ctx->cfg, (uint32_t)flags, shm, err),

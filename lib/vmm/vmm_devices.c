@@ -208,6 +208,44 @@ static uint32_t share_fd_budget(const struct krun_config *cfg)
 	return per < SHARE_FD_CAP ? (uint32_t)per : SHARE_FD_CAP;
 }
 
+/*
+ * The share's DAX window: the device reserves the host range, the VM maps
+ * it above RAM as a memory slot of its own, and the transport tells the
+ * guest where (shared memory region 0).
+ */
+static int add_dax(struct vmm *vmm, struct virtio_device *dev, uint64_t size,
+		   bool read_only, struct krun_err **err)
+{
+	struct vmm_slot *slot = &vmm->slots[vmm->n_slots - 1];
+	void *host = NULL;
+	uint64_t gpa;
+	int ret;
+
+	ret = virtio_fs_enable_dax(dev, size, &host, err);
+	if (ret == 0)
+		ret = vm_add_shm_slot(vmm->vm, host, size, read_only, &gpa,
+				      err);
+	if (ret == 0)
+		ret = virtio_mmio_add_shm(slot->transport,
+					  VIRTIO_FS_SHMCAP_ID_CACHE, gpa, size,
+					  err);
+	return ret;
+}
+
+static int add_share(struct vmm *vmm, const char *tag, const char *path,
+		     unsigned int flags, uint32_t max_fds, uint64_t shm_size,
+		     struct krun_err **err)
+{
+	struct virtio_device *dev =
+		virtio_fs_create(tag, path, flags, max_fds, err);
+	int ret = attach(vmm, dev, err);
+
+	if (ret == 0 && shm_size)
+		ret = add_dax(vmm, dev, shm_size, flags & VIRTIO_FS_READ_ONLY,
+			      err);
+	return ret;
+}
+
 static int add_shares(struct vmm *vmm, struct krun_err **err)
 {
 	const struct krun_config *cfg = vmm->cfg;
@@ -215,22 +253,16 @@ static int add_shares(struct vmm *vmm, struct krun_err **err)
 	int ret = 0;
 
 	if (cfg->root_dir)
-		ret = attach(
-			vmm,
-			virtio_fs_create(KRUN_ROOT_TAG, cfg->root_dir,
-					 share_flags(cfg->root_read_only,
-						     !cfg->root_strip_setid),
-					 max_fds, err),
-			err);
+		ret = add_share(vmm, KRUN_ROOT_TAG, cfg->root_dir,
+				share_flags(cfg->root_read_only,
+					    !cfg->root_strip_setid),
+				max_fds, cfg->root_shm_size, err);
 	for (size_t i = 0; ret == 0 && i < cfg->n_shares; i++) {
 		const struct krun_share *s = &cfg->shares[i];
 
-		ret = attach(vmm,
-			     virtio_fs_create(
-				     s->tag, s->host_path,
-				     share_flags(s->read_only, s->allow_setid),
-				     max_fds, err),
-			     err);
+		ret = add_share(vmm, s->tag, s->host_path,
+				share_flags(s->read_only, s->allow_setid),
+				max_fds, s->shm_size, err);
 	}
 	return ret;
 }

@@ -9,7 +9,8 @@
  * Every reply must be well-formed.
  *
  * Input: one options byte (bit 0: no openat2, bit 1: read-only share,
- * bit 2: no FUSE_INIT first), then records of
+ * bit 2: no FUSE_INIT first, bit 3: a DAX window of DAX_WINDOW bytes for
+ * SETUPMAPPING and REMOVEMAPPING), then records of
  *   u16 len, u8 flags, len bytes of request
  * flags bit 0: keep the header's len field (otherwise it is set to len);
  * bits 1-2: reply room (large, header only, none, one page); bit 3: split
@@ -41,6 +42,7 @@
 #define BIG_REPLY (128u << 10)
 #define SPACE_CAP (1u << 20)
 #define SNAP_MAX (16u << 10)
+#define DAX_WINDOW (8u << 20)
 
 struct fuse_fuzz {
 	char base[256];
@@ -411,6 +413,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	populate_share();
 	srv = fuse_server_create(g->share, &opts, &err);
 	FUZZ_CHECK(srv, "fuse_server_create: %s", krun_err_msg(err));
+	if (mode & 8) {
+		void *window;
+
+		FUZZ_CHECK(fuse_server_enable_dax(srv, DAX_WINDOW, &window,
+						  &err) == 0,
+			   "fuse_server_enable_dax: %s", krun_err_msg(err));
+	}
 	if (!(mode & 4))
 		send_init(srv);
 	for (int i = 0; i < MAX_RECORDS && in.left; i++)

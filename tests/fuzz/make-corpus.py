@@ -38,7 +38,7 @@ OP = dict(LOOKUP=1, FORGET=2, GETATTR=3, SETATTR=4, READLINK=5, SYMLINK=6,
           OPENDIR=27, READDIR=28, RELEASEDIR=29, FSYNCDIR=30, GETLK=31,
           SETLK=32, SETLKW=33, ACCESS=34, CREATE=35, DESTROY=38,
           BATCH_FORGET=42, FALLOCATE=43, READDIRPLUS=44, RENAME2=45,
-          LSEEK=46, COPY_FILE_RANGE=47)
+          LSEEK=46, COPY_FILE_RANGE=47, SETUPMAPPING=48, REMOVEMAPPING=49)
 
 
 class Fuse:
@@ -129,6 +129,14 @@ def fuse_seeds():
                    .req('OPEN', 3, struct.pack('<II', 0, 0))
                    .req('BATCH_FORGET', 0, struct.pack('<IIQQ', 1, 0, 2, 1))
                    .req('DESTROY', 0))
+    mib = 1 << 20
+    yield 'dax', (Fuse(8).req('LOOKUP', 1, z('file'))
+                  .req('SETUPMAPPING', 2, struct.pack('<QQQQQ', 2**64 - 1, 0, 2 * mib, 2, 0))
+                  .req('SETUPMAPPING', 2, struct.pack('<QQQQQ', 2**64 - 1, 0, 2 * mib, 3, 4 * mib))
+                  .req('SETUPMAPPING', 2, struct.pack('<QQQQQ', 2**64 - 1, 0, 4 * mib, 2, 6 * mib))
+                  .req('REMOVEMAPPING', 2, struct.pack('<I', 2) + struct.pack('<QQ', 0, 2 * mib)
+                       + struct.pack('<QQ', 4 * mib, 2 * mib))
+                  .req('REMOVEMAPPING', 2, struct.pack('<I', 1) + struct.pack('<QQ', 6 * mib, 4 * mib)))
     yield 'malformed', (Fuse(4).req('LOOKUP', 1, b'noterm', flags=1)
                         .req('READ', 1, b'\0' * 8, flags=2 | 8)
                         .req('INIT', 0, struct.pack('<IIII', 7, 31, 0, 0), flags=16))

@@ -102,6 +102,10 @@ struct fuse_server {
 	gid_t own_gid;
 	mode_t host_umask; /* applied by the host kernel to new files */
 	uint32_t proto_minor; /* negotiated; 0 before INIT */
+	/* The DAX window (fuse_ops_dax.c); NULL: none. Set before the
+	 * guest runs, fixed afterwards. */
+	uint8_t *dax_host;
+	uint64_t dax_size;
 	pthread_mutex_t init_lock;
 };
 
@@ -259,6 +263,21 @@ int fuse_op_listxattr(struct fuse_req *r);
 int fuse_op_removexattr(struct fuse_req *r);
 int fuse_op_getlk(struct fuse_req *r);
 int fuse_op_setlk(struct fuse_req *r);
+/* --- the DAX window (fuse_ops_dax.c) --- */
+/* Window offsets and lengths: the Linux driver's 2 MiB ranges. */
+#define FUSE_DAX_ALIGN (2ull << 20)
+#define FUSE_DAX_MAX (1ull << 40)
+/* File offsets: a host page; map_alignment is its log2. */
+#define FUSE_DAX_PAGE 4096ull
+#define FUSE_DAX_MAP_ALIGNMENT 12
+int fuse_op_setupmapping(struct fuse_req *r);
+int fuse_op_removemapping(struct fuse_req *r);
+/* Offer FUSE_MAP_ALIGNMENT in the INIT reply when there is a window. */
+void fuse_dax_init_reply(const struct fuse_server *srv,
+			 const struct fuse_init_in *in,
+			 struct fuse_init_out *out);
+/* Unmap the window (fuse_server_destroy()). */
+void fuse_dax_fini(struct fuse_server *srv);
 /* Lock owners of a handle are released when the handle goes. */
 void fuse_lock_owners_free(struct fuse_handle *h);
 int fuse_lock_owner_flush(struct fuse_handle *h, uint64_t owner);

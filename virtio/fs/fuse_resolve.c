@@ -200,7 +200,11 @@ void fuse_fill_attr(const struct fuse_server *srv, const struct stat *st,
 		.uid = fuse_guest_uid(srv, st->st_uid),
 		.gid = fuse_guest_gid(srv, st->st_gid),
 		.rdev = (uint32_t)st->st_rdev,
-		.blksize = (uint32_t)st->st_blksize,
+		/* The guest's DAX code needs i_blkbits == PAGE_SHIFT (else
+		 * msync and fsync fail with EIO); the kernel takes it from
+		 * blksize. */
+		.blksize = srv->dax_host ? FUSE_DAX_PAGE
+					 : (uint32_t)st->st_blksize,
 	};
 }
 

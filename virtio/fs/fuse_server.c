@@ -79,6 +79,8 @@ static const struct fuse_op_entry fuse_opcodes[] = {
 	[FUSE_RENAME2] = {fuse_op_rename2, true},
 	[FUSE_LSEEK] = {fuse_op_lseek, false},
 	[FUSE_COPY_FILE_RANGE] = {fuse_op_copy_file_range, true},
+	[FUSE_SETUPMAPPING] = {fuse_op_setupmapping, false},
+	[FUSE_REMOVEMAPPING] = {fuse_op_removemapping, false},
 };
 
 #define FUSE_NUM_OPCODES (sizeof(fuse_opcodes) / sizeof(fuse_opcodes[0]))
@@ -179,6 +181,7 @@ static int fuse_op_init(struct fuse_req *r)
 	out.max_write = FUSE_SERVER_MAX_WRITE;
 	out.time_gran = 1;
 	out.max_pages = FUSE_SERVER_MAX_PAGES;
+	fuse_dax_init_reply(r->srv, &in, &out);
 	pthread_mutex_lock(&r->srv->init_lock);
 	r->srv->proto_minor = out.minor;
 	pthread_mutex_unlock(&r->srv->init_lock);
@@ -429,6 +432,7 @@ void fuse_server_destroy(struct fuse_server *srv)
 		return;
 	fuse_handle_table_fini(&srv->handles);
 	fuse_itable_fini(&srv->inodes);
+	fuse_dax_fini(srv);
 	pthread_mutex_destroy(&srv->init_lock);
 	free(srv);
 }

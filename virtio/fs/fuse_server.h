@@ -65,6 +65,19 @@ struct fuse_server *fuse_server_create(const char *root_dir,
 void fuse_server_destroy(struct fuse_server *srv);
 
 /*
+ * Give the share a DAX window of size bytes (a multiple of 2 MiB, at most
+ * 1 TiB): the server reserves a host range (PROT_NONE) and from then on
+ * maps file ranges into it on SETUPMAPPING, with PROT_WRITE only for
+ * writable requests on a writable share, and clears them on
+ * REMOVEMAPPING. *host is that range; the caller makes it guest memory
+ * and must stop the guest using it before fuse_server_destroy() unmaps
+ * it. Once, before the first request.
+ */
+int fuse_server_enable_dax(struct fuse_server *srv, uint64_t size,
+			   void **host, struct krun_err **err)
+	__attribute__((warn_unused_result));
+
+/*
  * Handle one request. Returns the number of bytes written to the reply
  * iovecs (0 when the opcode has no reply, e.g. FORGET), or a negative
  * errno when not even an error reply fits in the reply buffer.

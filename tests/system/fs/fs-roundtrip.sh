@@ -10,7 +10,10 @@
 # rename-over, unlink-while-open,
 # sparse files, fallocate and hole punching, user.* xattrs. A second boot
 # with --read-only and a :ro volume checks that every write fails with
-# EROFS and that nothing changed on the host. The system suite runs a
+# EROFS and that nothing changed on the host; in the same boot the root
+# and a third volume have DAX windows (--root-dax, dax=SIZE): mounted with
+# dax=always, read with read() and mmap, written with write() and through a
+# shared mmap, each seen on the host. The system suite runs a
 # small size (500 files, 16 MiB), the slow suite the defaults.
 set -uo pipefail
 files=${1:-10000}
@@ -33,7 +36,8 @@ R=$S/root
 copy_busybox_tree "$R" || { echo "FAIL setup: copy busybox tree"; exit 1; }
 # Volume mount points exist beforehand: krun-init cannot make them on a
 # read-only root.
-mkdir -p "$R/h" "$R/g" "$R/t" "$S/src" "$S/vol" "$S/volro" "$R/mnt/rw" "$R/mnt/ro"
+mkdir -p "$R/h" "$R/g" "$R/t" "$S/src" "$S/vol" "$S/volro" "$S/dax" \
+	"$R/mnt/rw" "$R/mnt/ro" "$R/mnt/dax"
 
 # --- host-made files ---------------------------------------------------
 section "host prepares files"
@@ -61,6 +65,12 @@ wait
 big_sum=$("$KRUN_FSPROBE" sum "$R/h/big")
 tar -cf "$R/h/small.tar" -C "$S/src" .
 echo voldata >"$S/volro/keep"
+# DAX: 5 MiB (three 2 MiB window ranges, the last one partly past the end
+# of the file) and a file the guest writes through a shared mmap.
+"$KRUN_FSPROBE" pattern "$S/dax/big" 5 $big_seed >/dev/null
+dax_sum=$("$KRUN_FSPROBE" sum "$S/dax/big")
+echo "$dax_sum" >"$R/t/dax_sum"
+"$KRUN_FSPROBE" pattern "$S/dax/mm" 1 7 >/dev/null
 
 # --- the guest's half ----------------------------------------------------
 write_guest_lib "$R/t/lib.sh"
@@ -179,20 +189,39 @@ expect_eq ro-volume-create EROFS "$(fsprobe write /mnt/ro/newfile)"
 expect_eq ro-volume-overwrite EROFS "$(fsprobe write /mnt/ro/keep)"
 expect_eq ro-volume-reads voldata "$(cat /mnt/ro/keep)"
 expect_eq rw-volume-create ok "$(fsprobe write /mnt/rw/newfile)"
+opts() { awk -v m="$1" '$2 == m { print $4 }' /proc/mounts; }
+case ,$(opts /mnt/dax), in *,dax=always,*) pass dax-volume-mounted ;;
+	*) fail dax-volume-mounted "mount options: $(opts /mnt/dax)" ;; esac
+case ,$(opts /), in *,dax=always,*) pass dax-root-mounted ;;
+	*) fail dax-root-mounted "mount options: $(opts /)" ;; esac
+case ,$(opts /mnt/rw), in *,dax=*) fail dax-only-asked "mount options: $(opts /mnt/rw)" ;;
+	*) pass dax-only-asked ;; esac
+expect_eq dax-read "$(cat /t/dax_sum)" "$(fsprobe sum /mnt/dax/big)"
+expect_eq dax-mmap-read "$(cat /t/dax_sum)" "$(fsprobe mmap-sum /mnt/dax/big)"
+expect_eq dax-mmap-write ok "$(fsprobe mmap-write /mnt/dax/mm 8192 FROMGUESTMMAP)"
+expect_eq dax-mmap-reread FROMGUESTMMAP "$(dd if=/mnt/dax/mm bs=1 skip=8192 count=13 2>/dev/null)"
+printf 'written with dax\n' >/mnt/dax/new && pass dax-write || fail dax-write "write failed"
+expect_eq dax-root-read '10 from host' "$(fsprobe mmap-sum /h/text | cut -d' ' -f2) $(cat /h/text)"
 echo guest-script-complete
 GUEST
 section "read-only root and volume"
 out=$S/ro.out
-run_guest ro-boot "$out" --root "$R" --read-only -v "$S/vol:/mnt/rw" \
-	-v "$S/volro:/mnt/ro:ro" -- /bin/sh /t/ro.sh
+run_guest ro-boot "$out" --root "$R" --read-only --root-dax 64M -v "$S/vol:/mnt/rw" \
+	-v "$S/volro:/mnt/ro:ro" -v "$S/dax:/mnt/dax:dax=32M" -- /bin/sh /t/ro.sh
 guest_results "$out" ro-root-create ro-root-overwrite ro-root-mkdir ro-root-unlink \
 	ro-root-chmod ro-root-rename ro-root-xattr ro-root-still-reads ro-volume-create \
 	ro-volume-mkdir ro-volume-unlink \
-	ro-volume-overwrite ro-volume-reads rw-volume-create
+	ro-volume-overwrite ro-volume-reads rw-volume-create dax-volume-mounted \
+	dax-root-mounted dax-only-asked dax-read dax-mmap-read dax-mmap-write \
+	dax-mmap-reread dax-write dax-root-read
 check guest-ro-script-complete grep -q '^guest-script-complete$' "$out"
 expect_eq host-ro-unchanged "from host 604 none none" \
 	"$(cat "$R/h/text") $(stat -c %a "$R/h/text") $(ls "$R/newfile" "$R/newdir" 2>/dev/null || echo none) $(ls "$S/volro" | grep -vx keep || echo none)"
 expect_eq host-ro-xattr user.fromhost "$("$KRUN_FSPROBE" xattr-list "$R/h/xattr")"
 expect_eq host-rw-volume-written x "$(cat "$S/vol/newfile" 2>&1)"
+expect_eq host-sees-dax-mmap-write FROMGUESTMMAP "$(dd if="$S/dax/mm" bs=1 skip=8192 count=13 status=none)"
+expect_eq host-sees-dax-mmap-size 1048576 "$(stat -c %s "$S/dax/mm")"
+expect_eq host-sees-dax-write 'written with dax' "$(cat "$S/dax/new" 2>&1)"
+expect_eq host-dax-unchanged "$dax_sum" "$("$KRUN_FSPROBE" sum "$S/dax/big")"
 
 fs_finish

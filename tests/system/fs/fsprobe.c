@@ -35,6 +35,10 @@
  *                                      /dev/urandom under emulation): ok | ERR
  *   fsprobe sum PATH                   64-bit checksum of PATH's content (every
  *                                      byte and its position count) and size
+ *   fsprobe mmap-sum PATH              the same, read through a shared
+ *                                      read-only mmap of PATH
+ *   fsprobe mmap-write PATH OFF TEXT   write TEXT at OFF through a shared
+ *                                      writable mmap, msync: ok | ERR
  *   fsprobe time LABEL CMD [ARG...]    run CMD; print "time LABEL SECONDS" to
  *                                      stderr; exit with CMD's status
  *   fsprobe randio PATH r|w COUNT SEED COUNT reads or writes of 4 KiB at
@@ -53,6 +57,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -393,18 +398,26 @@ static int probe_pattern(const char *path, long mib, uint64_t seed)
 }
 
 /* Not cryptographic: catches lost, misplaced or corrupted bytes. */
+static uint64_t sum_add(uint64_t h, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+#define SUM_START 0xcbf29ce484222325ULL
+
 static int probe_sum(const char *path)
 {
 	static unsigned char buf[1 << 20];
-	uint64_t h = 0xcbf29ce484222325ULL, size = 0;
+	uint64_t h = SUM_START, size = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)
 		return put_errno();
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		for (ssize_t i = 0; i < n; i++)
-			h = (h ^ buf[i]) * 0x100000001b3ULL;
+		h = sum_add(h, buf, (size_t)n);
 		size += n;
 	}
 	if (n < 0)
@@ -414,6 +427,49 @@ static int probe_sum(const char *path)
 		       (unsigned long long)size);
 	close(fd);
 	return 0;
+}
+
+static int probe_mmap_sum(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	void *p = MAP_FAILED;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return put_errno();
+	if (st.st_size > 0)
+		p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd,
+			 0);
+	close(fd);
+	if (st.st_size > 0 && p == MAP_FAILED)
+		return put_errno();
+	printf("%016llx %llu\n",
+	       (unsigned long long)(st.st_size ? sum_add(SUM_START, p,
+							 (size_t)st.st_size)
+					       : SUM_START),
+	       (unsigned long long)st.st_size);
+	if (st.st_size > 0)
+		munmap(p, (size_t)st.st_size);
+	return 0;
+}
+
+static int probe_mmap_write(const char *path, const char *off_text,
+			    const char *text)
+{
+	size_t off = strtoull(off_text, NULL, 0), len = strlen(text);
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	char *p;
+
+	if (fd < 0)
+		return put_errno();
+	p = mmap(NULL, off + len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return put_errno();
+	memcpy(p + off, text, len);
+	if (msync(p, off + len, MS_SYNC) < 0)
+		return put_errno();
+	return put_ok(munmap(p, off + len));
 }
 
 static int probe_randio(const char *path, const char *mode, long count,
@@ -529,6 +585,10 @@ static int dispatch(int argc, char **argv)
 		return probe_pattern(a[0], atol(a[1]), strtoull(a[2], NULL, 0));
 	if (!strcmp(cmd, "sum") && n == 1)
 		return probe_sum(a[0]);
+	if (!strcmp(cmd, "mmap-sum") && n == 1)
+		return probe_mmap_sum(a[0]);
+	if (!strcmp(cmd, "mmap-write") && n == 3)
+		return probe_mmap_write(a[0], a[1], a[2]);
 	if (!strcmp(cmd, "randio") && n == 4)
 		return probe_randio(a[0], a[1], atol(a[2]),
 				    strtoull(a[3], NULL, 0));

@@ -223,7 +223,16 @@ static const struct {
 	{A("-v", "/tmp:/", "ls"),
 	 "--volume: cannot mount over the guest's `/` (use --root)"},
 	{A("-v", "/tmp:/d:z", "ls"),
-	 "--volume: unsupported volume option `z` (expected ro, rw or setid)"},
+	 "--volume: unsupported volume option `z` (expected ro, rw, setid or dax=SIZE)"},
+	{A("-v", "/tmp:/d:dax=1M", "ls"),
+	 "--volume: a DAX window of 1048576 bytes: must be a multiple of 2 MiB, "
+	 "at most 1 TiB"},
+	{A("-v", "/tmp:/d:dax=x", "ls"),
+	 "--volume: volume option `dax`: invalid size `x` (expected bytes, "
+	 "optionally with a K, M, G or T suffix)"},
+	{A("--root", "/r", "--root-dax", "3M", "ls"),
+	 "--root-dax: a DAX window of 3145728 bytes: must be a multiple of 2 "
+	 "MiB, at most 1 TiB"},
 	{A("-v", ":/d", "ls"), "--volume: `:/d`: empty host directory"},
 	{A("-v", "/etc/passwd:/p", "ls"),
 	 "--volume: host path `/etc/passwd` is not a directory (only "
@@ -358,8 +367,10 @@ static void test_docker_flags(void **state)
 	const char *args[] = {"--root",
 			      "/r",
 			      "-v",
-			      "/tmp:/data:ro,setid",
+			      "/tmp:/data:ro,setid,dax=64M",
 			      "--root-nosetid",
+			      "--root-dax",
+			      "1G",
 			      "--mount",
 			      "type=bind,src=/tmp,dst=/m,readonly",
 			      "--mount",
@@ -399,9 +410,12 @@ static void test_docker_flags(void **state)
 	assert_true(cfg->shares[0].read_only);
 	assert_true(cfg->shares[0].allow_setid);
 	assert_true(cfg->root_strip_setid);
+	assert_int_equal(cfg->shares[0].shm_size, 64 << 20);
+	assert_int_equal(cfg->root_shm_size, 1 << 30);
 	assert_string_equal(cfg->shares[1].tag, "vol1");
 	assert_true(cfg->shares[1].read_only);
 	assert_false(cfg->shares[1].allow_setid);
+	assert_int_equal(cfg->shares[1].shm_size, 0);
 	assert_int_equal(cfg->n_fsmounts, 2);
 	assert_string_equal(cfg->fsmounts[0].data, "size=1m");
 	assert_string_equal(cfg->fsmounts[1].target, "/run");

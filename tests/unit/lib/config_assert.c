@@ -78,6 +78,7 @@
 	X(STR, root_dir)                                                  \
 	X(UINT, root_read_only)                                           \
 	X(UINT, root_strip_setid)                                         \
+	X(UINT, root_shm_size)                                            \
 	X(UINT, disk_api)                                                 \
 	X(STR, legacy_root_disk)                                          \
 	X(STR, legacy_data_disk)                                          \
@@ -221,7 +222,7 @@ _Static_assert(sizeof(struct krun_vsock_port) == 24,
 _Static_assert(sizeof(struct krun_fsmount) == 40, SIZE_MSG("krun_fsmount"));
 _Static_assert(sizeof(struct krun_seccomp_rule) == 168,
 	       SIZE_MSG("krun_seccomp_rule"));
-_Static_assert(sizeof(struct krun_config) == 552, SIZE_MSG("krun_config"));
+_Static_assert(sizeof(struct krun_config) == 568, SIZE_MSG("krun_config"));
 #endif
 
 /* ---- comparison ---- */

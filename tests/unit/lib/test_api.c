@@ -215,7 +215,9 @@ static void shares_and_volumes(void **state)
 	assert_int_equal(krun_set_mapped_volumes(id, vols), -EINVAL);
 	assert_int_equal(krun_set_mapped_volumes(id, NULL), -EINVAL);
 	assert_int_equal(krun_add_virtiofs(id, "data", "/srv/data"), 0);
-	assert_int_equal(krun_add_virtiofs2(id, "dax", "/srv/dax", 1 << 20), 0);
+	assert_int_equal(krun_add_virtiofs2(id, "dax", "/srv/dax", 1 << 20),
+			 -EINVAL);
+	assert_int_equal(krun_add_virtiofs2(id, "dax", "/srv/dax", 2 << 20), 0);
 	assert_int_equal(krun_add_virtiofs(id, "data", "/other"), -EEXIST);
 	assert_int_equal(krun_add_virtiofs(id, NULL, "/x"), -EINVAL);
 	assert_int_equal(krun_add_virtiofs(id, "x", NULL), -EINVAL);
@@ -227,7 +229,7 @@ static void shares_and_volumes(void **state)
 				  "/x"),
 		-EINVAL);
 	assert_int_equal(cfg->n_shares, 2);
-	assert_int_equal(cfg->shares[1].shm_size, 1 << 20);
+	assert_int_equal(cfg->shares[1].shm_size, 2 << 20);
 	assert_null(cfg->shares[0].guest_path);
 }
 
@@ -402,22 +404,24 @@ static void start_consumes_context(void **state)
 	assert_int_equal(krun_start_enter(id), -ENOENT);
 }
 
-static void start_refuses_unbuilt_features(void **state)
+/* The root directory share takes a DAX window too; its size is checked
+ * when it is set. */
+static void root_dax_window(void **state)
 {
 	int32_t id = krun_create_ctx();
-	const char *const argv[] = {NULL};
+	struct krun_config *cfg;
 
 	assert_true(id > 0);
-	assert_int_equal(krun_set_root(id, "/"), 0);
-	assert_int_equal(krun_set_exec(id, "/bin/true", argv, argv), 0);
-	assert_int_equal(krun_add_virtiofs2(id, "t", "/srv", 4096), 0);
-	assert_int_equal(krun_start_enter(id), -ENOTSUP);
-	assert_int_equal(krun_free_ctx(id), -ENOENT);
-	id = krun_create_ctx();
-	assert_int_equal(krun_set_root_disk(id, "/r.img"), 0);
-	assert_int_equal(krun_set_exec(id, "/bin/true", argv, argv), 0);
-	assert_int_equal(krun_add_virtiofs2(id, "t", "/srv", 1 << 20), 0);
-	assert_int_equal(krun_start_enter(id), -ENOTSUP);
+	cfg = borrow((uint32_t)id);
+	assert_int_equal(
+		krun_add_virtiofs2(id, KRUN_FS_ROOT_TAG, "/srv", 3 << 20),
+		-EINVAL);
+	assert_int_equal(cfg->root_shm_size, 0);
+	assert_int_equal(
+		krun_add_virtiofs2(id, KRUN_FS_ROOT_TAG, "/srv", 8 << 20), 0);
+	assert_string_equal(cfg->root_dir, "/srv");
+	assert_int_equal(cfg->root_shm_size, 8 << 20);
+	assert_int_equal(krun_free_ctx(id), 0);
 }
 
 #define THREADS 8
@@ -477,7 +481,7 @@ int main(void)
 		API_TEST(workload),
 		API_TEST(shutdown_eventfd),
 		API_TEST(start_consumes_context),
-		cmocka_unit_test(start_refuses_unbuilt_features),
+		cmocka_unit_test(root_dax_window),
 		cmocka_unit_test(threads_create_and_free),
 	};
 

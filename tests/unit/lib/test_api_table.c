@@ -167,9 +167,12 @@ CASE(virtiofs_root_tag, int32_t r = krun_add_virtiofs(id, KRUN_FS_ROOT_TAG,
 						      "/srv");
      assert_string_equal(cfg_of(id)->root_dir, "/srv");
      assert_int_equal(cfg_of(id)->n_shares, 0); return r;)
-CASE(virtiofs2_dax, return krun_add_virtiofs2(id, "t", "/srv", 1 << 20);)
-CASE(virtiofs2_root_dax, return krun_add_virtiofs2(id, KRUN_FS_ROOT_TAG,
-						   "/srv", 1 << 20);)
+CASE(virtiofs2_dax, return krun_add_virtiofs2(id, "t", "/srv", 2 << 20);)
+CASE(virtiofs2_dax_unaligned,
+     return krun_add_virtiofs2(id, "t", "/srv", 1 << 20);)
+CASE(virtiofs2_root_dax, int32_t r = krun_add_virtiofs2(id, KRUN_FS_ROOT_TAG,
+							"/srv", 2 << 20);
+     assert_int_equal(cfg_of(id)->root_shm_size, 2 << 20); return r;)
 CASE(virtiofs3_ro, int32_t r = krun_add_virtiofs3(id, "t", "/srv", 0, true);
      assert_true(cfg_of(id)->shares[0].read_only); return r;)
 CASE(virtiofs3_root_ro, int32_t r = krun_add_virtiofs3(id, KRUN_FS_ROOT_TAG,
@@ -421,7 +424,8 @@ static const struct row rows[] = {
 	ROW(virtiofs_null_path, -EINVAL),
 	ROW(virtiofs_root_tag, 0),
 	ROW(virtiofs2_dax, 0),
-	ROW(virtiofs2_root_dax, -ENOTSUP),
+	ROW(virtiofs2_dax_unaligned, -EINVAL),
+	ROW(virtiofs2_root_dax, 0),
 	ROW(virtiofs3_ro, 0),
 	ROW(virtiofs3_root_ro, 0),
 	ROW(virtiofs3_dup, -EEXIST),

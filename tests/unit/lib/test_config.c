@@ -174,7 +174,15 @@ static void share_validation(void **state)
 		   EINVAL, "cannot mount over the root");
 	assert_int_equal(cfg->n_shares, 0);
 	long_tag[KRUN_MAX_TAG_LEN] = '\0';
-	EXPECT_OK(config_add_share(cfg, long_tag, "/h", "/mnt", true, 4096,
+	EXPECT_ERR(
+		config_add_share(cfg, long_tag, "/h", "/mnt", true, 4096, &err),
+		EINVAL,
+		"a DAX window of 4096 bytes: must be a multiple of 2 MiB, at most 1 TiB");
+	EXPECT_ERR(config_add_share(cfg, long_tag, "/h", "/mnt", true,
+				    (1ull << 40) + (2 << 20), &err),
+		   EINVAL, "at most 1 TiB");
+	assert_int_equal(cfg->n_shares, 0);
+	EXPECT_OK(config_add_share(cfg, long_tag, "/h", "/mnt", true, 4 << 20,
 				   &err));
 	EXPECT_ERR(config_add_share(cfg, long_tag, "/h2", NULL, false, 0, &err),
 		   EEXIST, "duplicate virtio-fs tag");
@@ -184,7 +192,7 @@ static void share_validation(void **state)
 	assert_int_equal(cfg->n_shares, 2);
 	assert_string_equal(cfg->shares[0].guest_path, "/mnt");
 	assert_true(cfg->shares[0].read_only);
-	assert_int_equal(cfg->shares[0].shm_size, 4096);
+	assert_int_equal(cfg->shares[0].shm_size, 4 << 20);
 	assert_null(cfg->shares[1].guest_path);
 }
 

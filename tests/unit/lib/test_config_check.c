@@ -2,6 +2,7 @@
 /* config_check_startable: required pieces and not-yet-built features. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -75,15 +76,6 @@ static void legacy_root_disk_is_a_root(void **state)
 	EXPECT_OK(config_set_exec(cfg, "/bin/sh", NULL, NULL, &err));
 	EXPECT_OK(config_set_legacy_root_disk(cfg, "/r.img", &err));
 	EXPECT_OK(config_check_startable(cfg, &err));
-}
-
-static void refused(struct krun_config *cfg, const char *feature)
-{
-	char expect[128];
-
-	snprintf(expect, sizeof(expect),
-		 "`%s` is not supported yet by this build", feature);
-	EXPECT_ERR(config_check_startable(cfg, &err), ENOTSUP, expect);
 }
 
 static void accepts_network_backends(void **state)
@@ -161,7 +153,7 @@ static void refuses_devices(void **state)
 	EXPECT_OK(config_check_startable(cfg, &err));
 }
 
-static void accepts_oem_refuses_dax(void **state)
+static void accepts_oem_and_dax(void **state)
 {
 	struct krun_config *cfg = *state;
 
@@ -176,9 +168,19 @@ static void accepts_oem_refuses_dax(void **state)
 		config_set_oem_strings(cfg, (const char *const[]){NULL}, &err));
 	EXPECT_OK(config_add_share(cfg, "data", "/d", "/data", false, 0, &err));
 	EXPECT_OK(config_check_startable(cfg, &err));
+	/* DAX windows are built: a share's or the root directory's. */
 	EXPECT_OK(
-		config_add_share(cfg, "dax", "/d", NULL, false, 1 << 20, &err));
-	refused(cfg, "virtio-fs DAX window");
+		config_add_share(cfg, "dax", "/d", NULL, false, 2 << 20, &err));
+	EXPECT_OK(config_set_root_dax(cfg, 64 << 20, &err));
+	EXPECT_OK(config_check_startable(cfg, &err));
+	/* ... but a root disk has no window to give. */
+	free(cfg->root_dir);
+	cfg->root_dir = NULL;
+	EXPECT_OK(config_add_disk(cfg, "raw", "/r", KRUN_FORMAT_RAW, 0, &err));
+	EXPECT_OK(config_set_root_disk_id(cfg, "raw", &err));
+	EXPECT_ERR(
+		config_check_startable(cfg, &err), EINVAL,
+		"a DAX window for the root needs a root directory, not a root disk");
 	config_free(cfg);
 	startable_setup(state);
 	cfg = *state;
@@ -201,7 +203,7 @@ int main(void)
 		START_TEST(accepts_port_maps),
 		START_TEST(vsock_parent_must_exist),
 		START_TEST(refuses_devices),
-		START_TEST(accepts_oem_refuses_dax),
+		START_TEST(accepts_oem_and_dax),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,6 +43,55 @@ static void default_params_directory_root(void **state)
 	assert_int_equal(p.n_mounts, 0);
 }
 
+/* A share with a DAX window is mounted with dax=always; others not. */
+static void dax_shares_mount_with_dax(void **state)
+{
+	struct krun_share shares[] = {
+		{.tag = "plain", .host_path = "/p", .guest_path = "/mnt/p"},
+		{.tag = "fast",
+		 .host_path = "/f",
+		 .guest_path = "/mnt/f",
+		 .shm_size = 2 << 20},
+	};
+	static const char opt[] = "\0" KRUN_GUEST_DAX_OPTIONS;
+	struct krun_config cfg;
+	struct initramfs_params p;
+	struct krun_err *err = NULL;
+	void *buf = NULL;
+	size_t len;
+	const char *at, *mnt_f;
+
+	base_config(&cfg);
+	assert_int_equal(initramfs_default_params(&cfg, &p, &err), 0);
+	assert_null(p.root.options);
+	assert_int_equal(initramfs_encode_config(&cfg, &p, &buf, &len, &err),
+			 0);
+	assert_null(memmem(buf, len, KRUN_GUEST_DAX_OPTIONS,
+			   strlen(KRUN_GUEST_DAX_OPTIONS)));
+	free(buf);
+	cfg.root_shm_size = 64 << 20;
+	assert_int_equal(initramfs_default_params(&cfg, &p, &err), 0);
+	assert_string_equal(p.root.options, "dax=always");
+	cfg.root_shm_size = 0;
+	assert_int_equal(initramfs_default_params(&cfg, &p, &err), 0);
+	cfg.shares = shares;
+	cfg.n_shares = 2;
+	assert_int_equal(initramfs_encode_config(&cfg, &p, &buf, &len, &err),
+			 0);
+	/* Once, after /mnt/f (the mount of /mnt/p comes first), as a
+	 * string of its own (the NUL ending the fstype before it). */
+	mnt_f = memmem(buf, len, "/mnt/f", 6);
+	at = memmem(buf, len, opt, sizeof(opt) - 1);
+	assert_non_null(mnt_f);
+	assert_non_null(at);
+	assert_true(at > mnt_f);
+	at += sizeof(opt) - 1;
+	assert_null(memmem(at, len - (size_t)(at - (const char *)buf),
+			   KRUN_GUEST_DAX_OPTIONS,
+			   strlen(KRUN_GUEST_DAX_OPTIONS)));
+	free(buf);
+}
+
 static void default_params_disk_root(void **state)
 {
 	struct krun_disk disks[] = {
@@ -202,6 +251,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(default_params_directory_root),
+		cmocka_unit_test(dax_shares_mount_with_dax),
 		cmocka_unit_test(default_params_disk_root),
 		cmocka_unit_test(encode_refuses_bad_input),
 		cmocka_unit_test(archive_holds_init_and_config),

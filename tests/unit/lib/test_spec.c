@@ -107,6 +107,12 @@ static const struct {
 	 ".krun.disks[0].partition: only the root disk has a partition to boot from"},
 	{"{\"krun\":{\"volumes\":[{\"tag\":\"t\"}]}}",
 	 ".krun.volumes[0].hostPath: missing"},
+	{"{\"krun\":{\"volumes\":[{\"tag\":\"t\",\"hostPath\":\"/h\",\"shmSize\":\"1M\"}]}}",
+	 ".krun.volumes[0]: a DAX window of 1048576 bytes: must be a multiple of 2 MiB, at most 1 TiB"},
+	{"{\"krun\":{\"volumes\":[{\"tag\":\"t\",\"hostPath\":\"/h\",\"shmSize\":true}]}}",
+	 ".krun.volumes[0].shmSize: expected an integer (bytes) or a size string"},
+	{"{\"root\":{\"path\":\"/r\",\"shmSize\":4095}}",
+	 ".root.shmSize: a DAX window of 4095 bytes: must be a multiple of 2 MiB, at most 1 TiB"},
 	{"{\"krun\":{\"net\":{\"mode\":\"tsi\"}}}",
 	 ".krun.net.mode: unknown mode `tsi` (expected none, passt or gvproxy)"},
 	{"{\"krun\":{\"net\":{\"mode\":\"gvproxy\"}}}",
@@ -471,6 +477,26 @@ static void test_key_order_irrelevant(void **state)
 	free(b);
 }
 
+/* DAX windows from a spec: a size string or bytes, and back out in
+ * --print-config's JSON. */
+static void test_dax_windows(void **state)
+{
+	const char *spec = "{\"root\":{\"path\":\"/r\",\"shmSize\":\"1G\"},"
+			   "\"krun\":{\"volumes\":[{\"tag\":\"t\","
+			   "\"hostPath\":\"/h\",\"shmSize\":4194304}]}}";
+	struct spec_result res;
+	struct krun_config *cfg = load_ok(spec, NULL, &res);
+	char *json = json_of(spec);
+
+	(void)state;
+	assert_int_equal(cfg->root_shm_size, 1 << 30);
+	assert_int_equal(cfg->shares[0].shm_size, 4 << 20);
+	assert_non_null(strstr(json, "\"shmSize\": 1073741824"));
+	assert_non_null(strstr(json, "\"shmSize\": 4194304"));
+	config_free(cfg);
+	free(json);
+}
+
 static void test_unknown_oci_keys_ignored(void **state)
 {
 	char *json =
@@ -655,6 +681,7 @@ int main(int argc, char *argv[])
 		cmocka_unit_test(test_bad_specs),
 		cmocka_unit_test(test_setter_errors_are_wrapped),
 		cmocka_unit_test(test_crun_fixtures),
+		cmocka_unit_test(test_dax_windows),
 		cmocka_unit_test(test_crun_spec_live),
 		cmocka_unit_test(test_bundle_relative_paths),
 		cmocka_unit_test(test_key_order_irrelevant),

@@ -780,8 +780,8 @@ static void test_unknown_opcode_and_destroy(void **state)
 	assert_int_equal(
 		ft_call(t, FUSE_IOCTL, FUSE_ROOT_ID, NULL, NULL, 0, NULL),
 		-ENOSYS);
-	assert_int_equal(ft_call(t, FUSE_SETUPMAPPING, FUSE_ROOT_ID, NULL, NULL,
-				 0, NULL),
+	assert_int_equal(ft_call(t, FUSE_NOTIFY_REPLY, FUSE_ROOT_ID, NULL,
+				 NULL, 0, NULL),
 			 -ENOSYS);
 	assert_int_equal(ft_call(t, 9999, FUSE_ROOT_ID, NULL, NULL, 0, NULL),
 			 -ENOSYS);

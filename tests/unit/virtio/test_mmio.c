@@ -288,6 +288,58 @@ static void test_bad_device_description(void **state)
 	f->dev.destroyed = 1; /* never wrapped */
 }
 
+/* Shared memory regions: SHMSel picks one by id; an unset id reads as a
+ * length of all ones (none), as does everything before any is set. */
+static void test_shm_regions(void **state)
+{
+	struct fixture *f = *state;
+	struct krun_err *err = NULL;
+
+	fdev_start(&f->fd, &f->dev.vdev, 2, 16, 0);
+	fdev_wr(&f->fd, 0x0ac, 0);
+	assert_int_equal(fdev_rd(&f->fd, 0x0b0), 0xffffffff);
+	assert_int_equal(fdev_rd(&f->fd, 0x0b4), 0xffffffff);
+	assert_int_equal(virtio_mmio_add_shm(f->fd.t, 0, 0x140000000ull,
+					     0x200000000ull, &err),
+			 0);
+	assert_int_equal(virtio_mmio_add_shm(f->fd.t, 3, 0x10000000000ull,
+					     0x200000, &err),
+			 0);
+	assert_int_equal(fdev_rd(&f->fd, 0x0b0), 0);	      /* len low */
+	assert_int_equal(fdev_rd(&f->fd, 0x0b4), 2);	      /* len high */
+	assert_int_equal(fdev_rd(&f->fd, 0x0b8), 0x40000000); /* base low */
+	assert_int_equal(fdev_rd(&f->fd, 0x0bc), 1);	      /* base high */
+	fdev_wr(&f->fd, 0x0ac, 3);
+	assert_int_equal(fdev_rd(&f->fd, 0x0b0), 0x200000);
+	assert_int_equal(fdev_rd(&f->fd, 0x0b4), 0);
+	assert_int_equal(fdev_rd(&f->fd, 0x0b8), 0);
+	assert_int_equal(fdev_rd(&f->fd, 0x0bc), 0x100);
+	fdev_wr(&f->fd, 0x0ac, 1);
+	assert_int_equal(fdev_rd(&f->fd, 0x0b0), 0xffffffff);
+	assert_int_equal(fdev_rd(&f->fd, 0x0b4), 0xffffffff);
+	fdev_wr(&f->fd, 0x0ac, 0x100); /* ids are 8 bits: not 0 */
+	assert_int_equal(fdev_rd(&f->fd, 0x0b0), 0xffffffff);
+	/* Refused: the same id, empty, overflowing, all-ones length. */
+	assert_int_equal(virtio_mmio_add_shm(f->fd.t, 0, 0, 4096, &err),
+			 -EEXIST);
+	krun_err_free(&err);
+	assert_int_equal(virtio_mmio_add_shm(f->fd.t, 1, 0x1000, 0, &err),
+			 -EINVAL);
+	krun_err_free(&err);
+	assert_int_equal(virtio_mmio_add_shm(f->fd.t, 1, UINT64_MAX - 4095,
+					     8192, &err),
+			 -EINVAL);
+	krun_err_free(&err);
+	assert_int_equal(virtio_mmio_add_shm(f->fd.t, 1, 0, UINT64_MAX, &err),
+			 -EINVAL);
+	krun_err_free(&err);
+	assert_int_equal(virtio_mmio_add_shm(f->fd.t, 1, 0, 4096, &err), 0);
+	assert_int_equal(virtio_mmio_add_shm(f->fd.t, 2, 0, 4096, &err), 0);
+	assert_int_equal(virtio_mmio_add_shm(f->fd.t, 4, 0, 4096, &err),
+			 -ENOSPC);
+	krun_err_free(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +359,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bad_device_description,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shm_regions, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
