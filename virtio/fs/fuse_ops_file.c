@@ -42,8 +42,9 @@ static int check_ro_flags(struct fuse_server *srv, int flags)
 	return 0;
 }
 
-static int reply_open(struct fuse_req *r, int fd)
+static int reply_open(struct fuse_req *r, struct fuse_inode *ino, int fd)
 {
+	uint32_t open_flags = fuse_cache_open_flags(r->srv, ino, fd, false);
 	int64_t fh = fuse_handle_add(&r->srv->handles, fd, false, r->in.nodeid);
 	struct fuse_open_out out = {0};
 	int ret;
@@ -51,6 +52,7 @@ static int reply_open(struct fuse_req *r, int fd)
 	if (fh < 0)
 		return (int)fh;
 	out.fh = (uint64_t)fh;
+	out.open_flags = open_flags;
 	ret = fuse_reply(r, &out, sizeof(out));
 	if (ret < 0)
 		fuse_handle_remove(&r->srv->handles, (uint64_t)fh, false);
@@ -87,7 +89,7 @@ int fuse_op_open(struct fuse_req *r)
 			return ret;
 		}
 	}
-	return reply_open(r, fd);
+	return reply_open(r, ino, fd);
 }
 
 /* Open the existing regular file name under parent. The type is checked
@@ -167,6 +169,7 @@ static int reply_create(struct fuse_req *r, int fd, int pfd)
 		return (int)fh;
 	}
 	o.fh = (uint64_t)fh;
+	o.open_flags = fuse_cache_open_flags(r->srv, NULL, fd, false);
 	ret = fuse_reply2(r, &e, sizeof(e), &o, sizeof(o));
 	if (ret < 0) {
 		fuse_handle_remove(&r->srv->handles, (uint64_t)fh, false);

@@ -174,6 +174,10 @@ static int fuse_op_init(struct fuse_req *r)
 		out.minor = in.minor;
 	out.max_readahead = in.max_readahead;
 	out.flags = in.flags & FUSE_SERVER_FLAGS;
+	/* Cached pages of a file whose size or mtime changed (seen when its
+	 * attributes are next fetched) are dropped. */
+	if (r->srv->opts.cache != FUSE_CACHE_NEVER)
+		out.flags |= in.flags & FUSE_AUTO_INVAL_DATA;
 	out.max_background = 64;
 	out.congestion_threshold = 48;
 	out.max_write = FUSE_SERVER_MAX_WRITE;
@@ -210,6 +214,7 @@ static int dispatch(struct fuse_req *r)
 	uint32_t op = r->in.opcode;
 	const struct fuse_op_entry *entry;
 
+	fuse_stats_count(r->srv, op);
 	if (op >= FUSE_NUM_OPCODES || !fuse_opcodes[op].fn)
 		return -ENOSYS;
 	entry = &fuse_opcodes[op];
@@ -427,6 +432,7 @@ void fuse_server_destroy(struct fuse_server *srv)
 {
 	if (!srv)
 		return;
+	fuse_stats_log(srv);
 	fuse_handle_table_fini(&srv->handles);
 	fuse_itable_fini(&srv->inodes);
 	pthread_mutex_destroy(&srv->init_lock);
