@@ -57,8 +57,15 @@ static int host_dir(const char *path, char **out, struct krun_err **err)
 	return 0;
 }
 
+/* What -v's options ask of a share. */
+struct volume_opts {
+	bool ro;
+	bool setid;
+	enum krun_fs_cache cache;
+};
+
 static int add_bind(struct krun_config *cfg, const char *host,
-		    const char *guest, bool ro, bool setid,
+		    const char *guest, const struct volume_opts *vo,
 		    struct krun_err **err)
 {
 	cleanup_free char *real = NULL;
@@ -77,14 +84,17 @@ static int add_bind(struct krun_config *cfg, const char *host,
 	if (ret < 0)
 		return ret;
 	new_tag(cfg, tag, sizeof(tag));
-	ret = config_add_share(cfg, tag, real, guest, ro, 0, err);
-	if (ret == 0 && setid)
+	ret = config_add_share(cfg, tag, real, guest, vo->ro, 0, err);
+	if (ret == 0 && vo->setid)
 		ret = config_set_share_setid(cfg, tag, true, err);
+	if (ret == 0)
+		ret = config_set_share_cache(cfg, tag, vo->cache, err);
 	return ret;
 }
 
-/* A comma list of ro, rw and setid; docker's other options are refused. */
-static int volume_mode(const char *opts, bool *ro, bool *setid,
+/* A comma list of ro, rw, setid and cache=POLICY; docker's other options
+ * are refused. */
+static int volume_mode(const char *opts, struct volume_opts *vo,
 		       struct krun_err **err)
 {
 	cleanup_free char *copy = strdup(opts);
@@ -94,15 +104,22 @@ static int volume_mode(const char *opts, bool *ro, bool *setid,
 		return krun_err_set(err, ENOMEM, "out of memory");
 	for (char *w = strtok_r(copy, ",", &save); w;
 	     w = strtok_r(NULL, ",", &save)) {
+		int ret = 0;
+
 		if (strcmp(w, "ro") == 0 || strcmp(w, "rw") == 0)
-			*ro = w[1] == 'o';
+			vo->ro = w[1] == 'o';
 		else if (strcmp(w, "setid") == 0)
-			*setid = true;
+			vo->setid = true;
+		else if (strncmp(w, "cache=", 6) == 0)
+			ret = config_parse_fs_cache(w + 6, &vo->cache, err);
 		else
 			return krun_err_set(err, EINVAL,
 					    "unsupported volume option `%s` "
-					    "(expected ro, rw or setid)",
+					    "(expected ro, rw, setid or "
+					    "cache=POLICY)",
 					    w);
+		if (ret < 0)
+			return ret;
 	}
 	return 0;
 }
@@ -113,7 +130,7 @@ static int apply_volume(const char *text, struct krun_config *cfg,
 {
 	cleanup_free char *copy = strdup(text);
 	char *guest, *opts;
-	bool ro = false, setid = false;
+	struct volume_opts vo = {.cache = KRUN_FS_CACHE_AUTO};
 	int ret;
 
 	if (!copy)
@@ -131,9 +148,9 @@ static int apply_volume(const char *text, struct krun_config *cfg,
 	if (!*copy)
 		return krun_err_set(err, EINVAL, "`%s`: empty host directory",
 				    text);
-	ret = opts ? volume_mode(opts, &ro, &setid, err) : 0;
+	ret = opts ? volume_mode(opts, &vo, err) : 0;
 	if (ret == 0)
-		ret = add_bind(cfg, copy, guest, ro, setid, err);
+		ret = add_bind(cfg, copy, guest, &vo, err);
 	return ret;
 }
 
@@ -209,9 +226,11 @@ static int apply_mount(const char *text, struct krun_config *cfg,
 		return krun_err_set(err, EINVAL,
 				    "`%s`: needs type= and dst=", text);
 	if (strcmp(m.type, "bind") == 0) {
+		struct volume_opts vo = {.ro = m.ro};
+
 		if (!m.src)
 			return krun_err_set(err, EINVAL, "bind: needs src=");
-		return add_bind(cfg, m.src, m.dst, m.ro, false, err);
+		return add_bind(cfg, m.src, m.dst, &vo, err);
 	}
 	if (strcmp(m.type, "tmpfs") != 0)
 		return krun_err_set(err, EINVAL,

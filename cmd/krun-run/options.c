@@ -16,6 +16,7 @@ enum {
 	OPT_ROOT = 256,
 	OPT_READ_ONLY,
 	OPT_ROOT_NOSETID,
+	OPT_FS_CACHE,
 	OPT_DISK,
 	OPT_ROOT_DISK,
 	OPT_ROOT_PARTITION,
@@ -64,6 +65,7 @@ static const struct option long_options[] = {
 	{"root", required_argument, NULL, OPT_ROOT},
 	{"read-only", no_argument, NULL, OPT_READ_ONLY},
 	{"root-nosetid", no_argument, NULL, OPT_ROOT_NOSETID},
+	{"fs-cache", required_argument, NULL, OPT_FS_CACHE},
 	{"disk", required_argument, NULL, OPT_DISK},
 	{"root-disk", required_argument, NULL, OPT_ROOT_DISK},
 	{"root-partition", required_argument, NULL, OPT_ROOT_PARTITION},
@@ -123,6 +125,8 @@ const char run_options_usage[] =
 	"      --read-only                mount the root read-only\n"
 	"      --root-nosetid             clear set-ID bits the guest sets on files\n"
 	"                                 in the root (kept by default)\n"
+	"      --fs-cache auto|always|never  what the guest caches of the root\n"
+	"                                 directory (default auto; see the man page)\n"
 	"      --disk ID:PATH[:raw|qcow2][:ro]  add a disk (repeatable)\n"
 	"      --root-disk ID|PATH        boot from disk ID, else from the image file\n"
 	"                                 PATH[:raw|qcow2][:ro] (disk \"root\")\n"
@@ -130,11 +134,13 @@ const char run_options_usage[] =
 	"                                 of the root disk (GPT or MBR)\n"
 	"  -v, --volume HOSTDIR:GUESTDIR[:OPTS]  share a host directory (relative\n"
 	"                                 or absolute) at GUESTDIR (repeatable); OPTS:\n"
-	"                                 ro|rw, setid (keep set-ID bits the guest sets)\n"
+	"                                 ro|rw, setid (keep set-ID bits the guest sets),\n"
+	"                                 cache=auto|always|never\n"
 	"      --mount type=bind,src=HOSTDIR,dst=GUESTDIR[,readonly]\n"
 	"      --mount type=tmpfs,dst=DIR[,tmpfs-size=SIZE][,tmpfs-mode=MODE]\n"
 	"      --tmpfs DIR[:OPTIONS]      a tmpfs at DIR (noexec,nosuid,nodev)\n"
-	"      --share TAG:HOSTDIR[:GUESTPATH][:ro][:setid]  virtio-fs share by tag\n"
+	"      --share TAG:HOSTDIR[:GUESTPATH][:ro][:setid][:cache=POLICY]\n"
+	"                                 virtio-fs share by tag\n"
 	"VM:\n"
 	"      --cpus N                   vCPUs (default 1; 1.5 rounds up to 2)\n"
 	"      --memory SIZE              RAM: b, k, m, g, t units, decimals allowed\n"
@@ -357,6 +363,8 @@ static const char **value_slot(struct run_options *o, int c)
 		return &o->spec_path;
 	case OPT_BUNDLE:
 		return &o->bundle_dir;
+	case OPT_FS_CACHE:
+		return &o->fs_cache;
 	}
 	return NULL;
 }

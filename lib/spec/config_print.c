@@ -134,6 +134,7 @@ static void add_root(struct jbuild *b, struct json_object *top,
 	put_str(b, root, "path", cfg->root_dir);
 	put_bool(b, root, "readonly", cfg->root_read_only);
 	put_bool(b, root, "setid", !cfg->root_strip_setid);
+	put_str(b, root, "cache", config_fs_cache_name(cfg->root_cache));
 	put_str(b, root, "disk", cfg->root_disk_id);
 	if (cfg->root_partition)
 		put_u64(b, root, "partition", cfg->root_partition);
@@ -175,6 +176,7 @@ static void add_volumes(struct jbuild *b, struct json_object *top,
 		put_str(b, o, "guestPath", s->guest_path);
 		put_bool(b, o, "readonly", s->read_only);
 		put_bool(b, o, "setid", s->allow_setid);
+		put_str(b, o, "cache", config_fs_cache_name(s->cache));
 		put_u64(b, o, "shmSize", s->shm_size);
 		append(b, arr, o);
 	}

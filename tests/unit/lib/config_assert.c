@@ -40,6 +40,7 @@
 	X(STR, guest_path)   \
 	X(UINT, read_only)   \
 	X(UINT, allow_setid) \
+	X(UINT, cache)       \
 	X(UINT, shm_size)
 
 #define RLIMIT_FIELDS(X) \
@@ -78,6 +79,7 @@
 	X(STR, root_dir)                                                  \
 	X(UINT, root_read_only)                                           \
 	X(UINT, root_strip_setid)                                         \
+	X(UINT, root_cache)                                               \
 	X(UINT, disk_api)                                                 \
 	X(STR, legacy_root_disk)                                          \
 	X(STR, legacy_data_disk)                                          \
@@ -221,7 +223,7 @@ _Static_assert(sizeof(struct krun_vsock_port) == 24,
 _Static_assert(sizeof(struct krun_fsmount) == 40, SIZE_MSG("krun_fsmount"));
 _Static_assert(sizeof(struct krun_seccomp_rule) == 168,
 	       SIZE_MSG("krun_seccomp_rule"));
-_Static_assert(sizeof(struct krun_config) == 552, SIZE_MSG("krun_config"));
+_Static_assert(sizeof(struct krun_config) == 560, SIZE_MSG("krun_config"));
 #endif
 
 /* ---- comparison ---- */
