@@ -10,7 +10,15 @@
  *   always  pages stay cached across opens (FOPEN_KEEP_CACHE) and
  *           directory listings are cached (FOPEN_CACHE_DIR).
  *   never   no page cache for file data (FOPEN_DIRECT_IO).
+ *
+ * Under always the guest may also cache writes (WRITEBACK_CACHE): it then
+ * keeps file size and mtime itself, writes whole pages back later, and so
+ * may READ through a handle it opened write-only (to fill a partial page)
+ * and WRITE at offsets of its own choosing on an O_APPEND handle. Such
+ * opens are made O_RDWR on the host, and without O_APPEND: appending is
+ * the guest's business, as in virtiofsd.
  */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -63,6 +71,32 @@ uint32_t fuse_cache_open_flags(struct fuse_server *srv, struct fuse_inode *ino,
 		return unchanged_since_last_open(ino, fd) ? FOPEN_KEEP_CACHE
 							  : 0;
 	}
+}
+
+bool fuse_cache_writeback(struct fuse_server *srv)
+{
+	bool on;
+
+	pthread_mutex_lock(&srv->init_lock);
+	on = srv->writeback;
+	pthread_mutex_unlock(&srv->init_lock);
+	return on;
+}
+
+int fuse_cache_host_flags(struct fuse_server *srv, int flags, int *fallback)
+{
+	*fallback = flags;
+	if (!fuse_cache_writeback(srv))
+		return flags;
+	flags &= ~O_APPEND;
+	/* A write-only file (mode 0200) cannot be opened for reading by a
+	 * server without CAP_DAC_OVERRIDE: keep it write-only then (the
+	 * guest's partial-page reads of it fail, as on a local write-only
+	 * open the kernel cannot fill). */
+	*fallback = flags;
+	if ((flags & O_ACCMODE) == O_WRONLY)
+		flags = (flags & ~O_ACCMODE) | O_RDWR;
+	return flags;
 }
 
 static const char *const op_names[FUSE_STATS_OPS] = {
@@ -136,14 +170,18 @@ void fuse_stats_log(struct fuse_server *srv)
 	line[0] = '\0';
 	for (uint32_t op = 0; op < FUSE_STATS_OPS; op++) {
 		uint64_t n = srv->op_count[op];
-		const char *name = op_names[op] ? op_names[op] : "other";
 		int w;
 
 		if (!n)
 			continue;
 		total += n;
-		w = snprintf(line + used, sizeof(line) - used, " %s=%" PRIu64,
-			     name, n);
+		if (op_names[op])
+			w = snprintf(line + used, sizeof(line) - used,
+				     " %s=%" PRIu64, op_names[op], n);
+		else /* slot 0: opcodes past the counted range */
+			w = snprintf(line + used, sizeof(line) - used,
+				     " %s%u=%" PRIu64, op ? "op" : "op>=",
+				     op ? op : FUSE_STATS_OPS, n);
 		if (w < 0 || (size_t)w >= sizeof(line) - used)
 			break;
 		used += (size_t)w;

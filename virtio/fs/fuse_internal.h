@@ -114,6 +114,7 @@ struct fuse_server {
 	gid_t own_gid;
 	mode_t host_umask; /* applied by the host kernel to new files */
 	uint32_t proto_minor; /* negotiated; 0 before INIT */
+	bool writeback;	      /* WRITEBACK_CACHE negotiated (init_lock) */
 	pthread_mutex_t init_lock;
 	uint64_t op_count[FUSE_STATS_OPS]; /* requests per opcode (atomic) */
 };
@@ -158,6 +159,12 @@ int fuse_reply_header(struct fuse_req *r, int error, size_t body_len);
  * file just created) under the share's cache policy. */
 uint32_t fuse_cache_open_flags(struct fuse_server *srv, struct fuse_inode *ino,
 			       int fd, bool is_dir);
+/* Host open flags for a guest open of a regular file under the share's
+ * cache policy (see fuse_cache.c); *fallback: the flags to retry with
+ * when the host refuses these with EACCES (equal when there is none). */
+int fuse_cache_host_flags(struct fuse_server *srv, int flags, int *fallback);
+/* Whether the guest caches writes (WRITEBACK_CACHE was negotiated). */
+bool fuse_cache_writeback(struct fuse_server *srv);
 void fuse_stats_count(struct fuse_server *srv, uint32_t opcode);
 /* Log the request counts at debug level. */
 void fuse_stats_log(struct fuse_server *srv);

@@ -63,7 +63,7 @@ int fuse_op_open(struct fuse_req *r)
 {
 	cleanup_inode struct fuse_inode *ino = fuse_req_inode(r, r->in.nodeid);
 	struct fuse_open_in in;
-	int flags, fd, ret;
+	int flags, fallback, fd, ret;
 
 	if (!ino)
 		return -ENOENT;
@@ -79,7 +79,10 @@ int fuse_op_open(struct fuse_req *r)
 	ret = check_ro_flags(r->srv, flags);
 	if (ret < 0)
 		return ret;
+	flags = fuse_cache_host_flags(r->srv, flags, &fallback);
 	fd = fuse_reopen(ino, flags);
+	if (fd == -EACCES && fallback != flags)
+		fd = fuse_reopen(ino, fallback);
 	if (fd < 0)
 		return fd;
 	if ((flags & O_TRUNC) && (in.open_flags & FUSE_OPEN_KILL_SUIDGID)) {
@@ -188,7 +191,7 @@ int fuse_op_create(struct fuse_req *r)
 	const char *name;
 	bool created;
 	mode_t mode;
-	int ret;
+	int flags, fallback, ret;
 
 	if (!parent)
 		return -ENOENT;
@@ -198,9 +201,14 @@ int fuse_op_create(struct fuse_req *r)
 	if (!name || fuse_is_dot(name))
 		return -EINVAL;
 	mode = fuse_policy_mode(r->srv, in.mode & ~in.umask, S_IFREG);
-	fd = create_file(r, parent, name,
-			 host_open_flags(in.flags) | (int)(in.flags & O_EXCL),
+	flags = fuse_cache_host_flags(r->srv, host_open_flags(in.flags),
+				      &fallback);
+	fd = create_file(r, parent, name, flags | (int)(in.flags & O_EXCL),
 			 mode, &created);
+	if (fd == -EACCES && fallback != flags)
+		fd = create_file(r, parent, name,
+				 fallback | (int)(in.flags & O_EXCL), mode,
+				 &created);
 	if (fd < 0)
 		return fd;
 	pfd = path_fd_of(fd);

@@ -183,8 +183,13 @@ static int fuse_op_init(struct fuse_req *r)
 	out.max_write = FUSE_SERVER_MAX_WRITE;
 	out.time_gran = 1;
 	out.max_pages = FUSE_SERVER_MAX_PAGES;
+	/* The guest may cache writes only where it may cache everything
+	 * (see fuse_cache.c). */
+	if (r->srv->opts.cache == FUSE_CACHE_ALWAYS && !r->srv->opts.read_only)
+		out.flags |= in.flags & FUSE_WRITEBACK_CACHE;
 	pthread_mutex_lock(&r->srv->init_lock);
 	r->srv->proto_minor = out.minor;
+	r->srv->writeback = out.flags & FUSE_WRITEBACK_CACHE;
 	pthread_mutex_unlock(&r->srv->init_lock);
 	return fuse_reply(r, &out, sizeof(out));
 }
@@ -193,6 +198,7 @@ static int fuse_op_destroy(struct fuse_req *r)
 {
 	pthread_mutex_lock(&r->srv->init_lock);
 	r->srv->proto_minor = 0;
+	r->srv->writeback = false;
 	pthread_mutex_unlock(&r->srv->init_lock);
 	return fuse_reply(r, NULL, 0);
 }

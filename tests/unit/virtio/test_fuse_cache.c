@@ -166,6 +166,85 @@ static void test_init_auto_inval(void **state)
 	ft_free(t);
 }
 
+static ssize_t read_fh(struct ft *t, uint64_t node, uint64_t fh, char *buf,
+		       size_t len)
+{
+	return ft_read(t, node, fh, 0, buf, len);
+}
+
+static uint64_t open_fh(struct ft *t, uint64_t node, uint32_t flags)
+{
+	uint64_t fh;
+
+	assert_int_equal(ft_open(t, node, flags, &fh), 0);
+	return fh;
+}
+
+static void host_read(struct ft *t, const char *rel, char *buf, size_t cap)
+{
+	char path[600];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", t->base, rel);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, cap - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/* WRITEBACK_CACHE: granted under always only (and never on a read-only
+ * share); with it a write-only or appending open may be read through and
+ * written at any offset, as the guest's page cache needs. */
+static void test_writeback(void **state)
+{
+	struct fuse_server_opts ro = {.cache = FUSE_CACHE_ALWAYS,
+				      .read_only = true};
+	struct ft *t;
+	char buf[64];
+	uint64_t node, fh;
+
+	(void)state;
+	t = cache_ft(FUSE_CACHE_AUTO);
+	assert_false(init_flags(t, FUSE_WRITEBACK_CACHE) &
+		     FUSE_WRITEBACK_CACHE);
+	/* Without it a write-only handle stays write-only. */
+	ft_host_write(t, "share/f", "hello");
+	node = lookup(t, "f");
+	fh = open_fh(t, node, O_WRONLY);
+	assert_int_equal(read_fh(t, node, fh, buf, sizeof(buf)), -EBADF);
+	ft_free(t);
+
+	t = ft_new(&ro);
+	assert_false(init_flags(t, FUSE_WRITEBACK_CACHE) &
+		     FUSE_WRITEBACK_CACHE);
+	ft_free(t);
+
+	t = cache_ft(FUSE_CACHE_ALWAYS);
+	assert_true(init_flags(t, FUSE_WRITEBACK_CACHE) & FUSE_WRITEBACK_CACHE);
+	ft_host_write(t, "share/f", "hello");
+	node = lookup(t, "f");
+	fh = open_fh(t, node, O_WRONLY);
+	assert_int_equal(read_fh(t, node, fh, buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "hello", 5);
+	assert_int_equal(ft_release(t, node, fh), 0);
+	/* O_APPEND is the guest's: a WRITE lands where it says. */
+	fh = open_fh(t, node, O_WRONLY | O_APPEND);
+	assert_int_equal(ft_write(t, node, fh, 0, "J", 1), 1);
+	assert_int_equal(ft_release(t, node, fh), 0);
+	host_read(t, "share/f", buf, sizeof(buf));
+	assert_string_equal(buf, "Jello");
+	/* Created write-only: readable too. */
+	assert_int_equal(
+		ft_create(t, FUSE_ROOT_ID, "new", O_WRONLY, 0644, NULL, &fh),
+		0);
+	node = lookup(t, "new");
+	assert_int_equal(ft_write(t, node, fh, 0, "abc", 3), 3);
+	assert_int_equal(read_fh(t, node, fh, buf, sizeof(buf)), 3);
+	ft_free(t);
+}
+
 /* Every request is counted under its opcode, unknown ones in slot 0. */
 static void test_op_counts(void **state)
 {
@@ -201,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_never_direct),
 		cmocka_unit_test(test_init_auto_inval),
 		cmocka_unit_test(test_op_counts),
+		cmocka_unit_test(test_writeback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
