@@ -10,7 +10,11 @@
 # rename-over, unlink-while-open,
 # sparse files, fallocate and hole punching, user.* xattrs. A second boot
 # with --read-only and a :ro volume checks that every write fails with
-# EROFS and that nothing changed on the host. The system suite runs a
+# EROFS and that nothing changed on the host. In that boot the host also
+# changes files in three volumes while the guest holds them in its cache,
+# one per cache policy: cache=never and cache=auto show the change at the
+# next open (never: also a name the guest missed before), cache=always
+# keeps what the guest cached, as documented. The system suite runs a
 # small size (500 files, 16 MiB), the slow suite the defaults.
 set -uo pipefail
 files=${1:-10000}
@@ -34,6 +38,8 @@ copy_busybox_tree "$R" || { echo "FAIL setup: copy busybox tree"; exit 1; }
 # Volume mount points exist beforehand: krun-init cannot make them on a
 # read-only root.
 mkdir -p "$R/h" "$R/g" "$R/t" "$S/src" "$S/vol" "$S/volro" "$R/mnt/rw" "$R/mnt/ro"
+for c in never auto always; do mkdir -p "$S/c$c" "$R/mnt/$c"; printf 'v1\n' >"$S/c$c/f"; done
+printf hello >"$S/calways/wb"
 
 # --- host-made files ---------------------------------------------------
 section "host prepares files"
@@ -179,20 +185,45 @@ expect_eq ro-volume-create EROFS "$(fsprobe write /mnt/ro/newfile)"
 expect_eq ro-volume-overwrite EROFS "$(fsprobe write /mnt/ro/keep)"
 expect_eq ro-volume-reads voldata "$(cat /mnt/ro/keep)"
 expect_eq rw-volume-create ok "$(fsprobe write /mnt/rw/newfile)"
+# Cache policies: read each file and miss a name, let the host change both
+# (same size: only the content and mtime move), then look again.
+for c in never auto always; do
+	expect_eq cache-$c-before 'v1 absent' "$(cat /mnt/$c/f) $(test -e /mnt/$c/new && echo present || echo absent)"
+done
+: >/mnt/never/ready
+i=0; while [ ! -e /mnt/never/go ] && [ $i -lt 120 ]; do sleep 1; i=$((i + 1)); done
+expect_eq cache-never-sees-host 'v2 present' "$(cat /mnt/never/f) $(test -e /mnt/never/new && echo present || echo absent)"
+expect_eq cache-auto-sees-host v2 "$(cat /mnt/auto/f)"
+expect_eq cache-always-keeps 'v1 absent' "$(cat /mnt/always/f) $(test -e /mnt/always/new && echo present || echo absent)"
+# always caches writes too (WRITEBACK_CACHE): a partial page written
+# through a write-only open is first read through that handle.
+printf J | dd of=/mnt/always/wb bs=1 count=1 conv=notrunc 2>/dev/null
+printf ab >/mnt/always/app && printf cd >>/mnt/always/app
+expect_eq cache-always-writeback 'Jello abcd' "$(cat /mnt/always/wb) $(cat /mnt/always/app)"
 echo guest-script-complete
 GUEST
-section "read-only root and volume"
+section "read-only root and volume; cache policies"
+# The host's half of the cache checks: once the guest has read, change.
+(for _ in $(seq 600); do [ -e "$S/cnever/ready" ] && break; sleep 0.2; done
+	for c in never auto always; do printf 'v2\n' >"$S/c$c/f"; : >"$S/c$c/new"; done
+	: >"$S/cnever/go") &
 out=$S/ro.out
 run_guest ro-boot "$out" --root "$R" --read-only -v "$S/vol:/mnt/rw" \
-	-v "$S/volro:/mnt/ro:ro" -- /bin/sh /t/ro.sh
+	-v "$S/volro:/mnt/ro:ro" -v "$S/cnever:/mnt/never:cache=never" \
+	-v "$S/cauto:/mnt/auto:cache=auto" -v "$S/calways:/mnt/always:cache=always" \
+	-- /bin/sh /t/ro.sh
+wait
 guest_results "$out" ro-root-create ro-root-overwrite ro-root-mkdir ro-root-unlink \
 	ro-root-chmod ro-root-rename ro-root-xattr ro-root-still-reads ro-volume-create \
 	ro-volume-mkdir ro-volume-unlink \
-	ro-volume-overwrite ro-volume-reads rw-volume-create
+	ro-volume-overwrite ro-volume-reads rw-volume-create cache-never-before \
+	cache-auto-before cache-always-before cache-never-sees-host cache-auto-sees-host \
+	cache-always-keeps cache-always-writeback
 check guest-ro-script-complete grep -q '^guest-script-complete$' "$out"
 expect_eq host-ro-unchanged "from host 604 none none" \
 	"$(cat "$R/h/text") $(stat -c %a "$R/h/text") $(ls "$R/newfile" "$R/newdir" 2>/dev/null || echo none) $(ls "$S/volro" | grep -vx keep || echo none)"
 expect_eq host-ro-xattr user.fromhost "$("$KRUN_FSPROBE" xattr-list "$R/h/xattr")"
 expect_eq host-rw-volume-written x "$(cat "$S/vol/newfile" 2>&1)"
+expect_eq host-sees-writeback 'Jello abcd' "$(cat "$S/calways/wb") $(cat "$S/calways/app")"
 
 fs_finish
