@@ -379,6 +379,12 @@ int fuse_op_lseek(struct fuse_req *r)
 	if (in.whence != SEEK_SET && in.whence != SEEK_END &&
 	    in.whence != SEEK_DATA && in.whence != SEEK_HOLE)
 		return -EINVAL;
+	/* With writeback the guest's dirty pages are data the host file
+	 * lacks, and the guest does not write them back before asking: a
+	 * hole here may be data there. ENOSYS makes it stop asking and treat
+	 * the whole file as data, which is never wrong. */
+	if (fuse_cache_writeback(r->srv))
+		return -ENOSYS;
 	h = fuse_handle_get(&r->srv->handles, in.fh, false);
 	if (!h)
 		return -EBADF;

@@ -235,6 +235,20 @@ static void test_writeback(void **state)
 	assert_int_equal(ft_release(t, node, fh), 0);
 	host_read(t, "share/f", buf, sizeof(buf));
 	assert_string_equal(buf, "Jello");
+	/* SEEK_DATA/SEEK_HOLE cannot see the guest's dirty pages. */
+	{
+		struct ft_args a = {0};
+		struct fuse_lseek_in in = {.fh = fh, .whence = SEEK_DATA};
+		struct fuse_lseek_out out;
+
+		fh = open_fh(t, node, O_RDONLY);
+		in.fh = fh;
+		ft_args_put(&a, &in, sizeof(in));
+		assert_int_equal(ft_call(t, FUSE_LSEEK, node, &a, &out,
+					 sizeof(out), NULL),
+				 -ENOSYS);
+		assert_int_equal(ft_release(t, node, fh), 0);
+	}
 	/* Created write-only: readable too. */
 	assert_int_equal(
 		ft_create(t, FUSE_ROOT_ID, "new", O_WRONLY, 0644, NULL, &fh),
