@@ -2,23 +2,30 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # bench/fs.sh [--runs N] [--build DIR] [--cpus N] [--memory SIZE] [--files N]
-#             [--dax SIZE]
+#             [--fs-cache LIST] [--ops LIST] [--dax SIZE]
 #
 # File system benchmark (not a test): the same busybox guest tree as a
 # virtio-fs root (--root DIR) and as a raw ext4 image on virtio-blk
 # (--root-disk IMG, made with mkfs.ext4 -d from the same tree). Each run
 # boots a fresh guest (cold guest page cache) which times, with fsprobe:
+#   rtt    2000 statx(AT_STATX_FORCE_SYNC) of one file: on virtio-fs one
+#          GETATTR round trip each (the per-request cost)
 #   read   dd of a 256 MiB file to /dev/null (bs=1M)
-#   mmap   a second 256 MiB file read through a shared mmap (fsprobe mmap-sum)
+#   mmap   a second 256 MiB file read through a shared mmap (fsprobe mmap-sum;
+#          only when --ops names it)
 #   find   find / -xdev over the tree (10 000 extra small files in /data/files)
 #   untar  tar -x of 10 000 small files, then sync
-# (--files N changes the 10 000, for a quick look; the goals are for 10 000).
-# and prints the median of each and the ratio block time / virtio-fs time
+# (--files N changes the 10 000, for a quick look; the goals are for 10 000;
+# --ops picks some of rtt,read,mmap,find,untar, the default all but mmap).
+# --dax SIZE adds one more backing, the virtio-fs root (cache=auto) with a
+# DAX window of SIZE (--root-dax), and its row with the ratio block / DAX.
+# --fs-cache auto,always,never runs the virtio-fs root once per run under
+# each listed cache policy (default: auto; "default": no --fs-cache flag,
+# for a krun-run from before it), with --log-level debug, and
+# prints the FUSE requests each guest made (per small file for untar).
+# Prints the median of each and the ratio block time / virtio-fs time
 # (>= 1: virtio-fs as fast as the block device). Goals:
 # virtio-fs >= 0.8x block on read, >= 0.5x on untar.
-# --dax SIZE adds a third backing, the virtio-fs root with a DAX window of
-# SIZE (--root-dax), and its column and ratio virtio-fs time / DAX time
-# (> 1: DAX faster).
 #
 # Runs inside the emulated test host (the only KVM here): outside it, the
 # script starts the test host (tests/host/run-in-testhost) and re-runs
@@ -27,7 +34,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/.." && pwd)
-runs=3 build=$src/build cpus=1 memory=512M files=10000 inner=0 dax=
+runs=3 build=$src/build cpus=1 memory=512M files=10000 inner=0
+caches=auto ops=rtt,read,find,untar dax=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) runs=${2:?}; shift 2 ;;
@@ -35,6 +43,8 @@ while [ $# -gt 0 ]; do
 	--cpus) cpus=${2:?}; shift 2 ;;
 	--memory) memory=${2:?}; shift 2 ;;
 	--files) files=${2:?}; shift 2 ;;
+	--fs-cache) caches=${2:?}; shift 2 ;;
+	--ops) ops=${2:?}; shift 2 ;;
 	--dax) dax=${2:?}; shift 2 ;;
 	--inner) inner=1; shift ;;
 	*) sed -n '4,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
@@ -72,20 +82,26 @@ if [ $inner -eq 0 ]; then
 		tar -cf "$tree/data/small.tar" -C "$d/src" .
 		rm -rf "$d/src"
 		cat >"$tree/bench.sh" <<'GUEST'
-fsprobe time read sh -c 'dd if=/data/big of=/dev/null bs=1M 2>/dev/null'
-fsprobe time mmap sh -c 'fsprobe mmap-sum /data/big2 >/dev/null'
-fsprobe time find find / -xdev >/dev/null
-mkdir /untar
-fsprobe time untar sh -c 'tar -xf /data/small.tar -C /untar && sync'
+for op in "$@"; do
+	case $op in
+	mmap) fsprobe time mmap sh -c 'fsprobe mmap-sum /data/big2 >/dev/null' ;;
+	rtt) fsprobe time rtt fsprobe stat-sync /etc/passwd 2000 >/dev/null ;;
+	read) fsprobe time read sh -c 'dd if=/data/big of=/dev/null bs=1M 2>/dev/null' ;;
+	find) fsprobe time find find / -xdev >/dev/null ;;
+	untar) mkdir /untar
+		fsprobe time untar sh -c 'tar -xf /data/small.tar -C /untar && sync' ;;
+	esac
+done
 GUEST
-		"$src/tests/rootfs/make-ext4-image.sh" "$tree" "$d/root.img" 1280
+		"$src/tests/rootfs/make-ext4-image.sh" "$tree" "$d/root.img" 1024
 		tar -cf "$d/tree.tar" -C "$tree" .
 		rm -rf "$tree"
 		touch "$d/done"
 	fi
-	exec "$src/tests/host/run-in-testhost" --timeout $((300 + runs * 1500)) --no-workdir -- \
+	ncache=$(echo "$caches" | tr ',' '\n' | grep -c .)
+	exec "$src/tests/host/run-in-testhost" --timeout $((300 + runs * (ncache * 1000 + 300))) --no-workdir -- \
 		"$0" --inner --runs "$runs" --cpus "$cpus" --memory "$memory" --files "$files" \
-		${dax:+--dax "$dax"}
+		--fs-cache "$caches" --ops "$ops" ${dax:+--dax "$dax"}
 fi
 
 # --- inside the test host ---------------------------------------------------
@@ -99,33 +115,47 @@ mkdir -p "$tree"
 tar -xf "$KRUN_BENCH_DATA/tree.tar" -C "$tree"
 cp --sparse=always "$KRUN_BENCH_DATA/root.img" "$B/root.img"
 
-# run_one KIND: one guest; prints "KIND LABEL SECONDS" lines.
+# run_one KIND: one guest (KIND: virtio-fs:POLICY or block); prints
+# "KIND LABEL SECONDS" lines, and the guest's FUSE request counts to stderr.
 run_one() {
-	local kind=$1 out=$B/out rc=0
-	if [ "$kind" = virtio-fs ] || [ "$kind" = dax ]; then
+	local kind=$1 out=$B/out rc=0 nops
+	# shellcheck disable=SC2086
+	set -- ${ops//,/ }
+	nops=$#
+	if [ "${kind%%:*}" = virtio-fs ] || [ "$kind" = dax ]; then
 		rm -rf "$tree/untar"
+		local policy=(--fs-cache "${kind#*:}")
+		# "default": no flag (a krun-run from before the flag existed)
+		[ "${kind#*:}" != default ] || policy=()
+		[ "$kind" != dax ] || policy=(--root-dax "$dax")
 		timeout 1400 "$KRUN_RUN" --kernel "$KRUN_GUEST_KERNEL" --cpus "$cpus" \
-			--memory "$memory" --root "$tree" \
-			${dax:+$([ "$kind" = dax ] && echo --root-dax "$dax")} \
-			-- /bin/sh /bench.sh >"$out" 2>&1 || rc=$?
+			--memory "$memory" --root "$tree" "${policy[@]}" \
+			--log-level debug -- /bin/sh /bench.sh "$@" >"$out" 2>&1 || rc=$?
 	else
 		cp --sparse=always "$B/root.img" "$B/run.img"
 		timeout 1400 "$KRUN_RUN" --kernel "$KRUN_GUEST_KERNEL" --cpus "$cpus" \
-			--memory "$memory" --root-disk "$B/run.img" -- /bin/sh /bench.sh \
+			--memory "$memory" --root-disk "$B/run.img" -- /bin/sh /bench.sh "$@" \
 			>"$out" 2>&1 || rc=$?
 	fi
-	if [ $rc -ne 0 ] || [ "$(grep -c '^time ' "$out")" -ne 4 ]; then
+	if [ $rc -ne 0 ] || [ "$(grep -c '^time ' "$out")" -ne "$nops" ]; then
 		echo "bench/fs.sh: $kind guest failed (exit $rc):" >&2
 		tail -n 20 "$out" >&2
 		return 1
 	fi
 	sed -n "s/^time /$kind /p" "$out"
+	grep -o 'virtio-fs: [0-9]* FUSE requests:.*' "$out" | tail -n 1 |
+		awk -v k="$kind" -v f="$files" '{ printf "%s: %s FUSE requests (%.1f per small file):", k, $2, $2 / f
+			for (i = 5; i <= NF; i++) printf " %s", $i; printf "\n" }' >&2 || true
 }
+
+kinds=
+for c in ${caches//,/ }; do kinds="$kinds virtio-fs:$c"; done
+kinds="$kinds block${dax:+ dax}"
 
 results=$B/results
 : >"$results"
 for ((i = 1; i <= runs; i++)); do
-	for kind in virtio-fs block ${dax:+dax}; do
+	for kind in $kinds; do
 		run_one "$kind" | tee -a "$results" | sed "s/^/run $i: /" >&2
 	done
 done
@@ -139,15 +169,15 @@ median() {
 
 echo
 echo "bench/fs.sh: $runs runs, --cpus $cpus --memory $memory, $files small files, medians in seconds"
-printf '%-6s %12s %12s %18s %6s' op virtio-fs block 'ratio blk/vfs' goal
-[ -z "$dax" ] || printf ' %12s %14s' "dax $dax" 'ratio vfs/dax'
-echo
-for op in read mmap find untar; do
-	fs=$(median virtio-fs "$op") blk=$(median block "$op")
+printf '%-6s %-18s %12s %12s %14s %6s\n' op virtio-fs 'vfs s' 'block s' 'ratio blk/vfs' goal
+for op in ${ops//,/ }; do
+	blk=$(median block "$op")
 	case $op in read) goal='>=0.8' ;; untar) goal='>=0.5' ;; *) goal='-' ;; esac
-	awk -v op="$op" -v fs="$fs" -v blk="$blk" -v goal="$goal" 'BEGIN {
-		printf "%-6s %12.3f %12.3f %18.2f %6s", op, fs, blk, (fs > 0 ? blk / fs : 0), goal }'
-	[ -z "$dax" ] || awk -v fs="$fs" -v d="$(median dax "$op")" 'BEGIN {
-		printf " %12.3f %14.2f", d, (d > 0 ? fs / d : 0) }'
-	echo
+	for c in ${caches//,/ }; do
+		fs=$(median "virtio-fs:$c" "$op")
+		awk -v op="$op" -v c="cache=$c" -v fs="$fs" -v blk="$blk" -v goal="$goal" 'BEGIN {
+			printf "%-6s %-18s %12.3f %12.3f %14.2f %6s\n", op, c, fs, blk, (fs > 0 ? blk / fs : 0), goal }'
+	done
+	[ -z "$dax" ] || awk -v op="$op" -v c="dax=$dax" -v fs="$(median dax "$op")" -v blk="$blk" 'BEGIN {
+		printf "%-6s %-18s %12.3f %12.3f %14.2f %6s\n", op, c, fs, blk, (fs > 0 ? blk / fs : 0), "-" }'
 done

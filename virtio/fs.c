@@ -266,11 +266,30 @@ struct virtio_device *virtio_fs_create(const char *tag, const char *host_dir,
 	struct fuse_server_opts opts = {
 		.read_only = flags & VIRTIO_FS_READ_ONLY,
 		.allow_setid = flags & VIRTIO_FS_ALLOW_SETID,
-		.cache_timeout_ms = 1000,
+		.cache = FUSE_CACHE_AUTO,
+		.cache_timeout_ms = VIRTIO_FS_AUTO_TIMEOUT_MS,
 		.max_fds = max_fds,
 	};
 	size_t tag_len = tag ? strlen(tag) : 0;
 	struct fs_dev *fs;
+
+	switch (flags & VIRTIO_FS_CACHE_MASK) {
+	case VIRTIO_FS_CACHE_ALWAYS:
+		opts.cache = FUSE_CACHE_ALWAYS;
+		opts.cache_timeout_ms = VIRTIO_FS_ALWAYS_TIMEOUT_MS;
+		break;
+	case VIRTIO_FS_CACHE_NEVER:
+		opts.cache = FUSE_CACHE_NEVER;
+		opts.cache_timeout_ms = 0;
+		break;
+	case 0:
+		break;
+	default:
+		krun_err_set(err, EINVAL,
+			     "virtio-fs `%s`: more than one cache policy",
+			     tag ? tag : "");
+		return NULL;
+	}
 
 	if (tag_len == 0 || tag_len > VIRTIO_FS_TAG_MAX) {
 		krun_err_set(err, EINVAL,

@@ -23,8 +23,18 @@
 /* Share policy flags for virtio_fs_create(). */
 #define VIRTIO_FS_READ_ONLY (1u << 0)	/* every change fails with EROFS */
 #define VIRTIO_FS_ALLOW_SETID (1u << 1) /* keep guest-set set-ID bits */
+/* Guest cache policy, two bits (none set: auto; see
+ * virtio/fs/fuse_cache.c): */
+#define VIRTIO_FS_CACHE_ALWAYS (1u << 2) /* long timeouts, pages kept */
+#define VIRTIO_FS_CACHE_NEVER (1u << 3)	 /* no timeouts, direct I/O */
+#define VIRTIO_FS_CACHE_MASK (VIRTIO_FS_CACHE_ALWAYS | VIRTIO_FS_CACHE_NEVER)
 
-/* tag: 1..36 bytes (the guest mounts it by this name); flags: VIRTIO_FS_*;
+/* Entry and attribute timeouts each cache policy hands the guest, in ms. */
+#define VIRTIO_FS_AUTO_TIMEOUT_MS 1000u
+#define VIRTIO_FS_ALWAYS_TIMEOUT_MS (86400u * 1000u)
+
+/* tag: 1..36 bytes (the guest mounts it by this name); flags: VIRTIO_FS_*
+ * (both cache bits at once: -EINVAL);
  * max_fds: host fds the guest may make the server hold (0: the server's
  * default). The device is owned by its transport once wrapped
  * (virtio_mmio_create); before that, free it with dev->ops->destroy(dev). */

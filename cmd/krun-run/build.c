@@ -157,6 +157,21 @@ static int apply_root_dax(const char *value, struct krun_config *cfg,
 	return wrap(ret, "--root-dax", err);
 }
 
+static int apply_fs_cache(const char *value, struct krun_config *cfg,
+			  struct krun_err **err)
+{
+	enum krun_fs_cache cache;
+	int ret = config_parse_fs_cache(value, &cache, err);
+
+	if (ret == 0 && !cfg->root_dir)
+		ret = krun_err_set(err, EINVAL,
+				   "applies to a --root directory only (use "
+				   "cache= on a volume or share)");
+	if (ret == 0)
+		ret = config_set_root_cache(cfg, cache, err);
+	return wrap(ret, "--fs-cache", err);
+}
+
 static int apply_storage(const struct run_options *o, struct krun_config *cfg,
 			 struct krun_err **err)
 {
@@ -172,6 +187,8 @@ static int apply_storage(const struct run_options *o, struct krun_config *cfg,
 			   "--root-nosetid", err);
 	if (ret == 0 && o->root_dax)
 		ret = apply_root_dax(o->root_dax, cfg, err);
+	if (ret == 0 && o->fs_cache)
+		ret = apply_fs_cache(o->fs_cache, cfg, err);
 	for (size_t i = 0; ret == 0 && i < o->disks.n; i++)
 		ret = wrap(config_add_disk_spec(cfg, o->disks.items[i], err),
 			   "--disk", err);

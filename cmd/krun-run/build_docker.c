@@ -58,15 +58,16 @@ static int host_dir(const char *path, char **out, struct krun_err **err)
 	return 0;
 }
 
-/* What -v's OPTIONS say besides the paths. */
+/* What -v's options ask of a share. */
 struct volume_opts {
 	bool ro;
 	bool setid;
 	uint64_t dax; /* DAX window bytes; 0: none */
+	enum krun_fs_cache cache;
 };
 
 static int add_bind(struct krun_config *cfg, const char *host,
-		    const char *guest, const struct volume_opts *v,
+		    const char *guest, const struct volume_opts *vo,
 		    struct krun_err **err)
 {
 	cleanup_free char *real = NULL;
@@ -85,15 +86,17 @@ static int add_bind(struct krun_config *cfg, const char *host,
 	if (ret < 0)
 		return ret;
 	new_tag(cfg, tag, sizeof(tag));
-	ret = config_add_share(cfg, tag, real, guest, v->ro, v->dax, err);
-	if (ret == 0 && v->setid)
+	ret = config_add_share(cfg, tag, real, guest, vo->ro, vo->dax, err);
+	if (ret == 0 && vo->setid)
 		ret = config_set_share_setid(cfg, tag, true, err);
+	if (ret == 0)
+		ret = config_set_share_cache(cfg, tag, vo->cache, err);
 	return ret;
 }
 
-/* A comma list of ro, rw, setid and dax=SIZE; docker's other options are
- * refused. */
-static int volume_mode(const char *opts, struct volume_opts *v,
+/* A comma list of ro, rw, setid, dax=SIZE and cache=POLICY; docker's
+ * other options are refused. */
+static int volume_mode(const char *opts, struct volume_opts *vo,
 		       struct krun_err **err)
 {
 	cleanup_free char *copy = strdup(opts);
@@ -103,20 +106,26 @@ static int volume_mode(const char *opts, struct volume_opts *v,
 		return krun_err_set(err, ENOMEM, "out of memory");
 	for (char *w = strtok_r(copy, ",", &save); w;
 	     w = strtok_r(NULL, ",", &save)) {
+		int ret = 0;
+
 		if (strcmp(w, "ro") == 0 || strcmp(w, "rw") == 0)
-			v->ro = w[1] == 'o';
+			vo->ro = w[1] == 'o';
 		else if (strcmp(w, "setid") == 0)
-			v->setid = true;
+			vo->setid = true;
 		else if (strncmp(w, "dax=", 4) == 0) {
-			if (spec_parse_size(w + 4, &v->dax, err) < 0)
+			if (spec_parse_size(w + 4, &vo->dax, err) < 0)
 				return krun_err_wrap(err,
 						     "volume option `dax`");
-		} else
-			return krun_err_set(
-				err, EINVAL,
-				"unsupported volume option `%s` "
-				"(expected ro, rw, setid or dax=SIZE)",
-				w);
+		} else if (strncmp(w, "cache=", 6) == 0)
+			ret = config_parse_fs_cache(w + 6, &vo->cache, err);
+		else
+			return krun_err_set(err, EINVAL,
+					    "unsupported volume option `%s` "
+					    "(expected ro, rw, setid, dax=SIZE "
+					    "or cache=POLICY)",
+					    w);
+		if (ret < 0)
+			return ret;
 	}
 	return 0;
 }
@@ -127,7 +136,7 @@ static int apply_volume(const char *text, struct krun_config *cfg,
 {
 	cleanup_free char *copy = strdup(text);
 	char *guest, *opts;
-	struct volume_opts v = {0};
+	struct volume_opts vo = {.cache = KRUN_FS_CACHE_AUTO};
 	int ret;
 
 	if (!copy)
@@ -145,9 +154,9 @@ static int apply_volume(const char *text, struct krun_config *cfg,
 	if (!*copy)
 		return krun_err_set(err, EINVAL, "`%s`: empty host directory",
 				    text);
-	ret = opts ? volume_mode(opts, &v, err) : 0;
+	ret = opts ? volume_mode(opts, &vo, err) : 0;
 	if (ret == 0)
-		ret = add_bind(cfg, copy, guest, &v, err);
+		ret = add_bind(cfg, copy, guest, &vo, err);
 	return ret;
 }
 
@@ -223,10 +232,11 @@ static int apply_mount(const char *text, struct krun_config *cfg,
 		return krun_err_set(err, EINVAL,
 				    "`%s`: needs type= and dst=", text);
 	if (strcmp(m.type, "bind") == 0) {
+		struct volume_opts vo = {.ro = m.ro};
+
 		if (!m.src)
 			return krun_err_set(err, EINVAL, "bind: needs src=");
-		return add_bind(cfg, m.src, m.dst,
-				&(struct volume_opts){.ro = m.ro}, err);
+		return add_bind(cfg, m.src, m.dst, &vo, err);
 	}
 	if (strcmp(m.type, "tmpfs") != 0)
 		return krun_err_set(err, EINVAL,

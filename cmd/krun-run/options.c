@@ -17,6 +17,7 @@ enum {
 	OPT_READ_ONLY,
 	OPT_ROOT_NOSETID,
 	OPT_ROOT_DAX,
+	OPT_FS_CACHE,
 	OPT_DISK,
 	OPT_ROOT_DISK,
 	OPT_ROOT_PARTITION,
@@ -66,6 +67,7 @@ static const struct option long_options[] = {
 	{"read-only", no_argument, NULL, OPT_READ_ONLY},
 	{"root-nosetid", no_argument, NULL, OPT_ROOT_NOSETID},
 	{"root-dax", required_argument, NULL, OPT_ROOT_DAX},
+	{"fs-cache", required_argument, NULL, OPT_FS_CACHE},
 	{"disk", required_argument, NULL, OPT_DISK},
 	{"root-disk", required_argument, NULL, OPT_ROOT_DISK},
 	{"root-partition", required_argument, NULL, OPT_ROOT_PARTITION},
@@ -127,6 +129,8 @@ const char run_options_usage[] =
 	"                                 in the root (kept by default)\n"
 	"      --root-dax SIZE            DAX window of SIZE (a multiple of 2M) for\n"
 	"                                 the root directory share\n"
+	"      --fs-cache auto|always|never  what the guest caches of the root\n"
+	"                                 directory (default auto; see the man page)\n"
 	"      --disk ID:PATH[:raw|qcow2][:ro]  add a disk (repeatable)\n"
 	"      --root-disk ID|PATH        boot from disk ID, else from the image file\n"
 	"                                 PATH[:raw|qcow2][:ro] (disk \"root\")\n"
@@ -135,11 +139,13 @@ const char run_options_usage[] =
 	"  -v, --volume HOSTDIR:GUESTDIR[:OPTS]  share a host directory (relative\n"
 	"                                 or absolute) at GUESTDIR (repeatable); OPTS:\n"
 	"                                 ro|rw, setid (keep set-ID bits the guest sets),\n"
-	"                                 dax=SIZE (a DAX window, a multiple of 2M)\n"
+	"                                 dax=SIZE (a DAX window, a multiple of 2M),\n"
+	"                                 cache=auto|always|never\n"
 	"      --mount type=bind,src=HOSTDIR,dst=GUESTDIR[,readonly]\n"
 	"      --mount type=tmpfs,dst=DIR[,tmpfs-size=SIZE][,tmpfs-mode=MODE]\n"
 	"      --tmpfs DIR[:OPTIONS]      a tmpfs at DIR (noexec,nosuid,nodev)\n"
-	"      --share TAG:HOSTDIR[:GUESTPATH][:ro][:setid]  virtio-fs share by tag\n"
+	"      --share TAG:HOSTDIR[:GUESTPATH][:ro][:setid][:cache=POLICY]\n"
+	"                                 virtio-fs share by tag\n"
 	"VM:\n"
 	"      --cpus N                   vCPUs (default 1; 1.5 rounds up to 2)\n"
 	"      --memory SIZE              RAM: b, k, m, g, t units, decimals allowed\n"
@@ -364,6 +370,8 @@ static const char **value_slot(struct run_options *o, int c)
 		return &o->spec_path;
 	case OPT_BUNDLE:
 		return &o->bundle_dir;
+	case OPT_FS_CACHE:
+		return &o->fs_cache;
 	}
 	return NULL;
 }

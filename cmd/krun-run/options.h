@@ -39,6 +39,7 @@ struct run_options {
 	const char *root;
 	bool read_only;
 	bool root_nosetid;
+	const char *fs_cache; /* --fs-cache POLICY */
 	const char *root_disk;
 	const char *root_partition;
 	const char *cpus;

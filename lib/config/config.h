@@ -58,6 +58,13 @@ struct krun_disk {
 	uint32_t sync_mode; /* KRUN_DISK_SYNC_*; FULL unless set */
 };
 
+/* What the guest may cache of a virtio-fs share (virtio/fs.h). */
+enum krun_fs_cache {
+	KRUN_FS_CACHE_AUTO = 0, /* short timeouts, pages kept while unchanged */
+	KRUN_FS_CACHE_ALWAYS,	/* long timeouts, pages kept */
+	KRUN_FS_CACHE_NEVER,	/* no timeouts, direct I/O */
+};
+
 struct krun_share {
 	char *tag;
 	char *host_path;
@@ -65,6 +72,7 @@ struct krun_share {
 	bool read_only;
 	/* Keep set-ID bits the guest sets (off by default for shares). */
 	bool allow_setid;
+	enum krun_fs_cache cache; /* auto unless set */
 	uint64_t shm_size; /* DAX window; 0 = none */
 };
 
@@ -152,6 +160,7 @@ struct krun_config {
 	 * default: a distribution root needs its set-user-ID programs). */
 	bool root_strip_setid;
 	uint64_t root_shm_size; /* the root share's DAX window; 0 = none */
+	enum krun_fs_cache root_cache; /* auto unless set */
 
 	enum krun_disk_api disk_api;
 	char *legacy_root_disk;
@@ -307,6 +316,15 @@ int config_set_root_setid(struct krun_config *cfg, bool allow,
 			  struct krun_err **err);
 int config_set_share_setid(struct krun_config *cfg, const char *tag, bool allow,
 			   struct krun_err **err);
+/* "auto", "always" or "never" (the --fs-cache and cache= words). */
+int config_parse_fs_cache(const char *text, enum krun_fs_cache *cache,
+			  struct krun_err **err);
+const char *config_fs_cache_name(enum krun_fs_cache cache);
+/* The cache policy of the root directory, or of the share named tag. */
+int config_set_root_cache(struct krun_config *cfg, enum krun_fs_cache cache,
+			  struct krun_err **err);
+int config_set_share_cache(struct krun_config *cfg, const char *tag,
+			   enum krun_fs_cache cache, struct krun_err **err);
 int config_set_legacy_root_disk(struct krun_config *cfg, const char *path,
 				struct krun_err **err);
 int config_set_legacy_data_disk(struct krun_config *cfg, const char *path,

@@ -282,6 +282,31 @@ static bool strip_suffix(const char *s, size_t *len, const char *word)
 	return true;
 }
 
+/* Strip a trailing ":cache=POLICY" from s[0..*len), parsing POLICY. */
+static int strip_cache_suffix(const char *s, size_t *len, bool *found,
+			      enum krun_fs_cache *cache, struct krun_err **err)
+{
+	static const char key[] = ":cache=";
+	const char *colon = NULL;
+	cleanup_free char *word = NULL;
+
+	for (size_t i = *len; i > 0; i--) {
+		if (s[i - 1] == ':') {
+			colon = s + i - 1;
+			break;
+		}
+	}
+	if (!colon || strncmp(colon, key, sizeof(key) - 1) != 0)
+		return 0;
+	word = strndup(colon + sizeof(key) - 1,
+		       *len - (size_t)(colon - s) - (sizeof(key) - 1));
+	if (!word)
+		return krun_err_set(err, ENOMEM, "out of memory");
+	*found = true;
+	*len = (size_t)(colon - s);
+	return config_parse_fs_cache(word, cache, err);
+}
+
 /* Split "HEAD:REST" into a fresh HEAD string and a pointer to REST. */
 static int split_first(const char *text, const char *form, const char *syntax,
 		       char **head, const char **rest, struct krun_err **err)
@@ -337,15 +362,20 @@ int config_add_share_spec(struct krun_config *cfg, const char *text,
 	cleanup_free char *tag = NULL;
 	cleanup_free char *host = NULL;
 	const char *rest, *guest = NULL;
-	bool ro = false, setid = false;
+	bool ro = false, setid = false, has_cache = false;
+	enum krun_fs_cache cache = KRUN_FS_CACHE_AUTO;
 	size_t len;
-	int ret = split_first(text, "share spec",
-			      "TAG:HOSTDIR[:GUESTPATH][:ro][:setid]", &tag,
-			      &rest, err);
+	int ret = split_first(
+		text, "share spec",
+		"TAG:HOSTDIR[:GUESTPATH][:ro][:setid][:cache=POLICY]", &tag,
+		&rest, err);
 
 	if (ret < 0)
 		return ret;
 	len = strlen(rest);
+	ret = strip_cache_suffix(rest, &len, &has_cache, &cache, err);
+	if (ret < 0)
+		return ret;
 	if (strip_suffix(rest, &len, "setid"))
 		setid = true;
 	if (strip_suffix(rest, &len, "ro"))
@@ -376,6 +406,8 @@ int config_add_share_spec(struct krun_config *cfg, const char *text,
 	}
 	if (ret == 0 && setid)
 		ret = config_set_share_setid(cfg, tag, true, err);
+	if (ret == 0 && has_cache)
+		ret = config_set_share_cache(cfg, tag, cache, err);
 	return ret;
 }
 

@@ -54,6 +54,69 @@ int config_set_share_setid(struct krun_config *cfg, const char *tag, bool allow,
 			    tag ? tag : "(null)");
 }
 
+int config_parse_fs_cache(const char *text, enum krun_fs_cache *cache,
+			  struct krun_err **err)
+{
+	static const enum krun_fs_cache all[] = {
+		KRUN_FS_CACHE_AUTO, KRUN_FS_CACHE_ALWAYS, KRUN_FS_CACHE_NEVER};
+
+	for (size_t i = 0; text && i < sizeof(all) / sizeof(all[0]); i++) {
+		if (strcmp(text, config_fs_cache_name(all[i])) == 0) {
+			*cache = all[i];
+			return 0;
+		}
+	}
+	return krun_err_set(err, EINVAL,
+			    "unknown cache policy `%s` (expected auto, always "
+			    "or never)",
+			    text ? text : "");
+}
+
+const char *config_fs_cache_name(enum krun_fs_cache cache)
+{
+	switch (cache) {
+	case KRUN_FS_CACHE_ALWAYS:
+		return "always";
+	case KRUN_FS_CACHE_NEVER:
+		return "never";
+	case KRUN_FS_CACHE_AUTO:
+		return "auto";
+	}
+	return "auto";
+}
+
+static bool fs_cache_valid(enum krun_fs_cache cache)
+{
+	return cache == KRUN_FS_CACHE_AUTO || cache == KRUN_FS_CACHE_ALWAYS ||
+	       cache == KRUN_FS_CACHE_NEVER;
+}
+
+int config_set_root_cache(struct krun_config *cfg, enum krun_fs_cache cache,
+			  struct krun_err **err)
+{
+	if (!fs_cache_valid(cache))
+		return krun_err_set(err, EINVAL, "unknown cache policy %d",
+				    (int)cache);
+	cfg->root_cache = cache;
+	return 0;
+}
+
+int config_set_share_cache(struct krun_config *cfg, const char *tag,
+			   enum krun_fs_cache cache, struct krun_err **err)
+{
+	if (!fs_cache_valid(cache))
+		return krun_err_set(err, EINVAL, "unknown cache policy %d",
+				    (int)cache);
+	for (size_t i = 0; tag && i < cfg->n_shares; i++) {
+		if (strcmp(cfg->shares[i].tag, tag) == 0) {
+			cfg->shares[i].cache = cache;
+			return 0;
+		}
+	}
+	return krun_err_set(err, ENOENT, "no virtio-fs share with tag `%s`",
+			    tag ? tag : "(null)");
+}
+
 static int claim_disk_api(const struct krun_config *cfg,
 			  enum krun_disk_api want, struct krun_err **err)
 {

@@ -136,6 +136,7 @@ static void add_root(struct jbuild *b, struct json_object *top,
 	put_bool(b, root, "setid", !cfg->root_strip_setid);
 	if (cfg->root_shm_size)
 		put_u64(b, root, "shmSize", cfg->root_shm_size);
+	put_str(b, root, "cache", config_fs_cache_name(cfg->root_cache));
 	put_str(b, root, "disk", cfg->root_disk_id);
 	if (cfg->root_partition)
 		put_u64(b, root, "partition", cfg->root_partition);
@@ -177,6 +178,7 @@ static void add_volumes(struct jbuild *b, struct json_object *top,
 		put_str(b, o, "guestPath", s->guest_path);
 		put_bool(b, o, "readonly", s->read_only);
 		put_bool(b, o, "setid", s->allow_setid);
+		put_str(b, o, "cache", config_fs_cache_name(s->cache));
 		put_u64(b, o, "shmSize", s->shm_size);
 		append(b, arr, o);
 	}

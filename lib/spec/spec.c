@@ -339,9 +339,26 @@ static int root_shm_size(struct spec_ctx *ctx, struct json_object *val,
 				     path, err);
 }
 
+static int root_cache(struct spec_ctx *ctx, struct json_object *val,
+		      const char *path, struct krun_err **err)
+{
+	enum krun_fs_cache cache;
+	const char *text;
+	int ret = sj_string(val, path, &text, err);
+
+	if (ret == 0)
+		ret = spec_setter(config_parse_fs_cache(text, &cache, err),
+				  path, err);
+	return ret < 0 ? ret
+		       : spec_setter(
+				 config_set_root_cache(ctx->cfg, cache, err),
+				 path, err);
+}
+
 static const struct spec_field root_fields[] = {
 	{"path", root_path},   {"readonly", root_readonly},
 	{"setid", root_setid}, {"shmSize", root_shm_size},
+	{"setid", root_setid}, {"cache", root_cache},
 	{NULL, NULL},
 };
 

@@ -215,10 +215,11 @@ static int k_volume(struct spec_ctx *ctx, struct json_object *val,
 {
 	static const char *const keys[] = {"tag",      "hostPath", "guestPath",
 					   "readonly", "setid",	   "shmSize",
-					   NULL};
+					   "cache",    NULL};
 	char tag_path[SPEC_JPATH_MAX], host_path[SPEC_JPATH_MAX];
 	cleanup_free char *host = NULL;
-	const char *tag, *src, *guest = NULL;
+	const char *tag, *src, *guest = NULL, *cache_name = NULL;
+	enum krun_fs_cache cache = KRUN_FS_CACHE_AUTO;
 	bool ro = false, setid = false;
 	uint64_t shm = 0;
 	int ret;
@@ -241,12 +242,20 @@ static int k_volume(struct spec_ctx *ctx, struct json_object *val,
 	if (ret == 0)
 		ret = shm_size_member(val, path, &shm, err);
 	if (ret == 0)
+		ret = sj_opt_string(val, "cache", path, &cache_name, err);
+	if (ret == 0 && cache_name)
+		ret = spec_setter(
+			config_parse_fs_cache(cache_name, &cache, err), path,
+			err);
+	if (ret == 0)
 		ret = spec_resolve(ctx, src, &host, err);
 	if (ret < 0)
 		return ret;
 	ret = config_add_share(ctx->cfg, tag, host, guest, ro, shm, err);
 	if (ret == 0)
 		ret = config_set_share_setid(ctx->cfg, tag, setid, err);
+	if (ret == 0)
+		ret = config_set_share_cache(ctx->cfg, tag, cache, err);
 	return spec_setter(ret, path, err);
 }
 

@@ -176,10 +176,14 @@ static int add_disks(struct vmm *vmm, struct krun_err **err)
 	return ret;
 }
 
-static unsigned int share_flags(bool read_only, bool allow_setid)
+static unsigned int share_flags(bool read_only, bool allow_setid,
+				enum krun_fs_cache cache)
 {
 	return (read_only ? VIRTIO_FS_READ_ONLY : 0) |
-	       (allow_setid ? VIRTIO_FS_ALLOW_SETID : 0);
+	       (allow_setid ? VIRTIO_FS_ALLOW_SETID : 0) |
+	       (cache == KRUN_FS_CACHE_ALWAYS  ? VIRTIO_FS_CACHE_ALWAYS
+		: cache == KRUN_FS_CACHE_NEVER ? VIRTIO_FS_CACHE_NEVER
+					       : 0);
 }
 
 /*
@@ -255,13 +259,15 @@ static int add_shares(struct vmm *vmm, struct krun_err **err)
 	if (cfg->root_dir)
 		ret = add_share(vmm, KRUN_ROOT_TAG, cfg->root_dir,
 				share_flags(cfg->root_read_only,
-					    !cfg->root_strip_setid),
+					    !cfg->root_strip_setid,
+					    cfg->root_cache),
 				max_fds, cfg->root_shm_size, err);
 	for (size_t i = 0; ret == 0 && i < cfg->n_shares; i++) {
 		const struct krun_share *s = &cfg->shares[i];
 
 		ret = add_share(vmm, s->tag, s->host_path,
-				share_flags(s->read_only, s->allow_setid),
+				share_flags(s->read_only, s->allow_setid,
+					    s->cache),
 				max_fds, s->shm_size, err);
 	}
 	return ret;

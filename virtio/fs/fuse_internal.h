@@ -18,12 +18,23 @@
 
 #include "virtio/fs/fuse_server.h"
 
+/* Opcodes counted one by one; higher ones share slot 0. */
+#define FUSE_STATS_OPS 64
+
 /* Largest argument block copied out of a request (all but WRITE data):
  * a 64 KiB xattr value plus its name and header. */
 #define FUSE_MAX_ARGS_LEN (64 * 1024 + 4096)
 /* What the server tells the kernel it accepts per READ/WRITE. */
 #define FUSE_SERVER_MAX_PAGES 256
 #define FUSE_SERVER_MAX_WRITE (FUSE_SERVER_MAX_PAGES * 4096)
+
+/* A regular file's host state at its last open (cache=auto). */
+struct fuse_file_stamp {
+	struct timespec mtim;
+	struct timespec ctim;
+	off_t size;
+	bool valid;
+};
 
 /* An inode the guest knows: an O_PATH descriptor that pins the host inode,
  * so (dev, ino) stays unique while we hold it. */
@@ -35,6 +46,7 @@ struct fuse_inode {
 	mode_t type;	  /* S_IFMT bits, fixed for the inode's life */
 	uint64_t nlookup; /* guest references (LOOKUP minus FORGET) */
 	uint32_t users;	  /* in-flight requests using fd */
+	struct fuse_file_stamp stamp; /* under table->lock */
 	struct fuse_inode *next_id;
 	struct fuse_inode *next_key;
 	struct fuse_inode_table *table;
@@ -106,7 +118,9 @@ struct fuse_server {
 	 * guest runs, fixed afterwards. */
 	uint8_t *dax_host;
 	uint64_t dax_size;
+	bool writeback;	      /* WRITEBACK_CACHE negotiated (init_lock) */
 	pthread_mutex_t init_lock;
+	uint64_t op_count[FUSE_STATS_OPS]; /* requests per opcode (atomic) */
 };
 
 /* One request being handled. */
@@ -143,6 +157,21 @@ int fuse_reply2(struct fuse_req *r, const void *a, size_t alen, const void *b,
 int fuse_reply_none(struct fuse_req *r);
 /* Write the out header for a body the handler placed itself. */
 int fuse_reply_header(struct fuse_req *r, int error, size_t body_len);
+
+/* --- cache policy and statistics (fuse_cache.c) --- */
+/* FOPEN_* flags for an open of ino (fd: the new open file; ino NULL for a
+ * file just created) under the share's cache policy. */
+uint32_t fuse_cache_open_flags(struct fuse_server *srv, struct fuse_inode *ino,
+			       int fd, bool is_dir);
+/* Host open flags for a guest open of a regular file under the share's
+ * cache policy (see fuse_cache.c); *fallback: the flags to retry with
+ * when the host refuses these with EACCES (equal when there is none). */
+int fuse_cache_host_flags(struct fuse_server *srv, int flags, int *fallback);
+/* Whether the guest caches writes (WRITEBACK_CACHE was negotiated). */
+bool fuse_cache_writeback(struct fuse_server *srv);
+void fuse_stats_count(struct fuse_server *srv, uint32_t opcode);
+/* Log the request counts at debug level. */
+void fuse_stats_log(struct fuse_server *srv);
 
 /* --- inode table (fuse_inode.c) --- */
 int fuse_itable_init(struct fuse_inode_table *t, int root_fd,

@@ -55,6 +55,7 @@ int fuse_op_opendir(struct fuse_req *r)
 	if (fh < 0)
 		return (int)fh;
 	out.fh = (uint64_t)fh;
+	out.open_flags = fuse_cache_open_flags(r->srv, ino, fd, true);
 	ret = fuse_reply(r, &out, sizeof(out));
 	if (ret < 0)
 		fuse_handle_remove(&r->srv->handles, (uint64_t)fh, true);

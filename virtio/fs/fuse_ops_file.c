@@ -42,8 +42,9 @@ static int check_ro_flags(struct fuse_server *srv, int flags)
 	return 0;
 }
 
-static int reply_open(struct fuse_req *r, int fd)
+static int reply_open(struct fuse_req *r, struct fuse_inode *ino, int fd)
 {
+	uint32_t open_flags = fuse_cache_open_flags(r->srv, ino, fd, false);
 	int64_t fh = fuse_handle_add(&r->srv->handles, fd, false, r->in.nodeid);
 	struct fuse_open_out out = {0};
 	int ret;
@@ -51,6 +52,7 @@ static int reply_open(struct fuse_req *r, int fd)
 	if (fh < 0)
 		return (int)fh;
 	out.fh = (uint64_t)fh;
+	out.open_flags = open_flags;
 	ret = fuse_reply(r, &out, sizeof(out));
 	if (ret < 0)
 		fuse_handle_remove(&r->srv->handles, (uint64_t)fh, false);
@@ -61,7 +63,7 @@ int fuse_op_open(struct fuse_req *r)
 {
 	cleanup_inode struct fuse_inode *ino = fuse_req_inode(r, r->in.nodeid);
 	struct fuse_open_in in;
-	int flags, fd, ret;
+	int flags, fallback, fd, ret;
 
 	if (!ino)
 		return -ENOENT;
@@ -77,7 +79,10 @@ int fuse_op_open(struct fuse_req *r)
 	ret = check_ro_flags(r->srv, flags);
 	if (ret < 0)
 		return ret;
+	flags = fuse_cache_host_flags(r->srv, flags, &fallback);
 	fd = fuse_reopen(ino, flags);
+	if (fd == -EACCES && fallback != flags)
+		fd = fuse_reopen(ino, fallback);
 	if (fd < 0)
 		return fd;
 	if ((flags & O_TRUNC) && (in.open_flags & FUSE_OPEN_KILL_SUIDGID)) {
@@ -87,7 +92,7 @@ int fuse_op_open(struct fuse_req *r)
 			return ret;
 		}
 	}
-	return reply_open(r, fd);
+	return reply_open(r, ino, fd);
 }
 
 /* Open the existing regular file name under parent. The type is checked
@@ -167,6 +172,7 @@ static int reply_create(struct fuse_req *r, int fd, int pfd)
 		return (int)fh;
 	}
 	o.fh = (uint64_t)fh;
+	o.open_flags = fuse_cache_open_flags(r->srv, NULL, fd, false);
 	ret = fuse_reply2(r, &e, sizeof(e), &o, sizeof(o));
 	if (ret < 0) {
 		fuse_handle_remove(&r->srv->handles, (uint64_t)fh, false);
@@ -185,7 +191,7 @@ int fuse_op_create(struct fuse_req *r)
 	const char *name;
 	bool created;
 	mode_t mode;
-	int ret;
+	int flags, fallback, ret;
 
 	if (!parent)
 		return -ENOENT;
@@ -195,9 +201,14 @@ int fuse_op_create(struct fuse_req *r)
 	if (!name || fuse_is_dot(name))
 		return -EINVAL;
 	mode = fuse_policy_mode(r->srv, in.mode & ~in.umask, S_IFREG);
-	fd = create_file(r, parent, name,
-			 host_open_flags(in.flags) | (int)(in.flags & O_EXCL),
+	flags = fuse_cache_host_flags(r->srv, host_open_flags(in.flags),
+				      &fallback);
+	fd = create_file(r, parent, name, flags | (int)(in.flags & O_EXCL),
 			 mode, &created);
+	if (fd == -EACCES && fallback != flags)
+		fd = create_file(r, parent, name,
+				 fallback | (int)(in.flags & O_EXCL), mode,
+				 &created);
 	if (fd < 0)
 		return fd;
 	pfd = path_fd_of(fd);
@@ -368,6 +379,12 @@ int fuse_op_lseek(struct fuse_req *r)
 	if (in.whence != SEEK_SET && in.whence != SEEK_END &&
 	    in.whence != SEEK_DATA && in.whence != SEEK_HOLE)
 		return -EINVAL;
+	/* With writeback the guest's dirty pages are data the host file
+	 * lacks, and the guest does not write them back before asking: a
+	 * hole here may be data there. ENOSYS makes it stop asking and treat
+	 * the whole file as data, which is never wrong. */
+	if (fuse_cache_writeback(r->srv))
+		return -ENOSYS;
 	h = fuse_handle_get(&r->srv->handles, in.fh, false);
 	if (!h)
 		return -EBADF;

@@ -176,14 +176,23 @@ static int fuse_op_init(struct fuse_req *r)
 		out.minor = in.minor;
 	out.max_readahead = in.max_readahead;
 	out.flags = in.flags & FUSE_SERVER_FLAGS;
+	/* Cached pages of a file whose size or mtime changed (seen when its
+	 * attributes are next fetched) are dropped. */
+	if (r->srv->opts.cache != FUSE_CACHE_NEVER)
+		out.flags |= in.flags & FUSE_AUTO_INVAL_DATA;
 	out.max_background = 64;
 	out.congestion_threshold = 48;
 	out.max_write = FUSE_SERVER_MAX_WRITE;
 	out.time_gran = 1;
 	out.max_pages = FUSE_SERVER_MAX_PAGES;
 	fuse_dax_init_reply(r->srv, &in, &out);
+	/* The guest may cache writes only where it may cache everything
+	 * (see fuse_cache.c). */
+	if (r->srv->opts.cache == FUSE_CACHE_ALWAYS && !r->srv->opts.read_only)
+		out.flags |= in.flags & FUSE_WRITEBACK_CACHE;
 	pthread_mutex_lock(&r->srv->init_lock);
 	r->srv->proto_minor = out.minor;
+	r->srv->writeback = out.flags & FUSE_WRITEBACK_CACHE;
 	pthread_mutex_unlock(&r->srv->init_lock);
 	return fuse_reply(r, &out, sizeof(out));
 }
@@ -192,6 +201,7 @@ static int fuse_op_destroy(struct fuse_req *r)
 {
 	pthread_mutex_lock(&r->srv->init_lock);
 	r->srv->proto_minor = 0;
+	r->srv->writeback = false;
 	pthread_mutex_unlock(&r->srv->init_lock);
 	return fuse_reply(r, NULL, 0);
 }
@@ -213,6 +223,7 @@ static int dispatch(struct fuse_req *r)
 	uint32_t op = r->in.opcode;
 	const struct fuse_op_entry *entry;
 
+	fuse_stats_count(r->srv, op);
 	if (op >= FUSE_NUM_OPCODES || !fuse_opcodes[op].fn)
 		return -ENOSYS;
 	entry = &fuse_opcodes[op];
@@ -430,6 +441,7 @@ void fuse_server_destroy(struct fuse_server *srv)
 {
 	if (!srv)
 		return;
+	fuse_stats_log(srv);
 	fuse_handle_table_fini(&srv->handles);
 	fuse_itable_fini(&srv->inodes);
 	fuse_dax_fini(srv);

@@ -30,6 +30,14 @@
 
 struct fuse_server;
 
+/* How much the guest may cache (see fuse_cache.c). */
+enum fuse_cache_policy {
+	FUSE_CACHE_AUTO =
+		0, /* file pages kept while the host file is unchanged */
+	FUSE_CACHE_ALWAYS, /* file pages and listings kept across opens */
+	FUSE_CACHE_NEVER,  /* no page cache for file data */
+};
+
 struct fuse_server_opts {
 	/* Every modifying request fails with EROFS; files open read-only. */
 	bool read_only;
@@ -49,6 +57,8 @@ struct fuse_server_opts {
 	bool no_openat2;
 	/* Attribute and entry cache timeout handed to the guest, in ms. */
 	uint32_t cache_timeout_ms;
+	/* What the guest may cache of file data across opens. */
+	enum fuse_cache_policy cache;
 	/* Host fds the guest may make the server hold (looked-up inodes,
 	 * open handles, lock-owner descriptions); past it the request
 	 * fails with EMFILE. 0: FUSE_SERVER_DEFAULT_MAX_FDS. */
@@ -56,6 +66,10 @@ struct fuse_server_opts {
 };
 
 #define FUSE_SERVER_DEFAULT_MAX_FDS (1u << 18)
+
+/* Requests with this opcode handled so far (for tests and statistics);
+ * opcodes past the counted range share slot 0. */
+uint64_t fuse_server_op_count(struct fuse_server *srv, uint32_t opcode);
 
 /* Open root_dir (which must be a directory) as the share root. */
 struct fuse_server *fuse_server_create(const char *root_dir,

@@ -13,7 +13,11 @@
 # EROFS and that nothing changed on the host; in the same boot the root
 # and a third volume have DAX windows (--root-dax, dax=SIZE): mounted with
 # dax=always, read with read() and mmap, written with write() and through a
-# shared mmap, each seen on the host. The system suite runs a
+# shared mmap, each seen on the host. In that boot the host also
+# changes files in three volumes while the guest holds them in its cache,
+# one per cache policy: cache=never and cache=auto show the change at the
+# next open (never: also a name the guest missed before), cache=always
+# keeps what the guest cached, as documented. The system suite runs a
 # small size (500 files, 16 MiB), the slow suite the defaults.
 set -uo pipefail
 files=${1:-10000}
@@ -38,6 +42,8 @@ copy_busybox_tree "$R" || { echo "FAIL setup: copy busybox tree"; exit 1; }
 # read-only root.
 mkdir -p "$R/h" "$R/g" "$R/t" "$S/src" "$S/vol" "$S/volro" "$S/dax" \
 	"$R/mnt/rw" "$R/mnt/ro" "$R/mnt/dax"
+for c in never auto always; do mkdir -p "$S/c$c" "$R/mnt/$c"; printf 'v1\n' >"$S/c$c/f"; done
+printf hello >"$S/calways/wb"
 
 # --- host-made files ---------------------------------------------------
 section "host prepares files"
@@ -202,18 +208,48 @@ expect_eq dax-mmap-write ok "$(fsprobe mmap-write /mnt/dax/mm 8192 FROMGUESTMMAP
 expect_eq dax-mmap-reread FROMGUESTMMAP "$(dd if=/mnt/dax/mm bs=1 skip=8192 count=13 2>/dev/null)"
 printf 'written with dax\n' >/mnt/dax/new && pass dax-write || fail dax-write "write failed"
 expect_eq dax-root-read '10 from host' "$(fsprobe mmap-sum /h/text | cut -d' ' -f2) $(cat /h/text)"
+# Cache policies: read each file and miss a name, let the host change both
+# (same size: only the content and mtime move), then look again.
+for c in never auto always; do
+	expect_eq cache-$c-before 'v1 absent' "$(cat /mnt/$c/f) $(test -e /mnt/$c/new && echo present || echo absent)"
+done
+: >/mnt/never/ready
+i=0; while [ ! -e /mnt/never/go ] && [ $i -lt 120 ]; do sleep 1; i=$((i + 1)); done
+expect_eq cache-never-sees-host 'v2 present' "$(cat /mnt/never/f) $(test -e /mnt/never/new && echo present || echo absent)"
+expect_eq cache-auto-sees-host v2 "$(cat /mnt/auto/f)"
+expect_eq cache-always-keeps 'v1 absent' "$(cat /mnt/always/f) $(test -e /mnt/always/new && echo present || echo absent)"
+# always caches writes too (WRITEBACK_CACHE): a partial page written
+# through a write-only open is first read through that handle.
+printf J | dd of=/mnt/always/wb bs=1 count=1 conv=notrunc 2>/dev/null
+printf ab >/mnt/always/app && printf cd >>/mnt/always/app
+expect_eq cache-always-writeback 'Jello abcd' "$(cat /mnt/always/wb) $(cat /mnt/always/app)"
+# Data still in the guest's cache is data to SEEK_DATA, not a hole.
+truncate -s 1M /mnt/always/sp && printf x | dd of=/mnt/always/sp bs=1 seek=524288 conv=notrunc 2>/dev/null
+d=$(fsprobe seek-data /mnt/always/sp 0)
+case $d in [0-9]*) [ "$d" -le 524288 ] && pass cache-always-seek-data || fail cache-always-seek-data "SEEK_DATA past the data: $d" ;;
+*) fail cache-always-seek-data "SEEK_DATA: $d" ;; esac
 echo guest-script-complete
 GUEST
-section "read-only root and volume"
+section "read-only root and volume; cache policies"
+# The host's half of the cache checks: once the guest has read, change.
+(for _ in $(seq 600); do [ -e "$S/cnever/ready" ] && break; sleep 0.2; done
+	for c in never auto always; do printf 'v2\n' >"$S/c$c/f"; : >"$S/c$c/new"; done
+	: >"$S/cnever/go") &
 out=$S/ro.out
 run_guest ro-boot "$out" --root "$R" --read-only --root-dax 64M -v "$S/vol:/mnt/rw" \
-	-v "$S/volro:/mnt/ro:ro" -v "$S/dax:/mnt/dax:dax=32M" -- /bin/sh /t/ro.sh
+	-v "$S/volro:/mnt/ro:ro" -v "$S/dax:/mnt/dax:dax=32M" \
+	-v "$S/cnever:/mnt/never:cache=never" \
+	-v "$S/cauto:/mnt/auto:cache=auto" -v "$S/calways:/mnt/always:cache=always" \
+	-- /bin/sh /t/ro.sh
+wait
 guest_results "$out" ro-root-create ro-root-overwrite ro-root-mkdir ro-root-unlink \
 	ro-root-chmod ro-root-rename ro-root-xattr ro-root-still-reads ro-volume-create \
 	ro-volume-mkdir ro-volume-unlink \
 	ro-volume-overwrite ro-volume-reads rw-volume-create dax-volume-mounted \
 	dax-root-mounted dax-only-asked dax-read dax-mmap-read dax-mmap-write \
-	dax-mmap-reread dax-write dax-root-read
+	dax-mmap-reread dax-write dax-root-read cache-never-before \
+	cache-auto-before cache-always-before cache-never-sees-host cache-auto-sees-host \
+	cache-always-keeps cache-always-writeback cache-always-seek-data
 check guest-ro-script-complete grep -q '^guest-script-complete$' "$out"
 expect_eq host-ro-unchanged "from host 604 none none" \
 	"$(cat "$R/h/text") $(stat -c %a "$R/h/text") $(ls "$R/newfile" "$R/newdir" 2>/dev/null || echo none) $(ls "$S/volro" | grep -vx keep || echo none)"
@@ -223,5 +259,6 @@ expect_eq host-sees-dax-mmap-write FROMGUESTMMAP "$(dd if="$S/dax/mm" bs=1 skip=
 expect_eq host-sees-dax-mmap-size 1048576 "$(stat -c %s "$S/dax/mm")"
 expect_eq host-sees-dax-write 'written with dax' "$(cat "$S/dax/new" 2>&1)"
 expect_eq host-dax-unchanged "$dax_sum" "$("$KRUN_FSPROBE" sum "$S/dax/big")"
+expect_eq host-sees-writeback 'Jello abcd' "$(cat "$S/calways/wb") $(cat "$S/calways/app")"
 
 fs_finish

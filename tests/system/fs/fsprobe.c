@@ -39,6 +39,9 @@
  *                                      read-only mmap of PATH
  *   fsprobe mmap-write PATH OFF TEXT   write TEXT at OFF through a shared
  *                                      writable mmap, msync: ok | ERR
+ *   fsprobe stat-sync PATH COUNT       statx(AT_STATX_FORCE_SYNC) PATH COUNT
+ *                                      times (on virtio-fs: one GETATTR round
+ *                                      trip each): ok | ERR
  *   fsprobe time LABEL CMD [ARG...]    run CMD; print "time LABEL SECONDS" to
  *                                      stderr; exit with CMD's status
  *   fsprobe randio PATH r|w COUNT SEED COUNT reads or writes of 4 KiB at
@@ -542,6 +545,18 @@ static int probe_time(const char *label, char **cmd)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+static int probe_stat_sync(const char *path, long count)
+{
+	struct statx stx;
+
+	for (long i = 0; i < count; i++) {
+		if (statx(AT_FDCWD, path, AT_STATX_FORCE_SYNC, STATX_BASIC_STATS,
+			  &stx) < 0)
+			return put_ok(-1);
+	}
+	return put_ok(0);
+}
+
 static int dispatch(int argc, char **argv)
 {
 	const char *cmd = argv[1];
@@ -592,6 +607,8 @@ static int dispatch(int argc, char **argv)
 	if (!strcmp(cmd, "randio") && n == 4)
 		return probe_randio(a[0], a[1], atol(a[2]),
 				    strtoull(a[3], NULL, 0));
+	if (!strcmp(cmd, "stat-sync") && n == 2)
+		return probe_stat_sync(a[0], atol(a[1]));
 	if (!strcmp(cmd, "time") && n >= 2)
 		return probe_time(a[0], a + 1);
 	return -1;

@@ -223,7 +223,8 @@ static const struct {
 	{A("-v", "/tmp:/", "ls"),
 	 "--volume: cannot mount over the guest's `/` (use --root)"},
 	{A("-v", "/tmp:/d:z", "ls"),
-	 "--volume: unsupported volume option `z` (expected ro, rw, setid or dax=SIZE)"},
+	 "--volume: unsupported volume option `z` (expected ro, rw, setid, "
+	 "dax=SIZE or cache=POLICY)"},
 	{A("-v", "/tmp:/d:dax=1M", "ls"),
 	 "--volume: a DAX window of 1048576 bytes: must be a multiple of 2 MiB, "
 	 "at most 1 TiB"},
@@ -233,6 +234,17 @@ static const struct {
 	{A("--root", "/r", "--root-dax", "3M", "ls"),
 	 "--root-dax: a DAX window of 3145728 bytes: must be a multiple of 2 "
 	 "MiB, at most 1 TiB"},
+	{A("-v", "/tmp:/d:cache=sometimes", "ls"),
+	 "--volume: unknown cache policy `sometimes` (expected auto, always or "
+	 "never)"},
+	{A("--root", "/r", "--fs-cache", "often", "ls"),
+	 "--fs-cache: unknown cache policy `often` (expected auto, always or "
+	 "never)"},
+	{A("--root-disk", "/r.img", "--fs-cache", "always", "ls"),
+	 "--fs-cache: applies to a --root directory only (use cache= on a "
+	 "volume or share)"},
+	{A("--share", "t:/h:cache=", "ls"),
+	 "--share: unknown cache policy `` (expected auto, always or never)"},
 	{A("-v", ":/d", "ls"), "--volume: `:/d`: empty host directory"},
 	{A("-v", "/etc/passwd:/p", "ls"),
 	 "--volume: host path `/etc/passwd` is not a directory (only "
@@ -367,10 +379,12 @@ static void test_docker_flags(void **state)
 	const char *args[] = {"--root",
 			      "/r",
 			      "-v",
-			      "/tmp:/data:ro,setid,dax=64M",
+			      "/tmp:/data:ro,setid,dax=64M,cache=never",
 			      "--root-nosetid",
 			      "--root-dax",
 			      "1G",
+			      "--fs-cache",
+			      "always",
 			      "--mount",
 			      "type=bind,src=/tmp,dst=/m,readonly",
 			      "--mount",
@@ -409,13 +423,16 @@ static void test_docker_flags(void **state)
 	assert_string_equal(cfg->shares[0].guest_path, "/data");
 	assert_true(cfg->shares[0].read_only);
 	assert_true(cfg->shares[0].allow_setid);
+	assert_int_equal(cfg->shares[0].cache, KRUN_FS_CACHE_NEVER);
 	assert_true(cfg->root_strip_setid);
 	assert_int_equal(cfg->shares[0].shm_size, 64 << 20);
 	assert_int_equal(cfg->root_shm_size, 1 << 30);
+	assert_int_equal(cfg->root_cache, KRUN_FS_CACHE_ALWAYS);
 	assert_string_equal(cfg->shares[1].tag, "vol1");
 	assert_true(cfg->shares[1].read_only);
 	assert_false(cfg->shares[1].allow_setid);
 	assert_int_equal(cfg->shares[1].shm_size, 0);
+	assert_int_equal(cfg->shares[1].cache, KRUN_FS_CACHE_AUTO);
 	assert_int_equal(cfg->n_fsmounts, 2);
 	assert_string_equal(cfg->fsmounts[0].data, "size=1m");
 	assert_string_equal(cfg->fsmounts[1].target, "/run");
@@ -640,8 +657,8 @@ static void test_flags_override_spec(void **state)
 	const char *args[] = {"--spec", spec,	   "--cpus",
 			      "3",	"--net",   "passt",
 			      "-e",	"A=2",	   "--smbios-oem",
-			      "flag",	"--share", "t2:/h2:ro:setid",
-			      NULL};
+			      "flag",	"--share", "t2:/h2:ro:setid:cache=never",
+			      "--fs-cache", "never", NULL};
 	struct krun_config *cfg = NULL;
 	struct krun_err *err = NULL;
 	struct run_options o;
@@ -649,11 +666,12 @@ static void test_flags_override_spec(void **state)
 	(void)state;
 	snprintf(spec, sizeof(spec), "%s/override.json", tmpdir);
 	write_file(spec, "{\"process\":{\"args\":[\"sh\"],\"env\":[\"A=1\"]},"
-			 "\"root\":{\"path\":\"/r\",\"setid\":false},"
+			 "\"root\":{\"path\":\"/r\",\"setid\":false,"
+			 "\"cache\":\"always\"},"
 			 "\"krun\":{\"vcpus\":2,\"net\":{\"mode\":\"none\"},"
 			 "\"smbiosOemStrings\":[\"spec\"],"
 			 "\"volumes\":[{\"tag\":\"t1\",\"hostPath\":\"/h1\","
-			 "\"setid\":true}]}}");
+			 "\"setid\":true,\"cache\":\"always\"}]}}");
 	assert_int_equal(parse(&o, args, &err), 0);
 	if (run_options_build(&o, &cfg, &err) < 0)
 		fail_msg("%s", krun_err_msg(err));
@@ -668,7 +686,10 @@ static void test_flags_override_spec(void **state)
 	assert_true(cfg->shares[0].allow_setid);
 	assert_true(cfg->shares[1].allow_setid);
 	assert_true(cfg->shares[1].read_only);
+	assert_int_equal(cfg->shares[0].cache, KRUN_FS_CACHE_ALWAYS);
+	assert_int_equal(cfg->shares[1].cache, KRUN_FS_CACHE_NEVER);
 	assert_true(cfg->root_strip_setid);
+	assert_int_equal(cfg->root_cache, KRUN_FS_CACHE_NEVER);
 	assert_string_equal(cfg->exec_path, "sh");
 	config_free(cfg);
 	run_options_free(&o);
@@ -775,7 +796,7 @@ static void test_roundtrip_devices(void **state)
 			       "--root-disk",
 			       "./root.img",
 			       "--share",
-			       "share:/host/dir:/mnt:ro",
+			       "share:/host/dir:/mnt:ro:cache=always",
 			       "--net",
 			       "gvproxy:/tmp/gv.sock",
 			       "--mac",
@@ -822,7 +843,7 @@ static void test_roundtrip_devices(void **state)
 		"\"/img/data.raw\",\"format\":\"raw\",\"readonly\":true},"
 		"{\"id\":\"root\",\"path\":\"./root.img\",\"root\":true}],"
 		"\"volumes\":[{\"tag\":\"share\",\"hostPath\":\"/host/dir\","
-		"\"guestPath\":\"/mnt\",\"readonly\":true}],"
+		"\"guestPath\":\"/mnt\",\"readonly\":true,\"cache\":\"always\"}],"
 		"\"net\":{\"mode\":\"gvproxy\",\"path\":\"/tmp/gv.sock\","
 		"\"mac\":\"02:00:00:00:00:01\"},"
 		"\"vsock\":[{\"port\":1024,\"path\":\"/tmp/v.sock\"},"
@@ -855,6 +876,9 @@ static void test_roundtrip_devices(void **state)
 	assert_int_equal(config_set_root_disk_id(cfg, "root", NULL), 0);
 	assert_int_equal(config_add_share(cfg, "share", "/host/dir", "/mnt",
 					  true, 0, NULL),
+			 0);
+	assert_int_equal(config_set_share_cache(cfg, "share",
+						KRUN_FS_CACHE_ALWAYS, NULL),
 			 0);
 	assert_int_equal(config_set_kernel(cfg, "/k/vmlinux", NULL), 0);
 	assert_int_equal(config_set_kernel_log(cfg, true, NULL), 0);

@@ -40,6 +40,7 @@
 	X(STR, guest_path)   \
 	X(UINT, read_only)   \
 	X(UINT, allow_setid) \
+	X(UINT, cache)       \
 	X(UINT, shm_size)
 
 #define RLIMIT_FIELDS(X) \
@@ -79,6 +80,7 @@
 	X(UINT, root_read_only)                                           \
 	X(UINT, root_strip_setid)                                         \
 	X(UINT, root_shm_size)                                            \
+	X(UINT, root_cache)                                               \
 	X(UINT, disk_api)                                                 \
 	X(STR, legacy_root_disk)                                          \
 	X(STR, legacy_data_disk)                                          \

@@ -557,7 +557,8 @@ static void config_compare_sees_every_member(void **state)
 {
 	struct krun_disk disks[] = {
 		{"d", "/d.img", KRUN_FORMAT_RAW, true, KRUN_DISK_SYNC_NONE}};
-	struct krun_share shares[] = {{"t", "/h", "/g", true, true, 4096}};
+	struct krun_share shares[] = {
+		{"t", "/h", "/g", true, true, KRUN_FS_CACHE_NEVER, 4096}};
 	struct krun_rlimit rlimits[] = {{RLIMIT_NOFILE, 10, 20}};
 	struct krun_port ports[] = {{8080, 80, KRUN_PORT_UDP, "127.0.0.1"}};
 	struct krun_vsock_port vsock[] = {{1024, "/v.sock", true}};
@@ -602,8 +603,8 @@ static void config_compare_sees_every_member(void **state)
 	assert_int_equal(config_diff(&full, &copy, "itself"), 0);
 	config_assert_equal(&full, &copy);
 	assert_int_equal(config_diff_misses(&full), 0);
-	copy.shares =
-		(struct krun_share[]){{"t", "/h", "/g", false, true, 4096}};
+	copy.shares = (struct krun_share[]){
+		{"t", "/h", "/g", false, true, KRUN_FS_CACHE_NEVER, 4096}};
 	assert_int_equal(config_diff(&full, &copy, NULL), 1);
 }
 

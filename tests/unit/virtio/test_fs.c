@@ -24,7 +24,7 @@ struct fx {
 	uint64_t unique;
 };
 
-static int setup_sized(void **state, uint16_t qsize)
+static int setup_flags(void **state, uint16_t qsize, unsigned int flags)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct virtio_device *dev;
@@ -37,7 +37,7 @@ static int setup_sized(void **state, uint16_t qsize)
 	fd = open(path, O_WRONLY | O_CREAT, 0644);
 	assert_int_equal(write(fd, "hello, guest", 12), 12);
 	close(fd);
-	dev = virtio_fs_create("myfs", f->dir, 0, 0, NULL);
+	dev = virtio_fs_create("myfs", f->dir, flags, 0, NULL);
 	assert_non_null(dev);
 	assert_int_equal(fdev_start(&f->d, dev, 2, qsize, 0), 0xf);
 	*state = f;
@@ -46,13 +46,23 @@ static int setup_sized(void **state, uint16_t qsize)
 
 static int setup(void **state)
 {
-	return setup_sized(state, 64);
+	return setup_flags(state, 64, 0);
 }
 
 /* Room in the rings for many requests in flight at once. */
 static int setup_big(void **state)
 {
-	return setup_sized(state, 256);
+	return setup_flags(state, 256, 0);
+}
+
+static int setup_always(void **state)
+{
+	return setup_flags(state, 64, VIRTIO_FS_CACHE_ALWAYS);
+}
+
+static int setup_never(void **state)
+{
+	return setup_flags(state, 64, VIRTIO_FS_CACHE_NEVER);
 }
 
 static int teardown(void **state)
@@ -291,6 +301,47 @@ static void test_malformed_chain_needs_reset(void **state)
 	fdev_check_malformed_policy(&f->d, 1, "fs", b, 2);
 }
 
+/* LOOKUP's timeouts and OPEN's flags under the device's cache policy. */
+static void check_cache_policy(struct fx *f, uint64_t want_valid,
+			       uint32_t want_open_flags)
+{
+	struct fuse_open_in in = {.flags = O_RDONLY};
+	struct fuse_entry_out *e;
+	struct fuse_open_out *o;
+	uint64_t rep, node;
+
+	init(f);
+	assert_int_equal(send(f, 1, FUSE_LOOKUP, FUSE_ROOT_ID, "hello", 6, &rep,
+			      sizeof(*e), 2000),
+			 16 + sizeof(*e));
+	e = fg_ptr(&f->d.g, rep + 16);
+	node = e->nodeid;
+	assert_int_equal(e->entry_valid, want_valid);
+	assert_int_equal(e->attr_valid, want_valid);
+	assert_int_equal(send(f, 1, FUSE_OPEN, node, &in, sizeof(in), &rep,
+			      sizeof(*o), 2000),
+			 16 + sizeof(*o));
+	o = fg_ptr(&f->d.g, rep + 16);
+	assert_int_equal(o->open_flags, want_open_flags);
+}
+
+static void test_cache_auto(void **state)
+{
+	/* The first open of a file keeps nothing: nothing is cached yet. */
+	check_cache_policy(*state, VIRTIO_FS_AUTO_TIMEOUT_MS / 1000, 0);
+}
+
+static void test_cache_always(void **state)
+{
+	check_cache_policy(*state, VIRTIO_FS_ALWAYS_TIMEOUT_MS / 1000,
+			   FOPEN_KEEP_CACHE);
+}
+
+static void test_cache_never(void **state)
+{
+	check_cache_policy(*state, 0, FOPEN_DIRECT_IO);
+}
+
 static void test_bad_tags(void **state)
 {
 	struct krun_err *err = NULL;
@@ -302,6 +353,11 @@ static void test_bad_tags(void **state)
 	krun_err_free(&err);
 	assert_null(virtio_fs_create("tag", "/nonexistent/dir", 0, 0, &err));
 	assert_non_null(strstr(krun_err_msg(err), "/nonexistent/dir"));
+	krun_err_free(&err);
+	assert_null(
+		virtio_fs_create("tag", "/tmp", VIRTIO_FS_CACHE_MASK, 0, &err));
+	assert_string_equal(krun_err_msg(err),
+			    "virtio-fs `tag`: more than one cache policy");
 	krun_err_free(&err);
 }
 
@@ -317,6 +373,12 @@ int main(void)
 						setup_big, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_malformed_chain_needs_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_auto, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cache_always, setup_always,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cache_never, setup_never,
+						teardown),
 		cmocka_unit_test(test_bad_tags),
 	};
 
