@@ -26,6 +26,10 @@ struct fuzz_virtio_target {
 	/* `start` also readies every other queue, empty (devices that
 	 * activate only with all their queues, like net). */
 	bool all_queues;
+	/* Called while the harness waits for the device to answer (may be
+	 * NULL): e.g. to drain the backend's peer, so a device that waits
+	 * for room to send gets it. */
+	void (*idle)(void);
 };
 
 int fuzz_virtio_run(const struct fuzz_virtio_target *target,
