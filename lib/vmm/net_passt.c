@@ -111,6 +111,11 @@ static void child(int sock, int log_w, int st_w, pid_t parent, const char *path,
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Its own process group: a Ctrl-C at the terminal or a signal to
+	 * krun-run's group (timeout(1) sends one) is krun-run's to handle,
+	 * and the guest keeps its network while it shuts down. krun-run ends
+	 * passt itself; PDEATHSIG covers krun-run dying. */
+	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(127);

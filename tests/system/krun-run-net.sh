@@ -102,6 +102,16 @@ guest_checks() {
 		"$(stat -c %s "$root/etc/resolv.conf")"
 }
 
+# term_run PID: SIGTERM to the krun-run that `timeout` (PID) runs, not to
+# timeout itself: timeout passes a signal it gets to its whole process
+# group (passt too) and then SIGKILLs the run after its -k time, which a
+# graceful guest shutdown on a loaded test host can outlast (137).
+term_run() {
+	local child
+	child=$(pgrep -P "$1" | head -n 1)
+	kill -TERM "${child:-$1}"
+}
+
 # wait_http URL OUT: retry for up to 90 s.
 wait_http() {
 	local i
@@ -137,7 +147,7 @@ done_when_publish() {
 		[ "$(cat "$work/c.$i" 2>/dev/null)" = krun ] && ok=$((ok + 1))
 	done
 	expect_eq "100 concurrent connections through -p" 100 "$ok"
-	kill -TERM "$pid"
+	term_run "$pid"
 	wait "$pid"
 	echo "$?" >"$work/publish.rc"
 	expect_status "-p: SIGTERM ends the run" 143
@@ -160,8 +170,25 @@ udp_map() {
 	done
 	expect_eq "-p 9999:9999/udp reaches the guest" hello-udp \
 		"$(head -n 1 "$work/udp.got" 2>/dev/null)"
-	kill -TERM "$pid"
+	# A terminal's Ctrl-C (SIGINT) or timeout(1) signals krun-run's whole
+	# process group: passt, in a group of its own, must not get it.
+	local krun_pid passt_pid
+	krun_pid=$(pgrep -P "$pid" | head -n 1)
+	passt_pid=$(pgrep -P "${krun_pid:-0}" passt | head -n 1)
+	if [ -n "$passt_pid" ] && [ "$(ps -o pgid= -p "$passt_pid")" != "$(ps -o pgid= -p "$krun_pid")" ]; then
+		pass "passt runs outside krun-run's process group"
+	else
+		fail "passt runs outside krun-run's process group" \
+			"krun-run $krun_pid (group $(ps -o pgid= -p "${krun_pid:-0}")), passt ${passt_pid:-none} (group $(ps -o pgid= -p "${passt_pid:-0}"))"
+	fi
+	kill -TERM -- -"$pid"
 	wait "$pid"
+	case $(cat "$work/udp.err") in
+	*"passt exited while the VM runs"*)
+		fail "a signal to krun-run's process group leaves passt to krun-run" \
+			"$(cat "$work/udp.err")" ;;
+	*) pass "a signal to krun-run's process group leaves passt to krun-run" ;;
+	esac
 }
 
 net_none() {
