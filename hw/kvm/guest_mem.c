@@ -11,6 +11,8 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
+#define GM_PAGE_SIZE 4096ull
+
 static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
 	return a < b + blen && b < a + alen;
@@ -82,6 +84,40 @@ int gm_write(const struct guest_mem *gm, uint64_t gpa, const void *src,
 		return -EFAULT;
 	memcpy(dst, src, len);
 	return 0;
+}
+
+/* The region whose host mapping holds [p, p+len) wholly, or NULL. */
+static const struct gm_region *host_region(const struct guest_mem *gm,
+					   uintptr_t p, uint64_t len)
+{
+	if (len == 0 || p + len < p)
+		return NULL;
+	for (unsigned int i = 0; i < gm->n_regions; i++) {
+		const struct gm_region *r = &gm->regions[i];
+		uintptr_t base = (uintptr_t)r->host;
+
+		if (p >= base && p - base <= r->size &&
+		    len <= r->size - (p - base))
+			return r;
+	}
+	return NULL;
+}
+
+ssize_t gm_discard(const struct guest_mem *gm, void *host, uint64_t len)
+{
+	uintptr_t p = (uintptr_t)host;
+	uintptr_t start, end;
+
+	if (!host_region(gm, p, len))
+		return -EFAULT;
+	/* Inward to whole pages: a partly covered page may hold live data. */
+	start = (p + GM_PAGE_SIZE - 1) & ~(uintptr_t)(GM_PAGE_SIZE - 1);
+	end = (p + len) & ~(uintptr_t)(GM_PAGE_SIZE - 1);
+	if (start >= end)
+		return 0;
+	if (madvise((void *)start, end - start, MADV_DONTNEED) < 0)
+		return -errno;
+	return (ssize_t)(end - start);
 }
 
 uint64_t gm_total_size(const struct guest_mem *gm)

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "util/err.h"
 
@@ -50,6 +51,19 @@ void gm_prefault(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
 int gm_read(const struct guest_mem *gm, uint64_t gpa, void *dst, size_t len);
 int gm_write(const struct guest_mem *gm, uint64_t gpa, const void *src,
 	     size_t len);
+
+/*
+ * Give the whole 4 KiB pages of [host, host+len) back to the host kernel
+ * (madvise MADV_DONTNEED): they read as zero afterwards and are faulted in
+ * afresh when touched. The range must lie wholly inside one region's host
+ * mapping (a guest-chosen range never reaches VMM memory) and must not
+ * wrap; pages only partly inside it are kept. This relies on the regions
+ * being private anonymous mappings (hw/kvm/vm.c): on a shared mapping the
+ * memory would stay allocated. Returns the bytes discarded (0 when no
+ * whole page lies inside), -EFAULT for a range outside every region, or
+ * the negative errno of madvise.
+ */
+ssize_t gm_discard(const struct guest_mem *gm, void *host, uint64_t len);
 
 /* Total bytes of all regions. */
 uint64_t gm_total_size(const struct guest_mem *gm);

@@ -122,6 +122,13 @@ static const char *const rng_syscalls[] = {
 	NULL,
 };
 
+/* Discarding guest pages is madvise, which every role has (common). */
+static const char *const balloon_syscalls[] = {
+	"poll",
+	"read",
+	NULL,
+};
+
 static const char *const console_syscalls[] = {
 	"poll", "read", "rt_sigpending", "rt_sigtimedwait", NULL,
 };
@@ -162,6 +169,7 @@ static const struct seccomp_role roles[] = {
 	{"vcpu", vcpu_syscalls, vcpu_ioctls},
 	{"blk", blk_syscalls, no_ioctls},
 	{"rng", rng_syscalls, no_ioctls},
+	{"balloon", balloon_syscalls, no_ioctls},
 	{"console", console_syscalls, no_ioctls},
 	{"net", net_syscalls, no_ioctls},
 	{"vsock", vsock_syscalls, no_ioctls},

@@ -16,6 +16,7 @@
 
 #include "lib/guest_abi.h"
 #include "lib/vmm/vmm_internal.h"
+#include "virtio/balloon.h"
 #include "virtio/blk.h"
 #include "virtio/blk_backend.h"
 #include "virtio/console.h"
@@ -330,6 +331,11 @@ int vmm_add_devices(struct vmm *vmm, struct krun_err **err)
 		ret = add_net(vmm, err);
 	if (ret == 0)
 		ret = add_vsock(vmm, err);
+	/* Always present, as in libkrun: free page reporting gives memory
+	 * the guest no longer uses back to the host. Last, so the other
+	 * devices keep their slots. */
+	if (ret == 0)
+		ret = attach(vmm, virtio_balloon_create(err), err);
 	return ret;
 }
 

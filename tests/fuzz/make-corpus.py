@@ -167,6 +167,13 @@ def virtio_seeds():
     yield 'virtio_rng', 'probe', probe
     yield 'virtio_rng', 'read', vstart() + vchain([(0, 64, 1)]) + vchain([(0x100, 16, 1), (0x200, 16, 1)])
     yield 'virtio_rng', 'reset', vstart() + vchain([(0, 64, 1)]) + bytes([7]) + vstart(0, 2) + vchain([(0, 8, 1)])
+    # virtio-balloon reporting (queue 3 with STATS_VQ | REPORTING): each
+    # writable buffer is a free block; 0x1000 into the data area is a
+    # page boundary of the harness's RAM.
+    yield 'virtio_balloon', 'probe', probe
+    yield 'virtio_balloon', 'report', (vstart(0x22) + vchain([(0x1000, 0x2000, 1)])
+                                       + vchain([(0x3001, 0x1000, 1), (0x5000, 0x1000, 1)]))
+    yield 'virtio_balloon', 'no_stats', vstart(0x20) + vchain([(0x1000, 0x1000, 1)])
     yield 'virtio_blk', 'probe', probe
     data = 0x4000
 

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <cmocka.h>
 
@@ -74,12 +75,56 @@ static void read_write(void **state)
 	assert_int_equal(gm_read(&gm, 0x5000, out, 0), 0);
 }
 
+static bool filled(const uint8_t *p, size_t n, uint8_t v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != v)
+			return false;
+	return true;
+}
+
+/* A region of 4 pages between two guard pages that are VMM memory. */
+static void discard_whole_pages_inside_one_region(void **state)
+{
+	const size_t pg = 4096;
+	uint8_t *map = mmap(NULL, 6 * pg, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *ram = map + pg;
+	struct guest_mem gm = {0};
+
+	assert_ptr_not_equal(map, MAP_FAILED);
+	memset(map, 0xaa, 6 * pg);
+	assert_int_equal(gm_add_region(&gm, 0x100000, 4 * pg, ram, NULL), 0);
+	/* Outside, straddling an edge, wrapping, empty: refused. */
+	assert_int_equal(gm_discard(&gm, map, pg), -EFAULT);
+	assert_int_equal(gm_discard(&gm, ram - 1, 2), -EFAULT);
+	assert_int_equal(gm_discard(&gm, ram + 3 * pg, pg + 1), -EFAULT);
+	assert_int_equal(gm_discard(&gm, ram + pg, UINT64_MAX), -EFAULT);
+	assert_int_equal(gm_discard(&gm, ram + pg, 0), -EFAULT);
+	assert_true(filled(map, 6 * pg, 0xaa));
+	/* Less than a whole page: nothing. */
+	assert_int_equal(gm_discard(&gm, ram + 1, pg), 0);
+	assert_true(filled(map, 6 * pg, 0xaa));
+	/* Pages 1 and 2 only; the partly covered 0 and 3 stay. */
+	assert_int_equal(gm_discard(&gm, ram + 100, 3 * pg), 2 * pg);
+	assert_true(filled(map, 2 * pg, 0xaa));
+	assert_true(filled(ram + pg, 2 * pg, 0));
+	assert_true(filled(ram + 3 * pg, 2 * pg, 0xaa));
+	/* The whole region, and not a byte of the guards. */
+	assert_int_equal(gm_discard(&gm, ram, 4 * pg), 4 * pg);
+	assert_true(filled(ram, 4 * pg, 0));
+	assert_true(filled(map, pg, 0xaa));
+	assert_true(filled(ram + 4 * pg, pg, 0xaa));
+	munmap(map, 6 * pg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(overlaps_and_bad_regions_rejected),
 		cmocka_unit_test(slices_at_edges),
 		cmocka_unit_test(read_write),
+		cmocka_unit_test(discard_whole_pages_inside_one_region),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,20 +3,25 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 void fg_init(struct fake_guest *g)
 {
 	memset(g, 0, sizeof(*g));
-	g->ram = aligned_alloc(4096, FG_RAM_SIZE);
-	memset(g->ram, 0, FG_RAM_SIZE);
+	/* Private and anonymous like the VMM's guest RAM (hw/kvm/vm.c), so
+	 * discarded pages read back as zero. */
+	g->ram = mmap(NULL, FG_RAM_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (g->ram == MAP_FAILED)
+		abort();
 	gm_add_region(&g->gm, FG_RAM_GPA, FG_RAM_SIZE, g->ram, NULL);
 	g->next_free = FG_RAM_GPA;
 }
 
 void fg_fini(struct fake_guest *g)
 {
-	free(g->ram);
+	munmap(g->ram, FG_RAM_SIZE);
 	g->ram = NULL;
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Test double for a guest: malloc'd RAM registered in a struct guest_mem,
+ * Test double for a guest: anonymous-mapped RAM registered in a struct guest_mem,
  * and the driver side of split virtqueues built in it.
  */
 #ifndef KRUN_TESTS_FAKE_GUEST_H
