@@ -25,7 +25,8 @@ void net_txbuf_fill(struct net_txbuf *t, const void *hdr, size_t hdr_len,
 		    const struct iovec *iov, unsigned int n, size_t len,
 		    size_t skip)
 {
-	memcpy(t->buf, hdr, hdr_len);
+	if (hdr_len) /* the datagram framing has no header (hdr NULL) */
+		memcpy(t->buf, hdr, hdr_len);
 	iov_to_buf(iov, n, 0, t->buf + hdr_len, len);
 	t->off = skip;
 	t->len = hdr_len + len;
