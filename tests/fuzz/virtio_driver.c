@@ -43,6 +43,10 @@
 #define STATUS_REG 0x070
 #define NEEDS_RESET 64u
 #define SETTLE_MS 200
+/* All waits of one input together: an input can keep the fuzzed queue
+ * from settling (an avail index moved in RAM with no kick, a chain the
+ * device keeps) and then make hundreds of status writes and kicks. */
+#define SETTLE_BUDGET_MS 1000
 #define MAX_OPS 256
 
 struct driver {
@@ -55,6 +59,7 @@ struct driver {
 	bool all_queues;
 	void (*idle)(void);
 	uint16_t qsize;
+	int64_t settle_left_ns; /* of SETTLE_BUDGET_MS, for this input */
 	uint16_t next_desc;
 	uint16_t avail_idx;
 };
@@ -127,18 +132,33 @@ static bool settled(struct driver *d)
 	return true;
 }
 
-/* Wait until the device has answered what it was offered. */
+static int64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* Wait until the device has answered what it was offered, for at most
+ * SETTLE_MS, and within what is left of the input's budget. */
 static void settle(struct driver *d)
 {
 	struct timespec ts = {0, 20000};
+	int64_t start = now_ns(), waited = 0;
 
-	for (int i = 0; i < SETTLE_MS * 50; i++) {
-		if (settled(d))
+	while (waited < (int64_t)SETTLE_MS * 1000000 &&
+	       waited < d->settle_left_ns) {
+		if (settled(d)) {
+			d->settle_left_ns -= waited;
 			return;
+		}
 		if (d->idle)
 			d->idle();
 		nanosleep(&ts, NULL);
+		waited = now_ns() - start;
 	}
+	d->settle_left_ns -= waited;
 	if (settle_timeouts++ == 0)
 		fprintf(stderr, "virtio fuzz: device did not settle in %d ms "
 				"(reported once)\n",
@@ -287,7 +307,8 @@ int fuzz_virtio_run(const struct fuzz_virtio_target *target,
 	struct driver d = {.irq_fd = -1,
 			   .queue = (uint16_t)target->queue,
 			   .all_queues = target->all_queues,
-			   .idle = target->idle};
+			   .idle = target->idle,
+			   .settle_left_ns = (int64_t)SETTLE_BUDGET_MS * 1000000};
 	struct virtio_device *dev;
 	struct fuzz_in in;
 
