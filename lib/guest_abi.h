@@ -21,8 +21,12 @@
 /*
  * Boot progress marks: init writes one of these as an 8-bit OUT to the exit
  * port when it reaches that point; the VMM notes the time (the boot
- * breakdown at --log-level debug). A mark never stops the VM.
+ * breakdown at --log-level debug). A mark never stops the VM. Init writes
+ * them only when its environment has KRUN_GUEST_MARKS_ENV (the VMM puts it
+ * on the kernel command line, which hands it to init): elsewhere, e.g.
+ * QEMU's isa-debug-exit at the same port, any OUT ends the machine.
  */
+#define KRUN_GUEST_MARKS_ENV "KRUN_BOOT_MARKS"
 #define KRUN_GUEST_MARK_INIT 1 /* init's first action */
 #define KRUN_GUEST_MARK_EXEC 2 /* the workload's exec went through */
 #define KRUN_GUEST_MARK_EXIT 3 /* the workload exited */

@@ -367,6 +367,9 @@ int vmm_run(struct krun_config *cfg, const struct vmm_kernel *preloaded,
 	 * initcall by far. A caller's own command line is left as given. */
 	if (ret == 0 && !cfg->kernel_cmdline)
 		ret = vmm_cmdline_add(&vmm, "pty.legacy_count=0", err);
+	/* Init's boot progress marks on the exit port (lib/guest_abi.h). */
+	if (ret == 0)
+		ret = vmm_cmdline_add(&vmm, KRUN_GUEST_MARKS_ENV "=1", err);
 	if (ret == 0)
 		ret = create_vm(&vmm, err);
 	if (ret == 0)
