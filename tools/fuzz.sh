@@ -60,7 +60,7 @@ for t in "${targets[@]}"; do
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
 	added=$(sed -n 's/^stat::new_units_added: *//p' "$log")
-	last=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1)
+	last=$(grep -a -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1)
 	printf '%-24s %ss: %s execs, %s exec/s, %s, %s new inputs\n' \
 		"$t" "$time" "${execs:-?}" "${rate:-?}" "${last:-cov: ?}" \
 		"${added:-?}"
