@@ -58,7 +58,7 @@ for f in "$krun_run" "$kernel" "$rootfs/bin/busybox"; do
 done
 
 if [ $inside -eq 0 ]; then
-	exec "$src/tests/host/run-in-testhost" --timeout 3000 --no-workdir \
+	exec "$src/tests/host/run-in-testhost" --timeout 3500 --no-workdir \
 		--mem "$testhost_mem" -- \
 		"$here/density.sh" --inside "${args[@]}" --krun-run "$krun_run" \
 		--kernel "$kernel" --rootfs "$rootfs"
@@ -120,11 +120,12 @@ run_n() {
 	for ((i = 1; i <= n; i++)); do
 		start_vm "$i"
 	done
-	# Until every VM got ready or ended; at most 20 minutes.
-	for ((i = 0; i < 6000; i++)); do
+	# Until every VM got ready or ended; at most 55 minutes. Polled once a
+	# second: each poll costs the emulated CPUs the guests boot on.
+	for ((i = 0; i < 3300; i++)); do
 		ready=$(ls "$work" | grep -c '^lat\.')
 		[ "$ready" -ge "$n" ] || [ "$((ready + $(ended)))" -ge "$n" ] && break
-		sleep 0.2
+		sleep 1
 	done
 	sleep 3
 	avail1=$(mem_available_kb)

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # bench/fs.sh [--runs N] [--build DIR] [--cpus N] [--memory SIZE] [--files N]
-#             [--fs-cache LIST] [--ops LIST] [--dax SIZE]
+#             [--fs-cache LIST] [--ops LIST] [--dax SIZE] [--guest-limit S]
 #
 # File system benchmark (not a test): the same busybox guest tree as a
 # virtio-fs root (--root DIR) and as a raw ext4 image on virtio-blk
@@ -19,6 +19,8 @@
 # --ops picks some of rtt,read,mmap,find,untar, the default all but mmap).
 # --dax SIZE adds one more backing, the virtio-fs root (cache=auto) with a
 # DAX window of SIZE (--root-dax), and its row with the ratio block / DAX.
+# --guest-limit S stops a guest that runs longer than S seconds (default
+# 1400; a loaded machine needs more for 10 000 files on virtio-fs).
 # --fs-cache auto,always,never runs the virtio-fs root once per run under
 # each listed cache policy (default: auto; "default": no --fs-cache flag,
 # for a krun-run from before it), with --log-level debug, and
@@ -35,7 +37,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/.." && pwd)
 runs=3 build=$src/build cpus=1 memory=512M files=10000 inner=0
-caches=auto ops=rtt,read,find,untar dax=
+caches=auto ops=rtt,read,find,untar dax= guest_limit=1400
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) runs=${2:?}; shift 2 ;;
@@ -46,6 +48,7 @@ while [ $# -gt 0 ]; do
 	--fs-cache) caches=${2:?}; shift 2 ;;
 	--ops) ops=${2:?}; shift 2 ;;
 	--dax) dax=${2:?}; shift 2 ;;
+	--guest-limit) guest_limit=${2:?}; shift 2 ;;
 	--inner) inner=1; shift ;;
 	*) sed -n '4,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
@@ -99,9 +102,13 @@ GUEST
 		touch "$d/done"
 	fi
 	ncache=$(echo "$caches" | tr ',' '\n' | grep -c .)
-	exec "$src/tests/host/run-in-testhost" --timeout $((300 + runs * (ncache * 1000 + 300))) --no-workdir -- \
+	# Every guest may take up to the limit: the virtio-fs ones, the block
+	# one and the DAX one.
+	nguests=$((ncache + 1))
+	[ -z "$dax" ] || nguests=$((nguests + 1))
+	exec "$src/tests/host/run-in-testhost" --timeout $((300 + runs * nguests * guest_limit)) --no-workdir -- \
 		"$0" --inner --runs "$runs" --cpus "$cpus" --memory "$memory" --files "$files" \
-		--fs-cache "$caches" --ops "$ops" ${dax:+--dax "$dax"}
+		--fs-cache "$caches" --ops "$ops" ${dax:+--dax "$dax"} --guest-limit "$guest_limit"
 fi
 
 # --- inside the test host ---------------------------------------------------
@@ -128,12 +135,12 @@ run_one() {
 		# "default": no flag (a krun-run from before the flag existed)
 		[ "${kind#*:}" != default ] || policy=()
 		[ "$kind" != dax ] || policy=(--root-dax "$dax")
-		timeout 1400 "$KRUN_RUN" --kernel "$KRUN_GUEST_KERNEL" --cpus "$cpus" \
+		timeout "$guest_limit" "$KRUN_RUN" --kernel "$KRUN_GUEST_KERNEL" --cpus "$cpus" \
 			--memory "$memory" --root "$tree" "${policy[@]}" \
 			--log-level debug -- /bin/sh /bench.sh "$@" >"$out" 2>&1 || rc=$?
 	else
 		cp --sparse=always "$B/root.img" "$B/run.img"
-		timeout 1400 "$KRUN_RUN" --kernel "$KRUN_GUEST_KERNEL" --cpus "$cpus" \
+		timeout "$guest_limit" "$KRUN_RUN" --kernel "$KRUN_GUEST_KERNEL" --cpus "$cpus" \
 			--memory "$memory" --root-disk "$B/run.img" -- /bin/sh /bench.sh "$@" \
 			>"$out" 2>&1 || rc=$?
 	fi
