@@ -71,7 +71,7 @@ if [ -n "$list" ]; then
 		echo "make-debian-tree.sh: cannot read package list \`$list\`" >&2
 		exit 1
 	}
-	packages=$(sed 's/#.*//' "$list" | tr -s ' \t' '\n\n' | sed '/^$/d' | sort -u |
+	packages=$(sed 's/#.*//' "$list" | tr -s ' \t' '\n' | sed '/^$/d' | sort -u |
 		paste -sd, -)
 	[ -n "$packages" ] || {
 		echo "make-debian-tree.sh: no packages in \`$list\`" >&2
