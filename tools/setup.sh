@@ -15,6 +15,11 @@ PACKAGES=(
 	qemu-system-x86 qemu-utils busybox-static passt e2fsprogs debootstrap
 	crun python3 linux-libc-dev time clang libclang-rt-14-dev socat dnsmasq-base
 	podman patchelf
+	# GPU and sound devices, their tests and the graphics guest tree
+	# (tests/rootfs/gfx.packages; gl-scene builds against libegl/libgles)
+	libvirglrenderer-dev libpipewire-0.3-dev libspa-0.2-dev libegl-dev libgles-dev
+	libgbm-dev libdrm-dev pipewire pipewire-bin wireplumber sox alsa-utils
+	mesa-utils libgl1-mesa-dri libegl-mesa0
 )
 
 stage() { printf '==> %s\n' "$*"; }
