@@ -160,6 +160,28 @@ static const char *const fs_syscalls[] = {
 	"unlinkat",   "utimensat",	 NULL,
 };
 
+/* The virtio-gpu renderer thread (virtio/gpu/): virglrenderer, EGL and
+ * Mesa (llvmpipe) run here. Starting them loads the GL driver (open, mmap
+ * of the DRI module, the shader cache under $HOME/.cache), creates
+ * llvmpipe's worker threads, which inherit this filter, and JIT-compiles
+ * shaders (mprotect, memfd for the code). Found by tracing a GL client in
+ * the guest (tests/system/krun-run-gpu.sh). */
+static const char *const gpu_syscalls[] = {
+	"access",	  "clone",	    "clone3",	       "close",
+	"dup",		  "eventfd2",	    "fcntl",	       "fstat",
+	"fstatfs",	  "ftruncate",	    "getcwd",	       "getdents64",
+	"getegid",	  "geteuid",	    "getgid",	       "getrandom",
+	"getuid",	  "ioctl",	    "lseek",	       "memfd_create",
+	"mkdir",	  "mmap",	    "mprotect",	       "newfstatat",
+	"openat",	  "poll",	    "pread64",	       "prctl",
+	"pwrite64",	  "read",	    "readlink",	       "rename",
+	"rseq",		  "sched_getaffinity", "set_robust_list", "sigaltstack",
+	"stat",		  "statx",	    "sysinfo",	       "uname",
+	"unlink",	  "flock",	    "fsync",	       "fdatasync",
+	"getpid",	  "sched_setaffinity", "ppoll",	       "lstat",
+	NULL,
+};
+
 static const struct seccomp_role roles[] = {
 	{"common", common_syscalls, no_ioctls},
 	{"launcher", launcher_syscalls, no_ioctls},
@@ -174,6 +196,7 @@ static const struct seccomp_role roles[] = {
 	{"net", net_syscalls, no_ioctls},
 	{"vsock", vsock_syscalls, no_ioctls},
 	{"fs", fs_syscalls, no_ioctls},
+	{"gpu", gpu_syscalls, no_ioctls},
 };
 
 const struct seccomp_role *seccomp_policy_roles(size_t *n)

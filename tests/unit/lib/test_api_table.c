@@ -375,7 +375,11 @@ static const struct row rows[] = {
 	ROW(init_log_options_2, -EINVAL),
 	ROW(has_net, 1),
 	ROW(has_blk, 1),
+#ifdef KRUN_HAVE_VIRGL
+	ROW(has_gpu, 1),
+#else
 	ROW(has_gpu, 0),
+#endif
 	ROW(has_input, 0),
 	ROW(has_tee, 0),
 	ROW(has_sev, 0),
