@@ -275,6 +275,7 @@ static void do_activate(struct gpu_dev *g)
 	for (unsigned int q = 0; q < GPU_NQ; q++)
 		devq_attach(&g->queues[q], &g->act_queues[q],
 			    g->act_notify[q]);
+	g->cmd.gm = g->vdev.gm;
 	g->cmd.virgl = g->features & (1ull << VIRTIO_GPU_F_VIRGL);
 	g->cmd.blob = g->features & (1ull << VIRTIO_GPU_F_RESOURCE_BLOB);
 	pthread_mutex_unlock(&g->lock);
@@ -378,7 +379,7 @@ static void *renderer_main(void *arg)
 	pthread_mutex_unlock(&g->lock);
 	if (!be)
 		return NULL;
-	gpu_cmd_init(&g->cmd, be, g->vdev.gm, g->shm, g->shm_size);
+	gpu_cmd_init(&g->cmd, be, NULL, g->shm, g->shm_size);
 	serve(g);
 	do_reset(g);
 	be->ops->destroy(be);
