@@ -46,7 +46,8 @@ struct virtio_device *virtio_gpu_create(const struct virtio_gpu_opts *o,
  * Start the renderer thread (through dev->threads, role "gpu") and the
  * backend on it; returns once the backend is up, or with the backend's
  * one-line error. *shm, *shm_size: the window to map into the guest.
- * Before the guest runs.
+ * Before the device is wrapped in its transport (virtio_mmio_create reads
+ * the features, which depend on the renderer); set dev->threads first.
  */
 int virtio_gpu_start(struct virtio_device *dev, void **shm,
 		     uint64_t *shm_size, struct krun_err **err);

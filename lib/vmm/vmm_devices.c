@@ -321,8 +321,8 @@ static int add_net(struct vmm *vmm, struct krun_err **err)
 /*
  * virtio-gpu: the renderer thread starts here, so a host whose
  * virglrenderer cannot start fails the run before the guest boots; then
- * its host-visible window goes above RAM like a DAX window (shared
- * memory region 1).
+ * the device is wired and its host-visible window goes above RAM like a
+ * DAX window (shared memory region 1).
  */
 static int add_gpu(struct vmm *vmm, struct krun_err **err)
 {
@@ -342,9 +342,17 @@ static int add_gpu(struct vmm *vmm, struct krun_err **err)
 		return krun_err_set(err, ENOTSUP,
 				    "GPU asked for, but this build has no virtio-gpu (built without virglrenderer)");
 	dev = virtio_gpu_create(&opts, err);
+	if (!dev)
+		return -EINVAL;
+	/* The renderer first: the features the transport offers depend on
+	 * what it can do (3D, capsets). */
+	dev->threads = vmm_seccomp_launcher(&vmm->seccomp);
+	ret = virtio_gpu_start(dev, &host, &size, err);
+	if (ret < 0) {
+		dev->ops->destroy(dev);
+		return ret;
+	}
 	ret = attach(vmm, dev, err);
-	if (ret == 0)
-		ret = virtio_gpu_start(dev, &host, &size, err);
 	if (ret == 0)
 		ret = vm_add_shm_slot(vmm->vm, host, size, false, &gpa, err);
 	if (ret == 0)

@@ -43,6 +43,8 @@ struct gpu_blob_args {
 };
 
 struct gpu_backend_ops {
+	/* Before each request (may be NULL). */
+	void (*begin)(struct gpu_backend *be);
 	/* Capset number index (0..n), or -EINVAL past the last. */
 	int (*capset_info)(struct gpu_backend *be, uint32_t index,
 			   uint32_t *id, uint32_t *max_ver, uint32_t *max_size);

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 
 #include "virtio/gpu/gpu_proto.h"
+#include "util/log.h"
 #include "virtio/iov.h"
 
 #define PAGE 4096ull
@@ -729,7 +730,12 @@ void gpu_cmd_handle(struct gpu_cmd *c, const struct iovec *out,
 	}
 	q.len = (size_t)iov_to_buf(out, n_out, 0, q.buf, (size_t)total);
 	memcpy(&q.hdr, q.buf, sizeof(q.hdr));
+	if (c->be->ops->begin)
+		c->be->ops->begin(c->be);
 	t = dispatch(c, &q);
+	/* Trace level: a guest decides how many of these lines there are. */
+	log_trace("virtio-gpu: command %#x ctx %u -> %#x", q.hdr.type,
+		  q.hdr.ctx_id, t);
 	if (!q.responded)
 		respond(&q, t, NULL, 0);
 	r->written = q.written;

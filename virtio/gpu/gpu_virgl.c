@@ -45,6 +45,16 @@ static void write_fence(void *cookie, uint32_t fence)
 	v->be.signal(v->be.signal_ctx, fence);
 }
 
+/*
+ * virglrenderer switches GL contexts lazily and keeps track of which one
+ * is current; requests that are not a context's own (resource creation,
+ * transfers on ctx 0) expect its own context 0 to be current.
+ */
+static void v_begin(struct gpu_backend *be)
+{
+	virgl_renderer_force_ctx_0();
+}
+
 static int v_capset_info(struct gpu_backend *be, uint32_t index, uint32_t *id,
 			 uint32_t *max_ver, uint32_t *max_size)
 {
@@ -218,6 +228,7 @@ static void v_destroy(struct gpu_backend *be)
 }
 
 static const struct gpu_backend_ops virgl_ops = {
+	.begin = v_begin,
 	.capset_info = v_capset_info,
 	.capset = v_capset,
 	.ctx_create = v_ctx_create,

@@ -170,7 +170,7 @@ static void r_destroy(struct gpu_backend *be)
 }
 
 static const struct gpu_backend_ops rec_ops = {
-	r_capset_info, r_capset,     r_ctx_create,  r_ctx_destroy,
+	NULL, r_capset_info, r_capset,     r_ctx_create,  r_ctx_destroy,
 	r_ctx_attach,  r_ctx_detach, r_res_create,  r_res_unref,
 	r_attach,      r_detach,     r_transfer,    r_submit,
 	r_fence,       r_blob_create, r_blob_map,   r_blob_unmap,
