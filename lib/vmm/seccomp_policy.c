@@ -160,26 +160,27 @@ static const char *const fs_syscalls[] = {
 	"unlinkat",   "utimensat",	 NULL,
 };
 
-/* The virtio-gpu renderer thread (virtio/gpu/): virglrenderer, EGL and
- * Mesa (llvmpipe) run here. Starting them loads the GL driver (open, mmap
- * of the DRI module, the shader cache under $HOME/.cache), creates
- * llvmpipe's worker threads, which inherit this filter, and JIT-compiles
- * shaders (mprotect, memfd for the code). Found by tracing a GL client in
- * the guest (tests/system/krun-run-gpu.sh). */
+/* The virtio-gpu renderer thread (virtio/gpu/) and the threads it starts:
+ * virglrenderer, EGL and Mesa's llvmpipe run here. Found by tracing
+ * gl-scene in a guest (strace -f of krun-run --seccomp off, the
+ * renderer thread and its children): loading the GL driver (openat,
+ * readlink, getdents64, mmap of the DRI module with PROT_EXEC), llvmpipe's
+ * worker threads (clone3, rseq, set_robust_list, sched_getaffinity,
+ * prctl for their names), its JIT (mmap and mprotect with PROT_EXEC:
+ * this role alone may map code), glibc's user lookup for $HOME
+ * (socket, connect: nscd), the fence eventfd and poll of
+ * VIRGLRENDERER_THREAD_SYNC. Mesa's shader cache under $HOME/.cache
+ * (mkdir, flock, rename, unlink, ftruncate, pwrite64) when $HOME is
+ * writable. No ioctl: without a DRM render node nothing is asked of a
+ * kernel driver. */
 static const char *const gpu_syscalls[] = {
-	"access",	  "clone",	    "clone3",	       "close",
-	"dup",		  "eventfd2",	    "fcntl",	       "fstat",
-	"fstatfs",	  "ftruncate",	    "getcwd",	       "getdents64",
-	"getegid",	  "geteuid",	    "getgid",	       "getrandom",
-	"getuid",	  "ioctl",	    "lseek",	       "memfd_create",
-	"mkdir",	  "mmap",	    "mprotect",	       "newfstatat",
-	"openat",	  "poll",	    "pread64",	       "prctl",
-	"pwrite64",	  "read",	    "readlink",	       "rename",
-	"rseq",		  "sched_getaffinity", "set_robust_list", "sigaltstack",
-	"stat",		  "statx",	    "sysinfo",	       "uname",
-	"unlink",	  "flock",	    "fsync",	       "fdatasync",
-	"getpid",	  "sched_setaffinity", "ppoll",	       "lstat",
-	NULL,
+	"clone3",     "close",	   "connect",	"eventfd2", "flock",
+	"fstat",      "ftruncate", "getdents64", "getegid", "geteuid",
+	"getgid",     "getrandom", "getuid",	"lseek",    "mkdir",
+	"mmap",	      "mprotect",  "newfstatat", "openat",  "poll",
+	"prctl",      "pread64",   "pwrite64",	"read",	    "readlink",
+	"rename",     "rseq",	   "sched_getaffinity", "set_robust_list",
+	"socket",     "unlink",	   NULL,
 };
 
 static const struct seccomp_role roles[] = {
