@@ -110,7 +110,7 @@ static uint64_t features(struct virtio_device *dev)
 
 	if (g->be && g->be->virgl)
 		f |= 1ull << VIRTIO_GPU_F_VIRGL;
-	if (g->shm && !getenv("XXX_NO_BLOB"))
+	if (g->shm)
 		f |= 1ull << VIRTIO_GPU_F_RESOURCE_BLOB;
 	return f;
 }

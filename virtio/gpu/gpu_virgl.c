@@ -75,6 +75,10 @@ static int v_capset(struct gpu_backend *be, uint32_t id, uint32_t ver,
 static int v_ctx_create(struct gpu_backend *be, uint32_t ctx,
 			uint32_t ctx_init, const char *name, uint32_t nlen)
 {
+	/* Without CONTEXT_INIT the guest names no capset: a virgl context
+	 * (virglrenderer reads capset 0 as something else). */
+	if (ctx_init == 0)
+		return virgl_renderer_context_create(ctx, nlen, name);
 	return virgl_renderer_context_create_with_flags(ctx, ctx_init, nlen,
 							name);
 }
