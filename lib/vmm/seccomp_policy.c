@@ -169,7 +169,8 @@ static const char *const fs_syscalls[] = {
  * prctl for their names), its JIT (mmap and mprotect with PROT_EXEC:
  * this role alone may map code), glibc's user lookup for $HOME
  * (socket, connect: nscd), the fence eventfd and poll of
- * VIRGLRENDERER_THREAD_SYNC. Mesa's shader cache under $HOME/.cache
+ * VIRGLRENDERER_THREAD_SYNC, llvmpipe's memory size query (sysinfo).
+ * Mesa's shader cache under $HOME/.cache
  * (mkdir, flock, rename, unlink, ftruncate, pwrite64) when $HOME is
  * writable. No ioctl: without a DRM render node nothing is asked of a
  * kernel driver. */
@@ -180,7 +181,7 @@ static const char *const gpu_syscalls[] = {
 	"mmap",	      "mprotect",  "newfstatat", "openat",  "poll",
 	"prctl",      "pread64",   "pwrite64",	"read",	    "readlink",
 	"rename",     "rseq",	   "sched_getaffinity", "set_robust_list",
-	"socket",     "unlink",	   NULL,
+	"socket",     "sysinfo",   "unlink",	NULL,
 };
 
 static const struct seccomp_role roles[] = {
