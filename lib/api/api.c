@@ -23,6 +23,7 @@
 #include "hw/kvm/vm.h"
 #include "lib/vmm/vmm.h"
 #include "util/log.h"
+#include "virtio/gpu.h"
 
 struct ctx_slot {
 	uint32_t id;
@@ -524,6 +525,7 @@ KRUN_API int32_t krun_has_feature(uint64_t feature)
 	case KRUN_FEATURE_BLK:
 		return 1;
 	case KRUN_FEATURE_GPU:
+		return virtio_gpu_available() ? 1 : 0;
 	case KRUN_FEATURE_INPUT:
 	case KRUN_FEATURE_TEE:
 	case KRUN_FEATURE_AMD_SEV:

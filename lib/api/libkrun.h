@@ -24,7 +24,7 @@
  *   - Every function of libkrun's current API is declared here. One whose
  *     feature this build lacks returns -ENOTSUP and logs one line saying
  *     so; settings libkrun itself only records when built without the
- *     device (GPU, sound) are accepted and named in one warning when the
+ *     device (sound) are accepted and named in one warning when the
  *     VM starts. krun_has_feature() tells which devices exist.
  *     docs/libkrun-api.md lists every call with its status.
  */
@@ -307,10 +307,11 @@ int32_t krun_set_port_map(uint32_t ctx_id, const char *const port_map[]);
 #define VIRGLRENDERER_DRM (1 << 10)
 
 /*
- * virtio-gpu with these virglrenderer flags (any bits); _2 also sizes the
- * host window. This build has no virtio-gpu (KRUN_FEATURE_GPU is 0): the
- * setting is recorded, the VM starts without a GPU and one warning says
- * so.
+ * virtio-gpu rendering with virglrenderer, with these flags (passed to
+ * virgl_renderer_init(); 0: EGL, surfaceless); _2 also sizes the host
+ * window for blob resources (0: 256 MiB). USE_GLX, RENDER_SERVER, DRM, a
+ * host where virglrenderer cannot start, or a build without it
+ * (KRUN_FEATURE_GPU is 0) make krun_start_enter() fail with one line.
  */
 int32_t krun_set_gpu_options(uint32_t ctx_id, uint32_t virgl_flags);
 int32_t krun_set_gpu_options2(uint32_t ctx_id, uint32_t virgl_flags,

@@ -3,8 +3,8 @@
  * Settings that exist for libkrun's API: flush modes, the add_net_*
  * backends, the implicit-device switches, the console fds, the VMM's ids
  * and the remounted root disk. Each setter either makes the setting take
- * effect when the VM starts or refuses it; what is only recorded (GPU,
- * sound, network offloads) is named by config_warn_recorded() at start.
+ * effect when the VM starts or refuses it; what is only recorded (sound,
+ * network offloads) is named by config_warn_recorded() at start.
  */
 #include "lib/config/config.h"
 
@@ -267,10 +267,6 @@ int config_set_root_disk_remount(struct krun_config *cfg, const char *device,
 
 void config_warn_recorded(const struct krun_config *cfg)
 {
-	if (cfg->gpu_enabled)
-		WARN_RECORDED(
-			"GPU (virgl flags %#x) was set but this build has no virtio-gpu: the guest gets none",
-			cfg->virgl_flags);
 	if (cfg->snd_enabled)
 		WARN_RECORDED(
 			"sound was enabled but this build has no virtio-snd: the guest gets none");

@@ -160,6 +160,30 @@ static const char *const fs_syscalls[] = {
 	"unlinkat",   "utimensat",	 NULL,
 };
 
+/* The virtio-gpu renderer thread (virtio/gpu/) and the threads it starts:
+ * virglrenderer, EGL and Mesa's llvmpipe run here. Found by tracing
+ * gl-scene in a guest (strace -f of krun-run --seccomp off, the
+ * renderer thread and its children): loading the GL driver (openat,
+ * readlink, getdents64, mmap of the DRI module with PROT_EXEC), llvmpipe's
+ * worker threads (clone3, rseq, set_robust_list, sched_getaffinity,
+ * prctl for their names), its JIT (mmap and mprotect with PROT_EXEC:
+ * this role alone may map code), glibc's user lookup for $HOME
+ * (socket, connect: nscd), the fence eventfd and poll of
+ * VIRGLRENDERER_THREAD_SYNC, llvmpipe's memory size query (sysinfo).
+ * Mesa's shader cache under $HOME/.cache
+ * (mkdir, flock, rename, unlink, ftruncate, pwrite64) when $HOME is
+ * writable. No ioctl: without a DRM render node nothing is asked of a
+ * kernel driver. */
+static const char *const gpu_syscalls[] = {
+	"clone3",     "close",	   "connect",	"eventfd2", "flock",
+	"fstat",      "ftruncate", "getdents64", "getegid", "geteuid",
+	"getgid",     "getrandom", "getuid",	"lseek",    "mkdir",
+	"mmap",	      "mprotect",  "newfstatat", "openat",  "poll",
+	"prctl",      "pread64",   "pwrite64",	"read",	    "readlink",
+	"rename",     "rseq",	   "sched_getaffinity", "set_robust_list",
+	"socket",     "sysinfo",   "unlink",	NULL,
+};
+
 static const struct seccomp_role roles[] = {
 	{"common", common_syscalls, no_ioctls},
 	{"launcher", launcher_syscalls, no_ioctls},
@@ -174,6 +198,7 @@ static const struct seccomp_role roles[] = {
 	{"net", net_syscalls, no_ioctls},
 	{"vsock", vsock_syscalls, no_ioctls},
 	{"fs", fs_syscalls, no_ioctls},
+	{"gpu", gpu_syscalls, no_ioctls},
 };
 
 const struct seccomp_role *seccomp_policy_roles(size_t *n)

@@ -21,6 +21,8 @@
 #include "virtio/blk_backend.h"
 #include "virtio/console.h"
 #include "virtio/fs.h"
+#include "virtio/gpu.h"
+#include "virtio/gpu/gpu_proto.h"
 #include "virtio/net.h"
 #include "virtio/rng.h"
 #include "virtio/vsock.h"
@@ -316,6 +318,50 @@ static int add_net(struct vmm *vmm, struct krun_err **err)
 	return ret;
 }
 
+/*
+ * virtio-gpu: the renderer thread starts here, so a host whose
+ * virglrenderer cannot start fails the run before the guest boots; then
+ * the device is wired and its host-visible window goes above RAM like a
+ * DAX window (shared memory region 1).
+ */
+static int add_gpu(struct vmm *vmm, struct krun_err **err)
+{
+	const struct krun_config *cfg = vmm->cfg;
+	struct virtio_gpu_opts opts = {
+		.virgl_flags = cfg->virgl_flags,
+		.shm_size = cfg->gpu_shm_size,
+	};
+	struct virtio_device *dev;
+	void *host = NULL;
+	uint64_t size = 0, gpa;
+	int ret;
+
+	if (!cfg->gpu_enabled)
+		return 0;
+	if (!virtio_gpu_available())
+		return krun_err_set(err, ENOTSUP,
+				    "GPU asked for, but this build has no virtio-gpu (built without virglrenderer)");
+	dev = virtio_gpu_create(&opts, err);
+	if (!dev)
+		return -EINVAL;
+	/* The renderer first: the features the transport offers depend on
+	 * what it can do (3D, capsets). */
+	dev->threads = vmm_seccomp_launcher(&vmm->seccomp);
+	ret = virtio_gpu_start(dev, &host, &size, err);
+	if (ret < 0) {
+		dev->ops->destroy(dev);
+		return ret;
+	}
+	ret = attach(vmm, dev, err);
+	if (ret == 0)
+		ret = vm_add_shm_slot(vmm->vm, host, size, false, &gpa, err);
+	if (ret == 0)
+		ret = virtio_mmio_add_shm(vmm->slots[vmm->n_slots - 1].transport,
+					  VIRTIO_GPU_SHM_ID_HOST_VISIBLE, gpa,
+					  size, err);
+	return ret;
+}
+
 int vmm_add_devices(struct vmm *vmm, struct krun_err **err)
 {
 	int ret;
@@ -331,6 +377,8 @@ int vmm_add_devices(struct vmm *vmm, struct krun_err **err)
 		ret = add_net(vmm, err);
 	if (ret == 0)
 		ret = add_vsock(vmm, err);
+	if (ret == 0)
+		ret = add_gpu(vmm, err);
 	/* Always present, as in libkrun: free page reporting gives memory
 	 * the guest no longer uses back to the host. Last, so the other
 	 * devices keep their slots. */

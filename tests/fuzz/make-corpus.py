@@ -210,6 +210,46 @@ def virtio_seeds():
                                      + vmem(data, vs(2, 5000, src_port=1)) + vchain([(0, 44, 0)]))
 
 
+    # virtio-gpu control queue (features VIRGL | RESOURCE_BLOB = 0x9):
+    # a 24-byte header (type, flags, fence_id, ctx_id, ring_idx) and the
+    # command's body; the response buffer is writable.
+    def gh(t, ctx=0, fence=None):
+        return struct.pack('<IIQIB3x', t, 1 if fence else 0, fence or 0, ctx, 0)
+    yield 'virtio_gpu', 'probe', probe
+    ram = 0x10000
+    yield 'virtio_gpu', 'display', (vstart(9) + vmem(data, gh(0x100))
+                                    + vchain([(0, 24, 0), (0x400, 408, 1)]))
+    yield 'virtio_gpu', 'flow_2d', (vstart(9)
+        + vmem(data, gh(0x101) + struct.pack('<IIII', 1, 1, 16, 16))
+        + vchain([(0, 40, 0), (0x400, 24, 1)])
+        + vmem(data, gh(0x106) + struct.pack('<II', 1, 1) + struct.pack('<QII', ram + 0x8000, 1024, 0))
+        + vchain([(0, 48, 0), (0x400, 24, 1)])
+        + vmem(data, gh(0x105, fence=3) + struct.pack('<IIIIQII', 0, 0, 16, 16, 0, 1, 0))
+        + vchain([(0, 56, 0), (0x400, 24, 1)])
+        + vmem(data, gh(0x102) + struct.pack('<II', 1, 0))
+        + vchain([(0, 32, 0), (0x400, 24, 1)]))
+    yield 'virtio_gpu', 'ctx_submit', (vstart(9)
+        + vmem(data, gh(0x200, ctx=1) + struct.pack('<II', 4, 0) + b'fuzz' + b'\0' * 60)
+        + vchain([(0, 96, 0), (0x400, 24, 1)])
+        + vmem(data, gh(0x207, ctx=1, fence=7) + struct.pack('<II', 8, 0) + b'\1' * 8)
+        + vchain([(0, 40, 0), (0x400, 24, 1)])
+        + vmem(data, gh(0x108) + struct.pack('<II', 1, 0))
+        + vchain([(0, 32, 0), (0x400, 40, 1)])
+        + vmem(data, gh(0x109) + struct.pack('<II', 2, 2))
+        + vchain([(0, 32, 0), (0x400, 88, 1)]))
+    yield 'virtio_gpu', 'blob', (vstart(9)
+        + vmem(data, gh(0x200, ctx=1) + b'\0' * 72) + vchain([(0, 96, 0), (0x400, 24, 1)])
+        + vmem(data, gh(0x10c, ctx=1) + struct.pack('<IIIIQQ', 5, 2, 1, 0, 0, 8192))
+        + vchain([(0, 56, 0), (0x400, 24, 1)])
+        + vmem(data, gh(0x208) + struct.pack('<IIQ', 5, 0, 4096))
+        + vchain([(0, 40, 0), (0x400, 32, 1)])
+        + vmem(data, gh(0x10c, ctx=1) + struct.pack('<IIIIQQ', 6, 2, 1, 0, 0, 4096))
+        + vchain([(0, 56, 0), (0x400, 24, 1)])
+        + vmem(data, gh(0x208) + struct.pack('<IIQ', 6, 0, 8192))
+        + vchain([(0, 40, 0), (0x400, 32, 1)])
+        + vmem(data, gh(0x209) + struct.pack('<II', 5, 0))
+        + vchain([(0, 32, 0), (0x400, 24, 1)]))
+
 # ---- spec, cli, guest config, ELF ----
 SPECS = {
     'minimal.json': '{"process":{"args":["/bin/sh","-c","true"]},"root":{"path":"/srv/root"}}',
