@@ -142,8 +142,19 @@ static void vcpu_loop(struct vcpu *vcpu)
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			krun_err_set_errno(&e, errno, "KVM_RUN on vCPU %u",
-					   vcpu->index);
+			/*
+			 * EFAULT: KVM found no host page behind a guest
+			 * access, e.g. the guest touched an unmapped part of
+			 * a shared memory window (those are PROT_NONE).
+			 */
+			if (errno == EFAULT)
+				krun_err_set(&e, EFAULT,
+					     "vCPU %u: a guest-physical access has no host memory behind it (KVM_RUN: Bad address)",
+					     vcpu->index);
+			else
+				krun_err_set_errno(&e, errno,
+						   "KVM_RUN on vCPU %u",
+						   vcpu->index);
 		} else {
 			handle_exit(vcpu, &e);
 		}
