@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Whole-config checks before a VM starts. GPU and sound are not refused:
- * as libkrun built without them, they are recorded and named in one
- * warning at start (config_warn_recorded()).
+ * Whole-config checks before a VM starts. GPU is not refused: as
+ * libkrun built without it, it is recorded and named in one warning at
+ * start (config_warn_recorded()).
  */
 #include "lib/config/config.h"
 

@@ -4,7 +4,7 @@
  * backends, the implicit-device switches, the console fds, the VMM's ids
  * and the remounted root disk. Each setter either makes the setting take
  * effect when the VM starts or refuses it; what is only recorded (GPU,
- * sound, network offloads) is named by config_warn_recorded() at start.
+ * network offloads) is named by config_warn_recorded() at start.
  */
 #include "lib/config/config.h"
 
@@ -271,9 +271,6 @@ void config_warn_recorded(const struct krun_config *cfg)
 		WARN_RECORDED(
 			"GPU (virgl flags %#x) was set but this build has no virtio-gpu: the guest gets none",
 			cfg->virgl_flags);
-	if (cfg->snd_enabled)
-		WARN_RECORDED(
-			"sound was enabled but this build has no virtio-snd: the guest gets none");
 	if (cfg->net_features)
 		WARN_RECORDED(
 			"virtio-net offloads %#x were asked for but are not offered: frames carry full checksums",
