@@ -153,6 +153,8 @@ wait_for 30 sh -c 'timeout 10 pw-link -o | grep -q "^pw-play:output_FR"'
 pwt pw-link pw-play:output_FL krun-null-source:input_FL 2>>"$work/pw-play.log"
 pwt pw-link pw-play:output_FR krun-null-source:input_FR 2>>"$work/pw-play.log"
 step "capture"
+# What PipeWire linked, while the guest records (shown on a failure).
+(sleep 20; pwt pw-link -l; pwt wpctl status) >"$work/links.txt" 2>&1 &
 krun capture --sound --read-only --root "$groot" -v "$share:/mnt" \
 	-- /usr/bin/arecord -q -f S16_LE -r 48000 -c 2 -d 3 /mnt/captured.wav
 stop "$player"
@@ -165,6 +167,7 @@ else
 		"sox rough frequency: ${f:-none}" \
 		"$(sox "$share/captured.wav" -n stat 2>&1 | tr '\n' ' ')"
 	diag "$work/pw-play.log" "pw-play"
+	diag "$work/links.txt" "links and nodes 20 s into the capture run"
 fi
 
 # ---- no PipeWire server ----

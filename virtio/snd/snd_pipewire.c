@@ -349,6 +349,9 @@ static const struct snd_backend_ops pw_ops = {
 struct snd_backend *snd_pipewire_open(struct thread_launcher *threads,
 				      struct krun_err **err)
 {
+	static const struct spa_dict_item mixer_lib[] = {
+		{SPA_KEY_LIBRARY_NAME, "audiomixer/libspa-audiomixer"},
+	};
 	struct snd_pw *pw = calloc(1, sizeof(*pw));
 	const char *dir = getenv("XDG_RUNTIME_DIR");
 	int ret;
@@ -380,8 +383,12 @@ struct snd_backend *snd_pipewire_open(struct thread_launcher *threads,
 	}
 	pw->convert = pw_context_load_spa_handle(pw->context,
 						 SPA_NAME_AUDIO_CONVERT, NULL);
-	pw->mixer = pw_context_load_spa_handle(pw->context,
-					       SPA_NAME_AUDIO_MIXER, NULL);
+	/* Input ports mix through the audiomixer plugin, which the client
+	 * configuration maps no factory name to: a handle of its control
+	 * mixer, by library name, keeps the library loaded. */
+	pw->mixer = pw_context_load_spa_handle(
+		pw->context, SPA_NAME_CONTROL_MIXER,
+		&SPA_DICT_INIT_ARRAY(mixer_lib));
 	/* Stopped here, restarted by the loop thread (see the top). */
 	pw_data_loop_stop(pw_context_get_data_loop(pw->context));
 	pw->core = pw_context_connect(pw->context, NULL, 0);
