@@ -25,7 +25,9 @@
  */
 #include "virtio/snd/snd_pipewire.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,10 +63,32 @@ struct snd_pw {
 	bool stop; /* atomic: the loop thread ends */
 	struct pw_context *context;
 	struct pw_core *core;
-	struct spa_handle *convert, *mixer; /* kept: see the top */
-	bool started;			    /* the loop thread runs */
+	struct spa_handle *convert; /* kept: see the top */
+	void *mixer;		    /* dlopen() handle, kept likewise */
+	bool started;		    /* the loop thread runs */
 	struct pw_snd_stream streams[SND_PW_NSTREAMS];
 };
+
+/*
+ * Input ports mix through the audiomixer plugin, which PipeWire opens by
+ * path when a capture stream connects (no factory name of the client
+ * configuration reaches it). Opened here by the same path, with
+ * RTLD_NODELETE, the later dlopen() finds it loaded and opens nothing.
+ * The path is PipeWire's: $SPA_PLUGIN_DIR, else the plugin directory of
+ * the libspa this was built against.
+ */
+static void *keep_plugin(const char *name)
+{
+	const char *dir = getenv("SPA_PLUGIN_DIR");
+	char path[PATH_MAX];
+
+	if (!dir || !*dir)
+		dir = KRUN_SPA_PLUGINDIR;
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	    (int)sizeof(path))
+		return NULL;
+	return dlopen(path, RTLD_NOW | RTLD_NODELETE);
+}
 
 /* ---- PipeWire's loop thread ---- */
 
@@ -327,7 +351,7 @@ static void pw_destroy(struct snd_backend *be)
 	if (pw->convert)
 		pw_unload_spa_handle(pw->convert);
 	if (pw->mixer)
-		pw_unload_spa_handle(pw->mixer);
+		dlclose(pw->mixer);
 	if (pw->core)
 		pw_core_disconnect(pw->core);
 	if (pw->context)
@@ -349,9 +373,6 @@ static const struct snd_backend_ops pw_ops = {
 struct snd_backend *snd_pipewire_open(struct thread_launcher *threads,
 				      struct krun_err **err)
 {
-	static const struct spa_dict_item mixer_lib[] = {
-		{SPA_KEY_LIBRARY_NAME, "audiomixer/libspa-audiomixer"},
-	};
 	struct snd_pw *pw = calloc(1, sizeof(*pw));
 	const char *dir = getenv("XDG_RUNTIME_DIR");
 	int ret;
@@ -383,12 +404,7 @@ struct snd_backend *snd_pipewire_open(struct thread_launcher *threads,
 	}
 	pw->convert = pw_context_load_spa_handle(pw->context,
 						 SPA_NAME_AUDIO_CONVERT, NULL);
-	/* Input ports mix through the audiomixer plugin, which the client
-	 * configuration maps no factory name to: a handle of its control
-	 * mixer, by library name, keeps the library loaded. */
-	pw->mixer = pw_context_load_spa_handle(
-		pw->context, SPA_NAME_CONTROL_MIXER,
-		&SPA_DICT_INIT_ARRAY(mixer_lib));
+	pw->mixer = keep_plugin("audiomixer/libspa-audiomixer.so");
 	/* Stopped here, restarted by the loop thread (see the top). */
 	pw_data_loop_stop(pw_context_get_data_loop(pw->context));
 	pw->core = pw_context_connect(pw->context, NULL, 0);
