@@ -68,12 +68,11 @@ chmod 777 "$work/share"
 
 now() { date +%s.%N; }
 wait_for() {
-	local n=$(($1 * 10))
+	local end=$((SECONDS + $1))
 	shift
-	while [ $n -gt 0 ]; do
+	while [ $SECONDS -lt $end ]; do
 		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		n=$((n - 1))
+		sleep 0.2
 	done
 	echo "bench/snd.sh: timed out waiting for: $*" >&2
 	return 1
@@ -82,12 +81,16 @@ wait_for() {
 pipewire >"$work/pipewire.log" 2>&1 &
 pids+=($!)
 wait_for 30 test -S "$XDG_RUNTIME_DIR/pipewire-0" || exit 1
-dbus-run-session -- wireplumber >"$work/wireplumber.log" 2>&1 &
+# As in tests/system/krun-run-snd.sh: wireplumber's bluetooth part off
+# (it quits without systemd-logind), a session bus for it.
+mkdir -p "$work/config/wireplumber/bluetooth.lua.d"
+echo "-- bluetooth off" >"$work/config/wireplumber/bluetooth.lua.d/90-enable-all.lua"
+XDG_CONFIG_HOME=$work/config dbus-run-session -- wireplumber >"$work/wireplumber.log" 2>&1 &
 pids+=($!)
-pw-cli create-node adapter '{ factory.name=support.null-audio-sink
+timeout 10 pw-cli create-node adapter '{ factory.name=support.null-audio-sink
 	node.name=krun-null-sink media.class=Audio/Sink object.linger=true
 	audio.position=[FL FR] }' >/dev/null 2>&1
-wait_for 30 sh -c 'wpctl status | grep -q "\*.*krun-null-sink"' || exit 1
+wait_for 90 sh -c 'timeout 10 wpctl status | grep -q "\*.*krun-null-sink"' || exit 1
 
 # A 5 ms full-scale 1 kHz burst, then 0.5 s of silence.
 sox -n -r 48000 -c 2 -b 16 "$work/share/click.wav" synth 0.005 square 1000 \
@@ -97,15 +100,15 @@ pw-record -P '{ stream.capture.sink=true }' --target krun-null-sink \
 rec=$!
 sleep 1
 t_ref=$(now)
-pw-play "$work/share/click.wav"
+timeout 20 pw-play "$work/share/click.wav"
 sleep 0.5
 
 KRUN_KERNEL=$kernel "$krun_run" --sound --read-only --root "$KRUN_GFX_ROOTFS" \
-	-v "$work/share:/mnt/snd" -- /bin/sh -c "
+	-v "$work/share:/mnt" -- /bin/sh -c "
 	i=0
 	while [ \$i -lt $runs ]; do
 		echo go
-		aplay -q /mnt/snd/click.wav
+		aplay -q /mnt/click.wav
 		sleep 0.5
 		i=\$((i + 1))
 	done" </dev/null 2>"$work/krun.err" |
@@ -114,8 +117,12 @@ KRUN_KERNEL=$kernel "$krun_run" --sound --read-only --root "$KRUN_GFX_ROOTFS" \
 	done >"$work/go"
 sleep 1
 kill -INT "$rec"
+for _ in $(seq 50); do kill -0 "$rec" 2>/dev/null || break; sleep 0.1; done
+kill -KILL "$rec" 2>/dev/null
 wait "$rec" 2>/dev/null
 
+echo "guest runs reported: $(wc -l <"$work/go") of $runs"
+[ -s "$work/krun.err" ] && sed 's/^/krun-run stderr: /' "$work/krun.err"
 python3 - "$work/rec.wav" "$t_ref" "$work/go" <<'PY'
 import statistics, struct, sys, wave
 w = wave.open(sys.argv[1])
