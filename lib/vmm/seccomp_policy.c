@@ -142,13 +142,18 @@ static const char *const snd_syscalls[] = {
  * run playing and capturing through a PipeWire 0.3.65 server made them:
  * the protocol socket (messages with fds), epoll, eventfds, the memfd
  * pools shared with the server (sealed, grown with mremap, locked), and
- * starting the data loop thread. No file is opened: plugins are loaded
- * before the filters apply. */
+ * starting the data loop thread. openat: glibc's malloc reads
+ * /proc/sys/vm/overcommit_memory the first time a thread's arena shrinks,
+ * which PipeWire's threads reach; plugins are mapped before the filters
+ * apply, and mmap with PROT_EXEC stays refused, so no code is loaded. */
 static const char *const snd_pw_syscalls[] = {
-	"clone",	"clone3",   "close",  "epoll_ctl", "epoll_pwait",
-	"epoll_wait",	"eventfd2", "fcntl",  "ftruncate", "getsockopt",
-	"memfd_create", "mlock",    "mremap", "munlock",   "poll",
-	"read",		"recvmsg",  "rseq",   "sendmsg",   "set_robust_list",
+	"clone",      "clone3",	      "close",
+	"epoll_ctl",  "epoll_pwait",  "epoll_wait",
+	"eventfd2",   "fcntl",	      "ftruncate",
+	"getsockopt", "memfd_create", "mlock",
+	"mremap",     "munlock",      "openat",
+	"poll",	      "read",	      "recvmsg",
+	"rseq",	      "sendmsg",      "set_robust_list",
 	NULL,
 };
 

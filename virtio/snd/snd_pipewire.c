@@ -63,17 +63,18 @@ struct snd_pw {
 	bool stop; /* atomic: the loop thread ends */
 	struct pw_context *context;
 	struct pw_core *core;
-	struct spa_handle *convert; /* kept: see the top */
-	void *mixer;		    /* dlopen() handle, kept likewise */
-	bool started;		    /* the loop thread runs */
+	void *convert, *mixer; /* dlopen() handles, kept: see keep_plugin() */
+	bool started;	       /* the loop thread runs */
 	struct pw_snd_stream streams[SND_PW_NSTREAMS];
 };
 
 /*
- * Input ports mix through the audiomixer plugin, which PipeWire opens by
- * path when a capture stream connects (no factory name of the client
- * configuration reaches it). Opened here by the same path, with
- * RTLD_NODELETE, the later dlopen() finds it loaded and opens nothing.
+ * PipeWire opens the plugins a stream needs by path when the stream
+ * connects (audioconvert for every stream, audiomixer for input ports)
+ * and closes them when the last user goes, so a stream made after
+ * another was destroyed would open them again, on the confined loop
+ * thread. Opened here by the same path, with RTLD_NODELETE, every later
+ * dlopen() finds them loaded and opens nothing.
  * The path is PipeWire's: $SPA_PLUGIN_DIR, else the plugin directory of
  * the libspa this was built against.
  */
@@ -349,7 +350,7 @@ static void pw_destroy(struct snd_backend *be)
 		pthread_join(pw->thread, NULL);
 	}
 	if (pw->convert)
-		pw_unload_spa_handle(pw->convert);
+		dlclose(pw->convert);
 	if (pw->mixer)
 		dlclose(pw->mixer);
 	if (pw->core)
@@ -402,8 +403,7 @@ struct snd_backend *snd_pipewire_open(struct thread_launcher *threads,
 				   "sound: cannot create a PipeWire context");
 		goto fail;
 	}
-	pw->convert = pw_context_load_spa_handle(pw->context,
-						 SPA_NAME_AUDIO_CONVERT, NULL);
+	pw->convert = keep_plugin("audioconvert/libspa-audioconvert.so");
 	pw->mixer = keep_plugin("audiomixer/libspa-audiomixer.so");
 	/* Stopped here, restarted by the loop thread (see the top). */
 	pw_data_loop_stop(pw_context_get_data_loop(pw->context));
