@@ -24,7 +24,7 @@
  *   - Every function of libkrun's current API is declared here. One whose
  *     feature this build lacks returns -ENOTSUP and logs one line saying
  *     so; settings libkrun itself only records when built without the
- *     device (sound) are accepted and named in one warning when the
+ *     device (none any more) are accepted and named in one warning when the
  *     VM starts. krun_has_feature() tells which devices exist.
  *     docs/libkrun-api.md lists every call with its status.
  */
@@ -340,8 +340,10 @@ int krun_add_input_device(uint32_t ctx_id, const void *config_backend,
 int krun_add_input_device_fd(uint32_t ctx_id, int input_fd);
 
 /*
- * Enable or disable virtio-snd. This build has none: the setting is
- * recorded, the VM starts without sound and one warning says so.
+ * Enable or disable virtio-snd: one playback and one capture stream on
+ * the host's PipeWire server (its default sink and source). The VM fails
+ * to start, with one error line, when there is no PipeWire server to
+ * connect to or the build has no PipeWire support.
  */
 int32_t krun_set_snd_device(uint32_t ctx_id, bool enable);
 

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Whole-config checks before a VM starts. Sound is not refused: as
- * libkrun built without it, it is recorded and named in one warning at
- * start (config_warn_recorded()). GPU is made or refused when the devices
- * are added (lib/vmm/vmm_devices.c).
+ * Whole-config checks before a VM starts. GPU and sound are made, or
+ * refused with one line, when the devices are added (lib/vmm/vmm_devices.c).
  */
 #include "lib/config/config.h"
 

@@ -3,7 +3,7 @@
  * Settings that exist for libkrun's API: flush modes, the add_net_*
  * backends, the implicit-device switches, the console fds, the VMM's ids
  * and the remounted root disk. Each setter either makes the setting take
- * effect when the VM starts or refuses it; what is only recorded (sound,
+ * effect when the VM starts or refuses it; what is only recorded (the
  * network offloads) is named by config_warn_recorded() at start.
  */
 #include "lib/config/config.h"
@@ -267,9 +267,6 @@ int config_set_root_disk_remount(struct krun_config *cfg, const char *device,
 
 void config_warn_recorded(const struct krun_config *cfg)
 {
-	if (cfg->snd_enabled)
-		WARN_RECORDED(
-			"sound was enabled but this build has no virtio-snd: the guest gets none");
 	if (cfg->net_features)
 		WARN_RECORDED(
 			"virtio-net offloads %#x were asked for but are not offered: frames carry full checksums",

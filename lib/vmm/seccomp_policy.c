@@ -129,6 +129,34 @@ static const char *const balloon_syscalls[] = {
 	NULL,
 };
 
+/* virtio-snd's worker (virtio/snd/): the wait, and the blocking
+ * pw_loop_invoke() that hands stream operations to PipeWire's loop thread
+ * (an eventfd written, then its acknowledgement read). */
+static const char *const snd_syscalls[] = {
+	"poll",
+	"read",
+	NULL,
+};
+
+/* PipeWire's loop and data loop threads (virtio/snd/snd_pipewire.c), as a
+ * run playing and capturing through a PipeWire 0.3.65 server made them:
+ * the protocol socket (messages with fds), epoll, eventfds, the memfd
+ * pools shared with the server (sealed, grown with mremap, locked), and
+ * starting the data loop thread. openat: glibc's malloc reads
+ * /proc/sys/vm/overcommit_memory the first time a thread's arena shrinks,
+ * which PipeWire's threads reach; plugins are mapped before the filters
+ * apply, and mmap with PROT_EXEC stays refused, so no code is loaded. */
+static const char *const snd_pw_syscalls[] = {
+	"clone",      "clone3",	      "close",
+	"epoll_ctl",  "epoll_pwait",  "epoll_wait",
+	"eventfd2",   "fcntl",	      "ftruncate",
+	"getsockopt", "memfd_create", "mlock",
+	"mremap",     "munlock",      "openat",
+	"poll",	      "read",	      "recvmsg",
+	"rseq",	      "sendmsg",      "set_robust_list",
+	NULL,
+};
+
 static const char *const console_syscalls[] = {
 	"poll", "read", "rt_sigpending", "rt_sigtimedwait", NULL,
 };
@@ -195,6 +223,8 @@ static const struct seccomp_role roles[] = {
 	{"rng", rng_syscalls, no_ioctls},
 	{"balloon", balloon_syscalls, no_ioctls},
 	{"console", console_syscalls, no_ioctls},
+	{"snd", snd_syscalls, no_ioctls},
+	{"snd-pw", snd_pw_syscalls, no_ioctls},
 	{"net", net_syscalls, no_ioctls},
 	{"vsock", vsock_syscalls, no_ioctls},
 	{"fs", fs_syscalls, no_ioctls},

@@ -25,6 +25,8 @@
 #include "virtio/gpu/gpu_proto.h"
 #include "virtio/net.h"
 #include "virtio/rng.h"
+#include "virtio/snd/snd.h"
+#include "virtio/snd/snd_pipewire.h"
 #include "virtio/vsock.h"
 
 /* Offset of QueueNotify in the virtio-mmio register block. */
@@ -362,6 +364,20 @@ static int add_gpu(struct vmm *vmm, struct krun_err **err)
 	return ret;
 }
 
+/* virtio-snd on the host's PipeWire server; a host without one fails the
+ * start here, before the guest boots. */
+static int add_snd(struct vmm *vmm, struct krun_err **err)
+{
+	struct snd_backend *be;
+
+	if (!vmm->cfg->snd_enabled)
+		return 0;
+	be = snd_pipewire_open(vmm_seccomp_launcher(&vmm->seccomp), err);
+	if (!be)
+		return -ENOTSUP;
+	return attach(vmm, virtio_snd_create(be, err), err);
+}
+
 int vmm_add_devices(struct vmm *vmm, struct krun_err **err)
 {
 	int ret;
@@ -379,6 +395,8 @@ int vmm_add_devices(struct vmm *vmm, struct krun_err **err)
 		ret = add_vsock(vmm, err);
 	if (ret == 0)
 		ret = add_gpu(vmm, err);
+	if (ret == 0)
+		ret = add_snd(vmm, err);
 	/* Always present, as in libkrun: free page reporting gives memory
 	 * the guest no longer uses back to the host. Last, so the other
 	 * devices keep their slots. */
