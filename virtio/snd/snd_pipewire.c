@@ -131,6 +131,7 @@ static void wake(const struct pw_snd_stream *s)
 static void on_process(void *data)
 {
 	struct pw_snd_stream *s = data;
+	struct snd_ring *ring = __atomic_load_n(&s->ring, __ATOMIC_ACQUIRE);
 	struct pw_buffer *b = pw_stream_dequeue_buffer(s->stream);
 	struct spa_data *d;
 	size_t moved;
@@ -149,7 +150,7 @@ static void on_process(void *data)
 		if (b->requested && b->requested < frames)
 			frames = (uint32_t)b->requested;
 		bytes = (size_t)frames * s->frame_bytes;
-		moved = snd_ring_read(s->ring, d->data, bytes);
+		moved = ring ? snd_ring_read(ring, d->data, bytes) : 0;
 		memset((uint8_t *)d->data + moved, 0, bytes - moved);
 		d->chunk->offset = 0;
 		d->chunk->stride = (int32_t)s->frame_bytes;
@@ -160,7 +161,9 @@ static void on_process(void *data)
 
 		if (size > d->maxsize - off)
 			size = d->maxsize - off;
-		moved = snd_ring_write(s->ring, (uint8_t *)d->data + off, size);
+		moved = ring ? snd_ring_write(ring, (uint8_t *)d->data + off,
+					      size)
+			     : 0;
 	}
 	pw_stream_queue_buffer(s->stream, b);
 	if (moved)
@@ -232,7 +235,7 @@ static int do_prepare(struct spa_loop *loop, bool async, uint32_t seq,
 		info.position[0] = SPA_AUDIO_CHANNEL_FL;
 		info.position[1] = SPA_AUDIO_CHANNEL_FR;
 	}
-	s->ring = r->ring;
+	__atomic_store_n(&s->ring, r->ring, __ATOMIC_RELEASE);
 	s->wake_fd = r->wake_fd;
 	s->frame_bytes = snd_fmt_bytes(p->format) * p->channels;
 	snprintf(latency, sizeof(latency), "%u/%u",
@@ -281,7 +284,36 @@ static int do_active(struct spa_loop *loop, bool async, uint32_t seq,
 	return r->ret;
 }
 
+static int data_loop_sync(struct spa_loop *loop, bool async, uint32_t seq,
+			  const void *data, size_t size, void *user_data)
+{
+	return 0;
+}
+
+/*
+ * RELEASE keeps the PipeWire stream, inactive and without a ring, until
+ * the next PREPARE or the device's end: destroying it here, while the
+ * server still answers the deactivation, crashed PipeWire 0.3.65's loop
+ * thread in a node state change in half the runs with MALLOC_PERTURB_
+ * set (a use of freed memory), and never with the stream kept.
+ */
 static int do_release(struct spa_loop *loop, bool async, uint32_t seq,
+		      const void *data, size_t size, void *user_data)
+{
+	struct pw_req *r = user_data;
+	struct pw_snd_stream *s = &r->pw->streams[r->id];
+
+	if (s->stream)
+		pw_stream_set_active(s->stream, false);
+	__atomic_store_n(&s->ring, NULL, __ATOMIC_RELEASE);
+	/* A process() that took the ring before has returned once the data
+	 * loop ran this: the device may free the ring afterwards. */
+	pw_data_loop_invoke(pw_context_get_data_loop(r->pw->context),
+			    data_loop_sync, 0, NULL, 0, true, NULL);
+	return 0;
+}
+
+static int do_destroy(struct spa_loop *loop, bool async, uint32_t seq,
 		      const void *data, size_t size, void *user_data)
 {
 	struct pw_req *r = user_data;
@@ -344,8 +376,11 @@ static void pw_destroy(struct snd_backend *be)
 	struct snd_pw *pw = (struct snd_pw *)be;
 
 	if (pw->started) {
-		for (unsigned int i = 0; i < SND_PW_NSTREAMS; i++)
-			pw_release(be, i);
+		for (unsigned int i = 0; i < SND_PW_NSTREAMS; i++) {
+			struct pw_req r = {.pw = pw, .id = i};
+
+			run_req(&r, do_destroy, NULL);
+		}
 		pw_loop_invoke(pw->loop, do_stop, 0, NULL, 0, true, pw);
 		pthread_join(pw->thread, NULL);
 	}
