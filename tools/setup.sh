@@ -19,7 +19,7 @@ PACKAGES=(
 	# (tests/rootfs/gfx.packages; gl-scene builds against libegl/libgles)
 	libvirglrenderer-dev libpipewire-0.3-dev libspa-0.2-dev libegl-dev libgles-dev
 	libgbm-dev libdrm-dev pipewire pipewire-bin wireplumber sox alsa-utils
-	mesa-utils libgl1-mesa-dri libegl-mesa0
+	mesa-utils libgl1-mesa-dri libegl-mesa0 dbus-daemon
 )
 
 stage() { printf '==> %s\n' "$*"; }
