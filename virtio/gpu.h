@@ -32,6 +32,9 @@ struct virtio_gpu_opts {
 	uint64_t shm_size;    /* window bytes; 0: VIRTIO_GPU_DEFAULT_SHM */
 	gpu_backend_factory backend; /* NULL: virglrenderer */
 	void *backend_arg;
+	/* How blob mappings reach the guest (map NULL: the window's host
+	 * range is the guest's view, mapped whole by the caller). */
+	struct gpu_window window;
 };
 
 /* Whether this build has a renderer (virglrenderer). */
@@ -45,7 +48,9 @@ struct virtio_device *virtio_gpu_create(const struct virtio_gpu_opts *o,
 /*
  * Start the renderer thread (through dev->threads, role "gpu") and the
  * backend on it; returns once the backend is up, or with the backend's
- * one-line error. *shm, *shm_size: the window to map into the guest.
+ * one-line error. *shm, *shm_size: the window's host range (mapped into
+ * the guest whole when opts.window.map is NULL; else only its size matters
+ * to the caller, which reserves that much guest-physical space).
  * Before the device is wrapped in its transport (virtio_mmio_create reads
  * the features, which depend on the renderer); set dev->threads first.
  */

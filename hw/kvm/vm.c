@@ -241,6 +241,7 @@ int vm_create(const struct vm_opts *opts, struct vm **out,
 	vm->opts = *opts;
 	vm->kvm_fd = vm->vm_fd = -1;
 	pthread_mutex_init(&vm->stop_lock, NULL);
+	pthread_mutex_init(&vm->map_lock, NULL);
 	ret = open_kvm(vm, err);
 	if (!ret && !opts->allow_paravirt_kvm)
 		ret = host_check_kvm_usable(err);
@@ -294,6 +295,7 @@ void vm_destroy(struct vm *vm)
 	free(vm->supported_cpuid);
 	krun_err_free(&vm->run_err);
 	pthread_mutex_destroy(&vm->stop_lock);
+	pthread_mutex_destroy(&vm->map_lock);
 	free(vm);
 }
 

@@ -164,6 +164,24 @@ int vm_add_shm_slot(struct vm *vm, void *host, uint64_t size, bool read_only,
 		    uint64_t *gpa, struct krun_err **err)
 	__attribute__((warn_unused_result));
 
+/*
+ * A window whose pages come and go while the guest runs (virtio-gpu blob
+ * mappings): vm_reserve_shm() places size bytes above RAM like
+ * vm_add_shm_slot() but puts no memory there; a guest access to an empty
+ * part exits as MMIO and reads all-ones. vm_map_shm() then puts host[0,
+ * len) at gpa (page-aligned, inside a reserved window, not overlapping
+ * another mapping) as a KVM slot of its own, and vm_unmap_shm() takes the
+ * mapping at gpa away again; KVM has stopped using host when it returns.
+ * At most VM_MAX_SHM_MAPS mappings at once. Safe from any thread.
+ */
+#define VM_MAX_SHM_MAPS 256
+
+int vm_reserve_shm(struct vm *vm, uint64_t size, uint64_t *gpa,
+		   struct krun_err **err) __attribute__((warn_unused_result));
+int vm_map_shm(struct vm *vm, uint64_t gpa, void *host, uint64_t len,
+	       struct krun_err **err) __attribute__((warn_unused_result));
+int vm_unmap_shm(struct vm *vm, uint64_t gpa);
+
 /* Pulse (assert, deassert) an IRQ line from user space. */
 int vm_irq_pulse(struct vm *vm, unsigned int gsi, struct krun_err **err)
 	__attribute__((warn_unused_result));

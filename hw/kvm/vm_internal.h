@@ -42,6 +42,16 @@ struct vm {
 	struct kvm_cpuid2 *supported_cpuid;
 	uint64_t shm_next;	   /* next free shared-memory gpa; 0: none yet */
 	unsigned int n_shm_slots; /* KVM slots 2.. used by vm_add_shm_slot() */
+	/* vm_map_shm(): entry i is KVM slot VM_SHM_MAP_FIRST_SLOT + i; len 0
+	 * when free. Under map_lock, taken by whichever thread maps. */
+	pthread_mutex_t map_lock;
+	struct vm_shm_map {
+		uint64_t gpa, len;
+	} shm_maps[VM_MAX_SHM_MAPS];
+	struct vm_shm_window {
+		uint64_t gpa, len;
+	} shm_windows[VM_MAX_SHM_SLOTS]; /* vm_reserve_shm() */
+	unsigned int n_shm_windows;
 	struct vcpu *vcpus;
 	unsigned int n_vcpus; /* created so far */
 	bool kernel_loaded;

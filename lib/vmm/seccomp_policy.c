@@ -200,8 +200,9 @@ static const char *const fs_syscalls[] = {
  * VIRGLRENDERER_THREAD_SYNC, llvmpipe's memory size query (sysinfo).
  * Mesa's shader cache under $HOME/.cache
  * (mkdir, flock, rename, unlink, ftruncate, pwrite64) when $HOME is
- * writable. No ioctl: without a DRM render node nothing is asked of a
- * kernel driver. */
+ * writable. One ioctl, KVM_SET_USER_MEMORY_REGION: a blob the guest maps
+ * becomes a KVM slot over the renderer's memory and leaves it again. No
+ * DRM ioctl: without a render node nothing is asked of a kernel driver. */
 static const char *const gpu_syscalls[] = {
 	"clone3",     "close",	   "connect",	"eventfd2", "flock",
 	"fstat",      "ftruncate", "getdents64", "getegid", "geteuid",
@@ -210,6 +211,11 @@ static const char *const gpu_syscalls[] = {
 	"prctl",      "pread64",   "pwrite64",	"read",	    "readlink",
 	"rename",     "rseq",	   "sched_getaffinity", "set_robust_list",
 	"socket",     "sysinfo",   "unlink",	NULL,
+};
+
+static const struct seccomp_ioctl gpu_ioctls[] = {
+	IOCTL(KVM_SET_USER_MEMORY_REGION),
+	IOCTL_END,
 };
 
 static const struct seccomp_role roles[] = {
@@ -228,7 +234,7 @@ static const struct seccomp_role roles[] = {
 	{"net", net_syscalls, no_ioctls},
 	{"vsock", vsock_syscalls, no_ioctls},
 	{"fs", fs_syscalls, no_ioctls},
-	{"gpu", gpu_syscalls, no_ioctls},
+	{"gpu", gpu_syscalls, gpu_ioctls},
 };
 
 const struct seccomp_role *seccomp_policy_roles(size_t *n)

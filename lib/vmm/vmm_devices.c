@@ -16,6 +16,7 @@
 
 #include "lib/guest_abi.h"
 #include "lib/vmm/vmm_internal.h"
+#include "util/log.h"
 #include "virtio/balloon.h"
 #include "virtio/blk.h"
 #include "virtio/blk_backend.h"
@@ -320,11 +321,33 @@ static int add_net(struct vmm *vmm, struct krun_err **err)
 	return ret;
 }
 
+static int gpu_window_map(void *opaque, uint64_t off, void *host,
+			  uint64_t len)
+{
+	struct vmm_gpu_window *w = opaque;
+	struct krun_err *err = NULL;
+	int ret = vm_map_shm(w->vm, w->gpa + off, host, len, &err);
+
+	/* The guest asked for it: its request fails, the VM goes on. */
+	if (ret < 0)
+		log_debug("virtio-gpu: %s", krun_err_msg(err));
+	krun_err_free(&err);
+	return ret;
+}
+
+static void gpu_window_unmap(void *opaque, uint64_t off)
+{
+	struct vmm_gpu_window *w = opaque;
+
+	vm_unmap_shm(w->vm, w->gpa + off);
+}
+
 /*
  * virtio-gpu: the renderer thread starts here, so a host whose
  * virglrenderer cannot start fails the run before the guest boots; then
  * the device is wired and its host-visible window goes above RAM like a
- * DAX window (shared memory region 1).
+ * DAX window (shared memory region 1), reserved: blob mappings come and
+ * go in it as KVM slots of their own.
  */
 static int add_gpu(struct vmm *vmm, struct krun_err **err)
 {
@@ -332,6 +355,7 @@ static int add_gpu(struct vmm *vmm, struct krun_err **err)
 	struct virtio_gpu_opts opts = {
 		.virgl_flags = cfg->virgl_flags,
 		.shm_size = cfg->gpu_shm_size,
+		.window = {gpu_window_map, gpu_window_unmap, &vmm->gpu_window},
 	};
 	struct virtio_device *dev;
 	void *host = NULL;
@@ -356,11 +380,14 @@ static int add_gpu(struct vmm *vmm, struct krun_err **err)
 	}
 	ret = attach(vmm, dev, err);
 	if (ret == 0)
-		ret = vm_add_shm_slot(vmm->vm, host, size, false, &gpa, err);
-	if (ret == 0)
+		ret = vm_reserve_shm(vmm->vm, size, &gpa, err);
+	if (ret == 0) {
+		vmm->gpu_window.vm = vmm->vm;
+		vmm->gpu_window.gpa = gpa;
 		ret = virtio_mmio_add_shm(vmm->slots[vmm->n_slots - 1].transport,
 					  VIRTIO_GPU_SHM_ID_HOST_VISIBLE, gpa,
 					  size, err);
+	}
 	return ret;
 }
 

@@ -52,6 +52,12 @@ struct vmm {
 	/* The per-thread filters and the launcher that starts every thread
 	 * after setup (lib/vmm/seccomp.h). */
 	struct vmm_seccomp seccomp;
+	/* Where virtio-gpu's window starts in the guest: its blob mappings
+	 * become KVM slots there (vm_map_shm()). Set before the guest runs. */
+	struct vmm_gpu_window {
+		struct vm *vm;
+		uint64_t gpa;
+	} gpu_window;
 };
 
 /* The datagram socket krun-run binds next to gvproxy's: its path plus this. */

@@ -92,8 +92,11 @@ static int f_blob_create(struct gpu_backend *be, const struct gpu_blob_args *a)
 }
 
 static int f_blob_map(struct gpu_backend *be, uint32_t res, void *at,
-		      uint64_t len, uint32_t *info)
+		      uint64_t len, void **host, uint64_t *host_len,
+		      uint32_t *info)
 {
+	*host = at;
+	*host_len = len;
 	if (mmap(at, len, PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
 		return -1;

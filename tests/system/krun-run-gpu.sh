@@ -11,6 +11,9 @@
 #     virglrenderer's own thread), under the VMM's seccomp filters, and
 #     its checksum equals the host copy's on llvmpipe ($KRUN_GL_SCENE);
 #   - a frame loop keeps the checksum (every frame read back);
+#   - gl-blob reads and writes a persistent GL buffer (a HOST3D blob in
+#     the device's window, the renderer's memory) both ways, and its
+#     pages lie past guest RAM;
 #   - flags the device cannot honour (VIRGLRENDERER_DRM) are refused at
 #     start with one line, status 125, before the guest runs.
 # Skipped (77) when the graphics tree was not built.
@@ -52,6 +55,22 @@ expect_eq "gl-scene checksum equals the host's" "$ref_sum" \
 echo "--- gl-scene frame loop (+${SECONDS}s)"
 krun frames "${gfx[@]}" --gpu -- /usr/local/bin/gl-scene --frames 30
 expect_status "30 more frames, each read back with the same checksum" 0
+
+echo "--- gl-blob: a blob mapping through the window (+${SECONDS}s)"
+# A persistent, coherent GL buffer is a HOST3D blob under virgl: the
+# renderer's memory, mapped into the guest at the window (a KVM slot of
+# its own per mapping). gl-blob writes through it and reads it back via
+# GL copies, the other way too, over rounds that map and unmap again,
+# and checks the pages lie past guest RAM.
+krun blob "${gfx[@]}" --gpu=0x103 --seccomp enforce -- /usr/local/bin/gl-blob --rounds 8
+expect_status "gl-blob exits 0" 0
+blob=$(line_of blob: "$last.out")
+case $blob in
+"8 rounds of 65536 bytes, both directions, mapped from /dev/dri/"*)
+	pass "a blob mapping is read and written through the window ($blob)" ;;
+*) fail "a blob mapping is read and written through the window" \
+	"blob: $blob; $(tail -n 3 "$last.out" "$last.err" | tr '\n' ' ')" ;;
+esac
 
 echo "--- refused flags (+${SECONDS}s)"
 krun drm "${gfx[@]}" --gpu=0x401 -- /bin/true

@@ -71,15 +71,20 @@ struct gpu_backend_ops {
 	int (*blob_create)(struct gpu_backend *be,
 			   const struct gpu_blob_args *a);
 	/*
-	 * Map the blob's memory at host address at (a page-aligned range of
-	 * len bytes inside the device's window, len the blob size rounded up
-	 * to pages) with MAP_FIXED, replacing the placeholder there. Returns
-	 * the VIRTIO_GPU_MAP_CACHE_* info in *map_info.
+	 * Make the blob's memory host-addressable for the guest, len bytes
+	 * (the blob size rounded up to pages), in one of two ways: map it at
+	 * host address at (a page-aligned range inside the device's window)
+	 * with MAP_FIXED, replacing the placeholder there, and set *host = at
+	 * and *host_len = len; or leave it where the renderer keeps it and set
+	 * *host to that memory and *host_len to its size (the caller hands it
+	 * to the guest only when it is page-aligned and at least len bytes).
+	 * Returns the VIRTIO_GPU_MAP_CACHE_* info in *map_info.
 	 */
 	int (*blob_map)(struct gpu_backend *be, uint32_t res, void *at,
-			uint64_t len, uint32_t *map_info);
-	/* The blob is no longer mapped at `at` (the caller restored the
-	 * placeholder). */
+			uint64_t len, void **host, uint64_t *host_len,
+			uint32_t *map_info);
+	/* The guest no longer sees the blob's memory (the caller took it
+	 * out of the guest and restored the placeholder at `at`). */
 	void (*blob_unmap)(struct gpu_backend *be, uint32_t res);
 	/* Check for fences that signalled (calls signal). */
 	void (*poll)(struct gpu_backend *be);
@@ -97,6 +102,18 @@ struct gpu_backend {
 	void *signal_ctx;
 	bool virgl; /* offers 3D (VIRTIO_GPU_F_VIRGL) */
 	uint32_t num_capsets;
+};
+
+/*
+ * How the window's pages reach the guest: map puts host[0, len) at
+ * window offset off (both page-aligned), unmap takes the mapping at off
+ * away and returns once the guest can no longer reach it. Called on the
+ * renderer thread. Negative errno on failure.
+ */
+struct gpu_window {
+	int (*map)(void *opaque, uint64_t off, void *host, uint64_t len);
+	void (*unmap)(void *opaque, uint64_t off);
+	void *opaque;
 };
 
 #endif

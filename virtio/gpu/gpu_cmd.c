@@ -43,9 +43,11 @@ struct req {
 };
 
 void gpu_cmd_init(struct gpu_cmd *c, struct gpu_backend *be,
-		  const struct guest_mem *gm, uint8_t *shm, uint64_t shm_size)
+		  const struct guest_mem *gm, uint8_t *shm, uint64_t shm_size,
+		  const struct gpu_window *win)
 {
 	memset(c, 0, sizeof(*c));
+	c->win = win;
 	c->be = be;
 	c->gm = gm;
 	c->shm = shm;
@@ -262,8 +264,10 @@ static void unmap_blob(struct gpu_cmd *c, struct gpu_resource *r)
 {
 	if (!r->mapped)
 		return;
-	/* Back to the placeholder first: the guest's view of the window
-	 * never points at memory the renderer is about to free. */
+	/* Out of the guest first: the guest's view of the window never
+	 * points at memory the renderer is about to free. */
+	if (c->win)
+		c->win->unmap(c->win->opaque, r->map_off);
 	gpu_shm_reserve(c->shm + r->map_off, r->map_len, NULL);
 	c->be->ops->blob_unmap(c->be, r->id);
 	r->mapped = false;
@@ -614,7 +618,8 @@ static uint32_t map_blob(struct gpu_cmd *c, struct req *q)
 	BODY(q, struct virtio_gpu_resource_map_blob, b);
 	struct gpu_resource *r = res_find(c, b.resource_id);
 	struct virtio_gpu_resp_map_info mi;
-	uint64_t len;
+	uint64_t len, host_len = 0;
+	void *host = NULL;
 
 	if (!c->blob || !c->shm)
 		return VIRTIO_GPU_RESP_ERR_UNSPEC;
@@ -626,8 +631,22 @@ static uint32_t map_blob(struct gpu_cmd *c, struct req *q)
 	    len > c->shm_size - b.offset || overlaps(c, b.offset, len))
 		return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
 	memset(&mi, 0, sizeof(mi));
-	if (c->be->ops->blob_map(c->be, r->id, c->shm + b.offset, len,
-				 &mi.map_info) < 0) {
+	if (c->be->ops->blob_map(c->be, r->id, c->shm + b.offset, len, &host,
+				 &host_len, &mi.map_info) < 0) {
+		gpu_shm_reserve(c->shm + b.offset, len, NULL);
+		return VIRTIO_GPU_RESP_ERR_UNSPEC;
+	}
+	/*
+	 * Memory the renderer keeps elsewhere reaches the guest in whole
+	 * pages: it must start on one and fill them all, or the guest would
+	 * see the host memory next to it. Without a window callback only a
+	 * mapping inside shm is visible to the guest.
+	 */
+	if ((uintptr_t)host % PAGE || host_len < len ||
+	    (!c->win && host != c->shm + b.offset) ||
+	    (c->win &&
+	     c->win->map(c->win->opaque, b.offset, host, len) < 0)) {
+		c->be->ops->blob_unmap(c->be, r->id);
 		gpu_shm_reserve(c->shm + b.offset, len, NULL);
 		return VIRTIO_GPU_RESP_ERR_UNSPEC;
 	}

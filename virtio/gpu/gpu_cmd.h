@@ -37,6 +37,7 @@ struct gpu_cmd {
 	const struct guest_mem *gm;
 	uint8_t *shm;	   /* host window, NULL when none */
 	uint64_t shm_size; /* bytes */
+	const struct gpu_window *win; /* NULL: shm is the guest's view */
 	bool blob;	   /* VIRTIO_GPU_F_RESOURCE_BLOB negotiated */
 	bool virgl;	   /* VIRTIO_GPU_F_VIRGL negotiated */
 	struct gpu_resource *res; /* list */
@@ -54,7 +55,8 @@ struct gpu_reply {
 };
 
 void gpu_cmd_init(struct gpu_cmd *c, struct gpu_backend *be,
-		  const struct guest_mem *gm, uint8_t *shm, uint64_t shm_size);
+		  const struct guest_mem *gm, uint8_t *shm, uint64_t shm_size,
+		  const struct gpu_window *win);
 
 /* Handle one request: out holds it, the response goes into in. */
 void gpu_cmd_handle(struct gpu_cmd *c, const struct iovec *out,

@@ -402,7 +402,8 @@ static void *renderer_main(void *arg)
 	if (!be)
 		return NULL;
 	prime_heap_shrink();
-	gpu_cmd_init(&g->cmd, be, NULL, g->shm, g->shm_size);
+	gpu_cmd_init(&g->cmd, be, NULL, g->shm, g->shm_size,
+		     g->opts.window.map ? &g->opts.window : NULL);
 	serve(g);
 	do_reset(g);
 	be->ops->destroy(be);

@@ -3,10 +3,11 @@
  * virtio-gpu on virglrenderer. Capsets: virgl (1) and virgl2 (2) unless
  * VIRGLRENDERER_NO_VIRGL, venus (4) with VIRGLRENDERER_VENUS. Fences are
  * virglrenderer's global ones (no CONTEXT_INIT): write_fence reports the
- * last one that signalled, in order. Blobs are mapped into the window by
- * exporting them (virgl_renderer_resource_export_blob) and mapping the fd
- * there with MAP_FIXED; a blob virglrenderer cannot export (only a host
- * pointer) is refused: a pointer cannot be moved into the window.
+ * last one that signalled, in order. A blob virglrenderer can export
+ * (virgl_renderer_resource_export_blob) is mapped into the window with
+ * MAP_FIXED; one it cannot (a GL buffer on a renderer without dma-bufs,
+ * such as llvmpipe) is mapped where the renderer keeps it
+ * (virgl_renderer_resource_map) and handed to the guest from there.
  */
 #include "virtio/gpu/gpu_virgl.h"
 
@@ -31,6 +32,8 @@ struct virgl_be {
 	struct virgl_renderer_callbacks cb;
 	uint32_t capsets[3];
 	int poll_fd;
+	uint32_t *ptr_maps; /* blobs mapped by virgl_renderer_resource_map */
+	unsigned int n_ptr_maps, cap_ptr_maps;
 };
 
 static struct virgl_be *vb(struct gpu_backend *be)
@@ -189,28 +192,68 @@ static int v_blob_create(struct gpu_backend *be, const struct gpu_blob_args *a)
 	return virgl_renderer_resource_create_blob(&args);
 }
 
-static int v_blob_map(struct gpu_backend *be, uint32_t res, void *at,
-		      uint64_t len, uint32_t *map_info)
+static bool pointer_mapped(struct virgl_be *v, uint32_t res, bool drop)
 {
+	for (unsigned int i = 0; i < v->n_ptr_maps; i++) {
+		if (v->ptr_maps[i] != res)
+			continue;
+		if (drop)
+			v->ptr_maps[i] = v->ptr_maps[--v->n_ptr_maps];
+		return true;
+	}
+	return false;
+}
+
+static int v_blob_map(struct gpu_backend *be, uint32_t res, void *at,
+		      uint64_t len, void **host, uint64_t *host_len,
+		      uint32_t *map_info)
+{
+	struct virgl_be *v = vb(be);
 	uint32_t fd_type = 0;
+	uint64_t size = 0;
+	void *p = NULL;
 	int fd = -1;
-	void *p;
 	int ret;
 
 	ret = virgl_renderer_resource_export_blob(res, &fd_type, &fd);
-	if (ret < 0 || fd < 0)
-		return ret < 0 ? ret : -ENOTSUP;
-	p = mmap(at, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
-		 0);
-	ret = p == MAP_FAILED ? -errno : 0;
-	close(fd);
-	if (ret == 0 && virgl_renderer_resource_get_map_info(res, map_info))
+	if (ret == 0 && fd >= 0) {
+		p = mmap(at, len, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, fd, 0);
+		ret = p == MAP_FAILED ? -errno : 0;
+		close(fd);
+		if (ret < 0)
+			return ret;
+		*host = at;
+		*host_len = len;
+	} else {
+		/* Memory only the renderer can reach (a GL buffer mapped
+		 * persistently): the guest gets it where it is. */
+		if (v->n_ptr_maps == v->cap_ptr_maps) {
+			unsigned int cap = v->cap_ptr_maps ? 2 * v->cap_ptr_maps
+							   : 16;
+			uint32_t *n = realloc(v->ptr_maps, cap * sizeof(*n));
+
+			if (!n)
+				return -ENOMEM;
+			v->ptr_maps = n;
+			v->cap_ptr_maps = cap;
+		}
+		ret = virgl_renderer_resource_map(res, &p, &size);
+		if (ret < 0 || !p)
+			return ret < 0 ? ret : -ENOTSUP;
+		v->ptr_maps[v->n_ptr_maps++] = res;
+		*host = p;
+		*host_len = size;
+	}
+	if (virgl_renderer_resource_get_map_info(res, map_info))
 		*map_info = VIRGL_RENDERER_MAP_CACHE_CACHED;
-	return ret;
+	return 0;
 }
 
 static void v_blob_unmap(struct gpu_backend *be, uint32_t res)
 {
+	if (pointer_mapped(vb(be), res, true))
+		virgl_renderer_resource_unmap(res);
 }
 
 static void v_poll(struct gpu_backend *be)
@@ -228,6 +271,7 @@ static void v_destroy(struct gpu_backend *be)
 	struct virgl_be *v = vb(be);
 
 	virgl_renderer_cleanup(v);
+	free(v->ptr_maps);
 	free(v);
 }
 

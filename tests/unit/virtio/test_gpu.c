@@ -5,7 +5,9 @@
  * blob mappings in the window; and, where the build has virglrenderer,
  * the real renderer (start, capsets, a context).
  */
+#include <errno.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -31,6 +33,12 @@ struct rec {
 	uint8_t first_byte; /* of the first backing iovec */
 	int memfd;	    /* the blob's memory */
 	void *blob_view;    /* the backend's own view of it */
+	/* blob_map: 0 maps memfd at `at`; 1 hands out blob_view (8 KiB);
+	 * 2 blob_view + 64 (not page-aligned); 3 blob_view, 4 KiB long */
+	int ptr_mode;
+	bool wfail;	      /* the window callback fails */
+	void *whost;	      /* what the window callback was last given */
+	uint64_t wlen;
 };
 
 static struct rec *the_rec;
@@ -139,16 +147,41 @@ static int r_blob_create(struct gpu_backend *be, const struct gpu_blob_args *a)
 }
 
 static int r_blob_map(struct gpu_backend *be, uint32_t res, void *at,
-		      uint64_t len, uint32_t *info)
+		      uint64_t len, void **host, uint64_t *host_len,
+		      uint32_t *info)
 {
 	struct rec *r = (struct rec *)be;
 
+	*info = 1;
+	logf_(r, "map%u ", res);
+	if (r->ptr_mode) {
+		*host = (uint8_t *)r->blob_view + (r->ptr_mode == 2 ? 64 : 0);
+		*host_len = r->ptr_mode == 3 ? 4096 : 8192;
+		return 0;
+	}
 	if (mmap(at, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
 		 r->memfd, 0) == MAP_FAILED)
 		return -1;
-	*info = 1;
-	logf_(r, "map%u ", res);
+	*host = at;
+	*host_len = len;
 	return 0;
+}
+
+static int w_map(void *opaque, uint64_t off, void *host, uint64_t len)
+{
+	struct rec *r = opaque;
+
+	logf_(r, "wmap@%llu ", (unsigned long long)off);
+	if (r->wfail)
+		return -ENOSPC;
+	r->whost = host;
+	r->wlen = len;
+	return 0;
+}
+
+static void w_unmap(void *opaque, uint64_t off)
+{
+	logf_((struct rec *)opaque, "wunmap@%llu ", (unsigned long long)off);
 }
 
 static void r_blob_unmap(struct gpu_backend *be, uint32_t res)
@@ -201,7 +234,7 @@ struct gpu_t {
 
 #define FEATS ((1ull << VIRTIO_GPU_F_VIRGL) | (1ull << VIRTIO_GPU_F_RESOURCE_BLOB))
 
-static void start(struct gpu_t *t)
+static void start_with(struct gpu_t *t, bool window)
 {
 	struct virtio_gpu_opts o = {
 		.shm_size = 1 << 20,
@@ -217,11 +250,18 @@ static void start(struct gpu_t *t)
 	t->rec.blob_view = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED,
 				t->rec.memfd, 0);
 	the_rec = &t->rec;
+	if (window)
+		o.window = (struct gpu_window){w_map, w_unmap, &t->rec};
 	dev = virtio_gpu_create(&o, NULL);
 	assert_non_null(dev);
 	assert_int_equal(virtio_gpu_start(dev, &shm, &t->shm_size, NULL), 0);
 	t->shm = shm;
 	assert_int_equal(fdev_start(&t->d, dev, 2, 64, FEATS), 0xf);
+}
+
+static void start(struct gpu_t *t)
+{
+	start_with(t, false);
 }
 
 static void stop(struct gpu_t *t)
@@ -534,6 +574,68 @@ static void test_blob_window(void **state)
 	stop(&t);
 }
 
+/*
+ * With a window callback (the VMM's KVM slots): memory the renderer keeps
+ * elsewhere goes to the guest where it is, whole pages only; the guest
+ * loses it before the renderer does.
+ */
+static void test_blob_pointer_window(void **state)
+{
+	struct gpu_t t;
+	struct virtio_gpu_ctx_create cc = {
+		.hdr = {.type = VIRTIO_GPU_CMD_CTX_CREATE, .ctx_id = 1}};
+	struct virtio_gpu_resource_create_blob cb = {
+		.hdr = {.type = VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB, .ctx_id = 1},
+		.resource_id = 10, .blob_mem = VIRTIO_GPU_BLOB_MEM_HOST3D,
+		.blob_flags = VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE, .size = 8192};
+	struct virtio_gpu_resource_map_blob mb = {
+		.hdr = HDR(VIRTIO_GPU_CMD_RESOURCE_MAP_BLOB), .resource_id = 10,
+		.offset = 4096};
+	struct virtio_gpu_resource_unref um = {
+		.hdr = HDR(VIRTIO_GPU_CMD_RESOURCE_UNMAP_BLOB),
+		.resource_id = 10};
+	struct virtio_gpu_resource_unref ur = {
+		.hdr = HDR(VIRTIO_GPU_CMD_RESOURCE_UNREF), .resource_id = 10};
+
+	start_with(&t, true);
+	assert_int_equal(cmd(&t, &cc, sizeof(cc)), VIRTIO_GPU_RESP_OK_NODATA);
+	assert_int_equal(cmd(&t, &cb, sizeof(cb)), VIRTIO_GPU_RESP_OK_NODATA);
+	/* the renderer's own pages, handed over where they are */
+	t.rec.ptr_mode = 1;
+	t.rec.log[0] = 0;
+	assert_int_equal(cmd(&t, &mb, sizeof(mb)), VIRTIO_GPU_RESP_OK_MAP_INFO);
+	assert_string_equal(t.rec.log, "map10 wmap@4096 ");
+	assert_ptr_equal(t.rec.whost, t.rec.blob_view);
+	assert_int_equal(t.rec.wlen, 8192);
+	t.rec.log[0] = 0;
+	assert_int_equal(cmd(&t, &um, sizeof(um)), VIRTIO_GPU_RESP_OK_NODATA);
+	assert_string_equal(t.rec.log, "wunmap@4096 unmap10 ");
+	/* not page-aligned; shorter than the mapping; the window refuses:
+	 * each undone at the renderer, never shown to the guest */
+	for (int mode = 2; mode <= 4; mode++) {
+		t.rec.ptr_mode = mode == 4 ? 1 : mode;
+		t.rec.wfail = mode == 4;
+		t.rec.log[0] = 0;
+		assert_int_equal(cmd(&t, &mb, sizeof(mb)),
+				 VIRTIO_GPU_RESP_ERR_UNSPEC);
+		assert_string_equal(t.rec.log, mode == 4
+							? "map10 wmap@4096 unmap10 "
+							: "map10 unmap10 ");
+	}
+	/* an exported blob goes through the window's host range */
+	t.rec.ptr_mode = 0;
+	t.rec.wfail = false;
+	assert_int_equal(cmd(&t, &mb, sizeof(mb)), VIRTIO_GPU_RESP_OK_MAP_INFO);
+	assert_ptr_equal(t.rec.whost, t.shm + 4096);
+	memcpy(t.shm + 4096 + 100, "pattern", 8);
+	assert_string_equal((char *)t.rec.blob_view + 100, "pattern");
+	/* unref of a mapped blob: out of the guest first */
+	t.rec.log[0] = 0;
+	assert_int_equal(cmd(&t, &ur, sizeof(ur)), VIRTIO_GPU_RESP_OK_NODATA);
+	assert_true(strstr(t.rec.log, "wunmap@4096 unmap10 ") == t.rec.log);
+	stop(&t);
+}
+
 #ifdef KRUN_HAVE_VIRGL
 /* The real virglrenderer: it starts (EGL surfaceless on Mesa), offers
  * virgl and virgl2, answers a capset and makes a context. */
@@ -597,6 +699,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_fence_completes_late),
 		cmocka_unit_test(test_blob_window),
+		cmocka_unit_test(test_blob_pointer_window),
 #ifdef KRUN_HAVE_VIRGL
 		cmocka_unit_test(test_virgl_refused_flags),
 		cmocka_unit_test(test_virgl_smoke),
