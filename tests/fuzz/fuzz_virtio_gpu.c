@@ -4,8 +4,11 @@
  * with the cursor queue readied empty. The command layer (every check of
  * virtio/gpu/gpu_cmd.c) runs against a backend that accepts what reaches
  * it, touches every backing byte it is given (so a bad translation shows
- * under ASan), maps blobs with real MAP_FIXED mappings into the window,
- * and signals each fence at once.
+ * under ASan), maps blobs with even ids with real MAP_FIXED mappings into
+ * the window and hands out memory of its own for odd ids (misaligned for
+ * some), and signals each fence at once. The window callback checks what
+ * the VMM's KVM slots would need: whole pages inside the window, no
+ * overlap, unmaps of live mappings only.
  */
 #include <string.h>
 #include <sys/mman.h>
@@ -91,18 +94,70 @@ static int f_blob_create(struct gpu_backend *be, const struct gpu_blob_args *a)
 	return f_attach(be, a->res_id, (struct iovec *)a->iov, a->n_iov);
 }
 
+/* Renderer-held memory for blobs with odd ids: page-aligned, 64 KiB. */
+static uint8_t held[64 << 10] __attribute__((aligned(4096)));
+
 static int f_blob_map(struct gpu_backend *be, uint32_t res, void *at,
 		      uint64_t len, void **host, uint64_t *host_len,
 		      uint32_t *info)
 {
-	*host = at;
-	*host_len = len;
+	*info = 1;
+	if (res & 1) {
+		*host = held + (res & 2 ? 64 : 0);
+		*host_len = sizeof(held);
+		return 0;
+	}
 	if (mmap(at, len, PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
 		return -1;
 	((uint8_t *)at)[len - 1] = 1;
-	*info = 1;
+	*host = at;
+	*host_len = len;
 	return 0;
+}
+
+/*
+ * The window as the VMM keeps it: every mapping must be whole pages
+ * inside the window and apart from the others, every unmap must name a
+ * live one, and the memory handed over must be readable to its end.
+ */
+#define WINDOW (1u << 20)
+static struct {
+	uint64_t off, len;
+} live[64];
+
+static int w_map(void *opaque, uint64_t off, void *host, uint64_t len)
+{
+	unsigned int free_i = 64;
+
+	if (off % 4096 || len % 4096 || !len || off > WINDOW ||
+	    len > WINDOW - off || (uintptr_t)host % 4096)
+		__builtin_trap();
+	for (unsigned int i = 0; i < 64; i++) {
+		if (!live[i].len) {
+			free_i = free_i < 64 ? free_i : i;
+			continue;
+		}
+		if (off < live[i].off + live[i].len &&
+		    live[i].off < off + len)
+			__builtin_trap();
+	}
+	if (free_i == 64)
+		return -28; /* ENOSPC: the request fails, as in the VMM */
+	(void)*(volatile uint8_t *)((uint8_t *)host + len - 1);
+	live[free_i].off = off;
+	live[free_i].len = len;
+	return 0;
+}
+
+static void w_unmap(void *opaque, uint64_t off)
+{
+	for (unsigned int i = 0; i < 64; i++)
+		if (live[i].len && live[i].off == off) {
+			live[i].len = 0;
+			return;
+		}
+	__builtin_trap();
 }
 
 static void f_poll(struct gpu_backend *be)
@@ -151,11 +206,14 @@ static struct gpu_backend *factory(void *arg, gpu_fence_fn signal,
 
 static struct virtio_device *create(void)
 {
-	struct virtio_gpu_opts o = {.shm_size = 1 << 20, .backend = factory};
+	struct virtio_gpu_opts o = {.shm_size = WINDOW,
+				    .backend = factory,
+				    .window = {w_map, w_unmap, NULL}};
 	struct virtio_device *dev = virtio_gpu_create(&o, NULL);
 	void *shm;
 	uint64_t size;
 
+	memset(live, 0, sizeof(live));
 	if (dev && virtio_gpu_start(dev, &shm, &size, NULL) < 0) {
 		dev->ops->destroy(dev);
 		return NULL;
