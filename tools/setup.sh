@@ -20,6 +20,9 @@ PACKAGES=(
 	libvirglrenderer-dev libpipewire-0.3-dev libspa-0.2-dev libegl-dev libgles-dev
 	libgbm-dev libdrm-dev pipewire pipewire-bin wireplumber sox alsa-utils
 	mesa-utils libgl1-mesa-dri libegl-mesa0 dbus-daemon
+	# bench/gpu.sh's QEMU arm: virtio-gpu-gl and the SDL display
+	# (qemu-system-gui, not pulled in without recommends) on an X server
+	qemu-system-gui xvfb
 )
 
 stage() { printf '==> %s\n' "$*"; }
