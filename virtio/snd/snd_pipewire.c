@@ -350,8 +350,8 @@ static int do_req(struct spa_loop *loop, bool async, uint32_t seq,
  * blocking invoke waits on one acknowledgement eventfd for the whole loop
  * and was seen returning before its item ran (checked by a `done` flag in
  * the emulated test host). The item then ran on a stack that had moved
- * on: krun-run died of SIGSEGV in do_prepare() on the loop thread, or a
- * START never reached the stream and the guest's write timed out (EIO).
+ * on: krun-run died of SIGSEGV in do_prepare() on the loop thread, and
+ * guest writes stalled (EIO), likely a START read from such a stack.
  * Queued without blocking, the request leaves that eventfd to others.
  */
 static int run_req(struct pw_req *r,
