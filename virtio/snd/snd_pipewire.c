@@ -15,13 +15,14 @@
  * loop thread, which the VMM's launcher starts in the seccomp role
  * "snd-pw", so both inherit that filter. The loop thread runs the
  * protocol and every stream operation: the device's worker hands them
- * over with a blocking pw_loop_invoke() (an eventfd write and read on its
- * side). The data loop calls process() (PW_STREAM_FLAG_RT_PROCESS):
- * playback reads the stream's ring (silence where it runs dry), capture
- * writes it (bytes that do not fit are dropped), and either writes the
- * device's wake eventfd. Streams are created on PREPARE (inactive, with
- * the guest's format, rate and channels; node.latency = one period),
- * activated on START, deactivated on STOP and destroyed on RELEASE.
+ * over with pw_loop_invoke() (an eventfd write on its side) and waits on
+ * a condition variable for the request's end (see run_req()). The data
+ * loop calls process() (PW_STREAM_FLAG_RT_PROCESS): playback reads the
+ * stream's ring (silence where it runs dry), capture writes it (bytes
+ * that do not fit are dropped), and either writes the device's wake
+ * eventfd. Streams are created on PREPARE (inactive, with the guest's
+ * format, rate and channels; node.latency = one period), activated on
+ * START, deactivated on STOP and destroyed on RELEASE.
  */
 #include "virtio/snd/snd_pipewire.h"
 
@@ -65,6 +66,9 @@ struct snd_pw {
 	struct pw_core *core;
 	void *convert, *mixer; /* dlopen() handles, kept: see keep_plugin() */
 	bool started;	       /* the loop thread runs */
+	/* A request's end, told by the loop thread (see run_req()). */
+	pthread_mutex_t req_lock;
+	pthread_cond_t req_done;
 	struct pw_snd_stream streams[SND_PW_NSTREAMS];
 };
 
@@ -199,6 +203,9 @@ struct pw_req {
 	bool on;
 	int ret;
 	const char *what; /* what failed, for the error line */
+	int (*fn)(struct spa_loop *, bool, uint32_t, const void *, size_t,
+		  void *);
+	bool done; /* under pw->req_lock: fn has run */
 };
 
 /* Loop thread. */
@@ -322,14 +329,51 @@ static int do_destroy(struct spa_loop *loop, bool async, uint32_t seq,
 	return 0;
 }
 
+/* Loop thread: the request, then its end told to run_req(). */
+static int do_req(struct spa_loop *loop, bool async, uint32_t seq,
+		  const void *data, size_t size, void *user_data)
+{
+	struct pw_req *r = user_data;
+	struct snd_pw *pw = r->pw;
+
+	r->fn(loop, async, seq, data, size, r);
+	pthread_mutex_lock(&pw->req_lock);
+	r->done = true;
+	pthread_cond_broadcast(&pw->req_done);
+	pthread_mutex_unlock(&pw->req_lock);
+	return 0;
+}
+
+/*
+ * The request lives on the caller's stack, so the caller waits for its
+ * end on req_done rather than in pw_loop_invoke(): PipeWire 0.3.65's
+ * blocking invoke waits on one acknowledgement eventfd for the whole loop
+ * and was seen returning before its item ran (checked by a `done` flag in
+ * the emulated test host). The item then ran on a stack that had moved
+ * on: krun-run died of SIGSEGV in do_prepare() on the loop thread, and
+ * guest writes stalled (EIO), likely a START read from such a stack.
+ * Queued without blocking, the request leaves that eventfd to others.
+ */
 static int run_req(struct pw_req *r,
 		   int (*fn)(struct spa_loop *, bool, uint32_t, const void *,
 			     size_t, void *),
 		   struct krun_err **err)
 {
+	struct snd_pw *pw = r->pw;
+	int ret;
+
 	if (r->id >= SND_PW_NSTREAMS)
 		return krun_err_set(err, EINVAL, "no such stream");
-	pw_loop_invoke(r->pw->loop, fn, 0, NULL, 0, true, r);
+	r->fn = fn;
+	r->done = false;
+	ret = pw_loop_invoke(pw->loop, do_req, 0, NULL, 0, false, r);
+	if (ret < 0)
+		return krun_err_set_errno(err, -ret,
+					  "cannot queue a PipeWire request");
+	pthread_mutex_lock(&pw->req_lock);
+	while (!r->done)
+		pthread_cond_wait(&pw->req_done, &pw->req_lock);
+	pthread_mutex_unlock(&pw->req_lock);
 	if (r->ret < 0)
 		return krun_err_set_errno(err, -r->ret, "%s", r->what);
 	return 0;
@@ -395,6 +439,8 @@ static void pw_destroy(struct snd_backend *be)
 	if (pw->loop)
 		pw_loop_destroy(pw->loop);
 	pw_deinit();
+	pthread_cond_destroy(&pw->req_done);
+	pthread_mutex_destroy(&pw->req_lock);
 	free(pw);
 }
 
@@ -420,6 +466,8 @@ struct snd_backend *snd_pipewire_open(struct thread_launcher *threads,
 	pw->be.ops = &pw_ops;
 	pw->be.name = "pipewire";
 	pw->threads = threads;
+	pthread_mutex_init(&pw->req_lock, NULL);
+	pthread_cond_init(&pw->req_done, NULL);
 	for (unsigned int i = 0; i < SND_PW_NSTREAMS; i++) {
 		pw->streams[i].pw = pw;
 		pw->streams[i].id = i;
