@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -332,6 +333,18 @@ int vmm_run(struct krun_config *cfg, const struct vmm_kernel *preloaded,
 		return ret;
 	}
 	raise_nofile_limit();
+	/*
+	 * With a GPU, one malloc arena for every thread the VMM starts. A
+	 * thread arena's heap is shrunk by glibc with a first-time open of
+	 * /proc/sys/vm/overcommit_memory, and at exit library destructors
+	 * (libglvnd's libEGL) free on the main thread what Mesa allocated on
+	 * the renderer thread: that open then comes from the main thread,
+	 * whose seccomp filter has no openat (status 159). The main arena
+	 * shrinks with brk. Set before the VMM starts a thread: arenas are
+	 * handed out on a thread's first malloc.
+	 */
+	if (cfg->gpu_enabled)
+		mallopt(M_ARENA_MAX, 1);
 	if (!initramfs_have_init()) {
 		vmm_kernel_unmap(&own_kernel);
 		return krun_err_set(err, ENOTSUP,

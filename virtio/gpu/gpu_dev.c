@@ -353,28 +353,6 @@ static void serve(struct gpu_dev *g)
 	}
 }
 
-/*
- * glibc opens /proc/sys/vm/overcommit_memory the first time it shrinks
- * the heap of a thread's arena, and remembers the answer. Without this,
- * the first such shrink may come from the main thread at exit, when
- * libEGL's destructor frees what Mesa allocated here, and the main
- * thread's seccomp filter has no openat. Grow and free this thread's
- * heap past the trim threshold once, here, where the gpu role may open.
- */
-static void prime_heap_shrink(void)
-{
-	void *p[8];
-
-	for (unsigned int i = 0; i < 8; i++) {
-		p[i] = malloc(96 << 10); /* below the mmap threshold */
-		if (p[i])
-			memset(p[i], 0, 96 << 10);
-		__asm__ volatile("" : : "r"(p[i]) : "memory");
-	}
-	for (unsigned int i = 8; i-- > 0;)
-		free(p[i]);
-}
-
 static void *renderer_main(void *arg)
 {
 	struct gpu_dev *g = arg;
@@ -401,7 +379,6 @@ static void *renderer_main(void *arg)
 	pthread_mutex_unlock(&g->lock);
 	if (!be)
 		return NULL;
-	prime_heap_shrink();
 	gpu_cmd_init(&g->cmd, be, NULL, g->shm, g->shm_size,
 		     g->opts.window.map ? &g->opts.window : NULL);
 	serve(g);
