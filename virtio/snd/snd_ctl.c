@@ -25,6 +25,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/log.h"
 #include "virtio/iov.h"
@@ -250,6 +251,26 @@ static uint32_t prepare(struct snd_dev *s, struct snd_stream *st)
 	return VIRTIO_SND_S_OK;
 }
 
+/*
+ * A playback stream stops once its ring has played out. A period
+ * completes when it enters the ring, so the guest's drain ends (and STOP
+ * comes) while the ring still holds the end of the sound; stopping the
+ * backend at once would cut it. Bounded by the ring's length in time and
+ * a margin, for a backend that stalls; a drop, which is a STOP too, plays
+ * at most that much more.
+ */
+static void play_out(const struct snd_stream *st)
+{
+	uint64_t per_sec = (uint64_t)snd_fmt_bytes(st->params.format) *
+			   st->params.channels * st->params.rate;
+	uint64_t limit_ms = per_sec ? st->ring.cap * 1000 / per_sec + 50 : 0;
+	const struct timespec tick = {.tv_nsec = 5 * 1000 * 1000};
+
+	for (uint64_t waited = 0; waited < limit_ms && snd_ring_fill(&st->ring);
+	     waited += 5)
+		nanosleep(&tick, NULL);
+}
+
 static uint32_t start_stop(struct snd_dev *s, struct snd_stream *st, bool start)
 {
 	struct krun_err *err = NULL;
@@ -258,6 +279,8 @@ static uint32_t start_stop(struct snd_dev *s, struct snd_stream *st, bool start)
 	if (start ? st->state != SND_ST_PREPARED && st->state != SND_ST_STOPPED
 		  : st->state != SND_ST_RUNNING)
 		return VIRTIO_SND_S_BAD_MSG;
+	if (!start && !st->capture)
+		play_out(st);
 	ret = start ? s->be->ops->start(s->be, st->id, &err)
 		    : s->be->ops->stop(s->be, st->id, &err);
 	if (ret < 0) {

@@ -6,12 +6,15 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -422,6 +425,72 @@ static void test_playback_in_order(void **state)
 	fdev_stop(&d);
 }
 
+/* A sink that starts reading the playback ring 60 ms from now. */
+static bool sink_reading;
+
+static void *late_sink(void *arg)
+{
+	uint8_t buf[4096];
+	const struct timespec wait = {.tv_nsec = 60 * 1000 * 1000};
+
+	nanosleep(&wait, NULL);
+	__atomic_store_n(&sink_reading, true, __ATOMIC_SEQ_CST);
+	while (snd_ring_read(tb.ring[0], buf, sizeof(buf)))
+		;
+	return NULL;
+}
+
+/* STOP of a playback stream comes after the ring played out (a drained
+ * guest stream ends with its last period still in the ring), and still
+ * comes when nothing reads the ring. */
+static void test_stop_plays_out(void **state)
+{
+	enum { PERIOD = 800 }; /* ring: 100 ms of 8 kHz S16 mono, 1600 B */
+	struct fake_dev d;
+	uint8_t data[PERIOD];
+	uint64_t in;
+	uint32_t id, len;
+	pthread_t sink;
+
+	memset(data, 0x5a, sizeof(data));
+	start(&d);
+	assert_int_equal(set_params(&d, 0, VIRTIO_SND_PCM_FMT_S16,
+				    VIRTIO_SND_PCM_RATE_8000, 1, PERIOD,
+				    PERIOD * 4),
+			 VIRTIO_SND_S_OK);
+	assert_int_equal(pcm_cmd(&d, VIRTIO_SND_R_PCM_PREPARE, 0),
+			 VIRTIO_SND_S_OK);
+	assert_int_equal(pcm_cmd(&d, VIRTIO_SND_R_PCM_START, 0),
+			 VIRTIO_SND_S_OK);
+	for (int round = 0; round < 2; round++) {
+		io_msg(&d, 2, 0, data, PERIOD, &in);
+		fdev_kick(&d, 2);
+		assert_true(fvq_wait_used(&d.vqs[2], &id, &len, 2000));
+		assert_int_equal(snd_ring_fill(tb.ring[0]), PERIOD);
+		if (round == 0) {
+			sink_reading = false;
+			assert_int_equal(pthread_create(&sink, NULL, late_sink,
+							NULL),
+					 0);
+		}
+		assert_int_equal(pcm_cmd(&d, VIRTIO_SND_R_PCM_STOP, 0),
+				 VIRTIO_SND_S_OK);
+		if (round == 0) {
+			/* answered only once the sink had the sound */
+			assert_true(__atomic_load_n(&sink_reading,
+						    __ATOMIC_SEQ_CST));
+			pthread_join(sink, NULL);
+			assert_int_equal(snd_ring_fill(tb.ring[0]), 0);
+		} else {
+			/* nothing reads: answered anyway, the ring as it was */
+			assert_int_equal(snd_ring_fill(tb.ring[0]), PERIOD);
+		}
+		assert_int_equal(pcm_cmd(&d, VIRTIO_SND_R_PCM_START, 0),
+				 VIRTIO_SND_S_OK);
+	}
+	fdev_stop(&d);
+}
+
 /* Capture buffers are filled from the ring in order; RELEASE returns
  * the ones still held. */
 static void test_capture_delivered(void **state)
@@ -530,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_params_and_state_machine),
 		cmocka_unit_test(test_playback_in_order),
 		cmocka_unit_test(test_capture_delivered),
+		cmocka_unit_test(test_stop_plays_out),
 		cmocka_unit_test(test_malformed_io),
 	};
 
